@@ -1,0 +1,81 @@
+import type { ActivityDeps } from './deps';
+import type { RunRef } from '../lib/run-ref';
+import type { TaskStatus } from '../lib/dag';
+
+// The `runs` and `task_runs` ledger: what a regulator (and `govflow replay`) reads to know what
+// ran, when, under which policy, and how each task ended.
+
+export interface StartRunInput extends RunRef {
+  dag: string;
+  trigger: string;
+}
+
+export function runLedgerActivities({ db, config }: ActivityDeps) {
+  return {
+    /** Records the run and returns the hash of the policy the worker enforces. */
+    async startRun(input: StartRunInput): Promise<{ policyHash: string }> {
+      const policyHash = config.policy.hash;
+      await db
+        .insertInto('govflow.runs')
+        .values({
+          workflow_id: input.workflowId,
+          run_id: input.runId,
+          dag: input.dag,
+          window_start: input.window.start,
+          window_end: input.window.end,
+          trigger: input.trigger,
+          status: 'running',
+          policy_hash: policyHash,
+          totals: JSON.stringify({}),
+        })
+        .onConflict((oc) => oc.columns(['workflow_id', 'run_id']).doNothing())
+        .execute();
+      return { policyHash };
+    },
+
+    /** Upserts the state of one or more tasks of a run (one statement, one round trip). */
+    async recordTasks(input: { workflowId: string; runId: string; tasks: Record<string, TaskStatus> }): Promise<void> {
+      const rows = Object.entries(input.tasks).map(([task, s]) => ({
+        workflow_id: input.workflowId,
+        run_id: input.runId,
+        task,
+        state: s.state,
+        counts: JSON.stringify(s.counts ?? {}),
+        rows_in: s.counts?.rowsIn ?? null,
+        rows_out: s.counts?.rowsOut ?? null,
+        started_at: s.startedAt ?? null,
+        finished_at: s.finishedAt ?? null,
+        duration_ms: s.durationMs ?? null,
+        error: s.error ?? null,
+        attempts: s.attempts ?? 0,
+      }));
+      if (rows.length === 0) return;
+      await db
+        .insertInto('govflow.task_runs')
+        .values(rows)
+        .onConflict((oc) =>
+          oc.columns(['workflow_id', 'run_id', 'task']).doUpdateSet((eb) => ({
+            state: eb.ref('excluded.state'),
+            counts: eb.ref('excluded.counts'),
+            rows_in: eb.ref('excluded.rows_in'),
+            rows_out: eb.ref('excluded.rows_out'),
+            started_at: eb.ref('excluded.started_at'),
+            finished_at: eb.ref('excluded.finished_at'),
+            duration_ms: eb.ref('excluded.duration_ms'),
+            error: eb.ref('excluded.error'),
+            attempts: eb.ref('excluded.attempts'),
+          })),
+        )
+        .execute();
+    },
+
+    async finishRun(input: { workflowId: string; runId: string; status: 'completed' | 'failed'; totals: Record<string, unknown> }): Promise<void> {
+      await db
+        .updateTable('govflow.runs')
+        .set({ status: input.status, totals: JSON.stringify(input.totals), finished_at: new Date() })
+        .where('workflow_id', '=', input.workflowId)
+        .where('run_id', '=', input.runId)
+        .execute();
+    },
+  };
+}

@@ -1,0 +1,14 @@
+import { createDb, createPool, ensureDatabase, redactUrl } from '../../lib/db';
+import { migrateToLatest } from '../../lib/migrate';
+
+/** Creates the database when missing and applies pending migrations. */
+export async function migrate(databaseUrl: string, log: (line: string) => void): Promise<void> {
+  if (await ensureDatabase(databaseUrl)) log(`govflow: created database ${redactUrl(databaseUrl)}`);
+  const db = createDb(createPool(databaseUrl, 2));
+  try {
+    const applied = await migrateToLatest(db);
+    log(applied.length ? `govflow: applied ${applied.join(', ')}` : 'govflow: schema is up to date');
+  } finally {
+    await db.destroy();
+  }
+}

@@ -1,0 +1,66 @@
+import { randomBytes } from 'node:crypto';
+import { WorkflowFailedError, type Client, type WorkflowHandle } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import type { GovernanceResult } from '../../workflows/governance';
+import type { DagStatus } from '../../workflows/dag-runner';
+import type { GovernanceInput } from '../../lib/run-input';
+import { parseWindow, windowLabel } from '../../lib/window';
+import { formatDuration } from '../format';
+
+export interface StartRunOptions {
+  from?: string;
+  to?: string;
+  workflowId?: string;
+  taskQueue: string;
+  trigger?: GovernanceInput['trigger'];
+}
+
+/** Starts governanceRun; the id names the window so runs sort and read well in the Temporal UI. */
+export async function startGovernanceRun(client: Client, o: StartRunOptions): Promise<WorkflowHandle> {
+  const input: GovernanceInput = { trigger: o.trigger ?? 'cli' };
+  if (o.from || o.to) {
+    if (!o.from || !o.to) throw new Error('--from and --to go together: give both, or neither for the last full hour');
+    input.window = parseWindow({ start: o.from, end: o.to }, '--from/--to');
+  }
+  const label = input.window ? windowLabel(input.window) : 'last-hour';
+  const workflowId = o.workflowId ?? `governance-${label}-${randomBytes(3).toString('hex')}`;
+  return client.workflow.start('governanceRun', { taskQueue: o.taskQueue, workflowId, args: [input] });
+}
+
+/**
+ * Waits for the run, reporting each task's transitions as they happen (from the `status` query),
+ * and returns the result whether the run completed or failed.
+ */
+export async function waitForRun(
+  handle: WorkflowHandle,
+  progress?: (line: string) => void,
+): Promise<GovernanceResult> {
+  const seen = new Map<string, string>();
+  let done = false;
+  const poll = (async () => {
+    while (!done && progress) {
+      try {
+        const s = await handle.query<DagStatus>('status');
+        for (const [id, t] of Object.entries(s.tasks)) {
+          if (seen.get(id) !== t.state && t.state !== 'pending') {
+            seen.set(id, t.state);
+            progress(`  ${id}: ${t.state}${t.durationMs !== undefined ? ` (${formatDuration(t.durationMs)})` : ''}`);
+          }
+        }
+      } catch {
+        // The first workflow task may not have run yet; the query works once it has.
+      }
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  })();
+  try {
+    return (await handle.result()) as GovernanceResult;
+  } catch (err) {
+    const details = err instanceof WorkflowFailedError && err.cause instanceof ApplicationFailure ? err.cause.details?.[0] : undefined;
+    if (details && typeof details === 'object' && 'tasks' in details) return details as GovernanceResult;
+    throw err;
+  } finally {
+    done = true;
+    await poll;
+  }
+}

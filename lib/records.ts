@@ -1,0 +1,147 @@
+import { isIP } from 'node:net';
+
+// Canonical records, one per source kind, and the checks every parser's output must pass before
+// it reaches Postgres. A failed check is a reason string: the record is quarantined with it.
+
+export const OUTCOMES = ['success', 'denied', 'failed'] as const;
+export type Outcome = (typeof OUTCOMES)[number];
+
+export interface AccessRecord {
+  event_id: string | null;
+  occurred_at: string;
+  principal: string | null;
+  subject_id: string | null;
+  action: string;
+  resource: string | null;
+  data_category: string | null;
+  purpose: string | null;
+  outcome: Outcome;
+  source_ip: string | null;
+  region: string | null;
+  user_agent: string | null;
+}
+
+export interface AuditTrailRecord {
+  event_id: string | null;
+  occurred_at: string;
+  actor: string | null;
+  action: string;
+  target: string | null;
+  outcome: Outcome;
+  source_ip: string | null;
+}
+
+export interface ConsentRecord {
+  event_id: string | null;
+  subject_id: string;
+  purpose: string;
+  granted: boolean;
+  occurred_at: string;
+  evidence: string | null;
+}
+
+export type Checked<T> = { ok: true; record: T } | { ok: false; reason: string };
+
+class Rejection extends Error {}
+
+/** Reads typed fields out of a parsed object, throwing a Rejection with a person-readable reason. */
+class Fields {
+  constructor(private readonly obj: Record<string, unknown>) {}
+
+  text(name: string, required: true): string;
+  text(name: string, required?: false): string | null;
+  text(name: string, required = false): string | null {
+    const v = this.obj[name];
+    if (v === undefined || v === null || v === '') {
+      if (required) throw new Rejection(`missing field "${name}"`);
+      return null;
+    }
+    if (typeof v !== 'string' && typeof v !== 'number') throw new Rejection(`field "${name}" must be text`);
+    return String(v);
+  }
+
+  time(name: string): string {
+    const raw = this.text(name, true);
+    const d = new Date(raw);
+    if (Number.isNaN(d.getTime()) || !/(Z|[+-]\d{2}:?\d{2})$/i.test(raw)) {
+      throw new Rejection(`unparseable time in "${name}" (expected ISO-8601 with a zone)`);
+    }
+    return d.toISOString();
+  }
+
+  outcome(name: string): Outcome {
+    const v = this.text(name, true);
+    if (!(OUTCOMES as readonly string[]).includes(v)) throw new Rejection(`field "${name}" must be one of ${OUTCOMES.join(', ')}`);
+    return v as Outcome;
+  }
+
+  ip(name: string): string | null {
+    const v = this.text(name);
+    if (v !== null && isIP(v) === 0) throw new Rejection(`field "${name}" is not an IP address`);
+    return v;
+  }
+
+  bool(name: string): boolean {
+    const v = this.obj[name];
+    if (typeof v !== 'boolean') throw new Rejection(`field "${name}" must be true or false`);
+    return v;
+  }
+}
+
+function check<T>(obj: unknown, build: (f: Fields) => T): Checked<T> {
+  if (typeof obj !== 'object' || obj === null || Array.isArray(obj)) return { ok: false, reason: 'not a JSON object' };
+  try {
+    return { ok: true, record: build(new Fields(obj as Record<string, unknown>)) };
+  } catch (err) {
+    if (err instanceof Rejection) return { ok: false, reason: err.message };
+    throw err;
+  }
+}
+
+export function checkAccess(obj: unknown, knownPurposes: ReadonlySet<string>): Checked<AccessRecord> {
+  return check(obj, (f) => {
+    const purpose = f.text('purpose');
+    if (purpose !== null && !knownPurposes.has(purpose)) throw new Rejection(`unknown purpose "${purpose}"`);
+    return {
+      event_id: f.text('event_id'),
+      occurred_at: f.time('time'),
+      principal: f.text('principal'),
+      subject_id: f.text('subject'),
+      action: f.text('action', true),
+      resource: f.text('resource'),
+      data_category: f.text('data_category'),
+      purpose,
+      outcome: f.outcome('outcome'),
+      source_ip: f.ip('source_ip'),
+      region: f.text('region'),
+      user_agent: f.text('user_agent'),
+    };
+  });
+}
+
+export function checkAuditTrail(obj: unknown): Checked<AuditTrailRecord> {
+  return check(obj, (f) => ({
+    event_id: f.text('event_id'),
+    occurred_at: f.time('time'),
+    actor: f.text('actor'),
+    action: f.text('action', true),
+    target: f.text('target'),
+    outcome: f.outcome('outcome'),
+    source_ip: f.ip('source_ip'),
+  }));
+}
+
+export function checkConsent(obj: unknown, knownPurposes: ReadonlySet<string>): Checked<ConsentRecord> {
+  return check(obj, (f) => {
+    const purpose = f.text('purpose', true);
+    if (!knownPurposes.has(purpose)) throw new Rejection(`unknown purpose "${purpose}"`);
+    return {
+      event_id: f.text('event_id'),
+      subject_id: f.text('user_id', true),
+      purpose,
+      granted: f.bool('granted'),
+      occurred_at: f.time('time'),
+      evidence: f.text('evidence'),
+    };
+  });
+}

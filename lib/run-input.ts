@@ -1,0 +1,70 @@
+import { lastFullHour, parseWindow, WindowError, type Window } from './window';
+
+// The input of governanceRun: one JSON object, as typed into the Temporal UI's Start Workflow
+// form, the CLI, or a schedule. Pure code: the workflow validates its own input with it.
+
+export const TRIGGERS = ['manual', 'cli', 'schedule', 'stream', 'replay'] as const;
+export type Trigger = (typeof TRIGGERS)[number];
+
+export interface GovernanceInput {
+  /** Omitted: the last full hour before the run started. */
+  window?: { start: string; end: string };
+  trigger?: Trigger;
+  /** Tasks that already succeeded for this window in an earlier run: a replay skips them. */
+  skipTasks?: string[];
+}
+
+export interface ResolvedInput {
+  window: Window;
+  trigger: Trigger;
+  skipTasks: string[];
+}
+
+export class InputError extends Error {
+  constructor(
+    readonly field: string,
+    message: string,
+  ) {
+    super(`invalid governanceRun input: ${field}: ${message}`);
+    this.name = 'InputError';
+  }
+}
+
+const KNOWN_KEYS = new Set(['window', 'trigger', 'skipTasks']);
+
+export function resolveInput(raw: unknown, now: Date, taskIds: readonly string[]): ResolvedInput {
+  const input = raw ?? {};
+  if (typeof input !== 'object' || Array.isArray(input)) {
+    throw new InputError('(input)', 'expected one JSON object such as {} or {"window": {"start": "…", "end": "…"}}');
+  }
+  const obj = input as Record<string, unknown>;
+  for (const k of Object.keys(obj)) {
+    if (!KNOWN_KEYS.has(k)) throw new InputError(k, `unknown field; expected one of ${[...KNOWN_KEYS].join(', ')}`);
+  }
+
+  let window: Window;
+  if (obj.window === undefined) {
+    window = lastFullHour(now);
+  } else if (typeof obj.window !== 'object' || obj.window === null) {
+    throw new InputError('window', 'expected an object {"start": ISO-8601, "end": ISO-8601}');
+  } else {
+    try {
+      window = parseWindow(obj.window as { start?: unknown; end?: unknown });
+    } catch (err) {
+      if (err instanceof WindowError) throw new InputError(err.field, err.message.slice(err.field.length + 2));
+      throw err;
+    }
+  }
+
+  const trigger = obj.trigger ?? 'manual';
+  if (typeof trigger !== 'string' || !(TRIGGERS as readonly string[]).includes(trigger)) {
+    throw new InputError('trigger', `expected one of ${TRIGGERS.join(', ')}`);
+  }
+
+  const skip = obj.skipTasks ?? [];
+  if (!Array.isArray(skip) || skip.some((t) => typeof t !== 'string' || !taskIds.includes(t))) {
+    throw new InputError('skipTasks', `expected a list of task ids from ${taskIds.join(', ')}`);
+  }
+
+  return { window, trigger: trigger as Trigger, skipTasks: skip as string[] };
+}

@@ -1,0 +1,75 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { loadConfig, loadEnv } from '../../lib/config';
+import { loadPolicy } from '../../lib/policy';
+import { ConfigError } from '../../lib/config-error';
+
+function files(entries: Record<string, string>): string {
+  const dir = mkdtempSync(join(tmpdir(), 'govflow-config-'));
+  for (const [name, text] of Object.entries(entries)) writeFileSync(join(dir, name), text);
+  return dir;
+}
+
+function errorOf(fn: () => unknown): ConfigError {
+  try {
+    fn();
+  } catch (err) {
+    if (err instanceof ConfigError) return err;
+    throw err;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+const POLICY = 'version: 1\npurposes:\n  - id: analytics\n    requiresConsent: true\n';
+
+describe('configuration and policy', () => {
+  it('loads the shipped govflow.yaml and policy.yaml', () => {
+    const config = loadConfig('govflow.yaml');
+    expect(config.sources.map((s) => s.kind).sort()).toEqual(['access', 'audit', 'consent']);
+    expect(config.policy.hash).toMatch(/^[0-9a-f]{64}$/);
+    expect(config.policy.policy.alerts).toEqual({ minSeverity: 'medium', minFindings: 1 });
+  });
+
+  it('resolves source and policy paths against the config file', () => {
+    const dir = files({ 'p.yaml': POLICY, 'g.yaml': 'policy: p.yaml\nsources:\n  - {name: a, kind: access, format: jsonl, path: in/a.jsonl}\n' });
+    const config = loadConfig(join(dir, 'g.yaml'));
+    expect(config.sources[0]!.path).toBe(join(dir, 'in/a.jsonl'));
+    expect(config.policy.file).toBe(join(dir, 'p.yaml'));
+  });
+
+  it('names the file, the field and what was expected', () => {
+    const dir = files({
+      'p.yaml': POLICY,
+      'g.yaml': 'policy: p.yaml\nsources:\n  - {name: a, kind: acess, format: jsonl, path: a}\n',
+      'dup.yaml': 'policy: p.yaml\nsources:\n  - {name: a, kind: access, format: jsonl, path: a}\n  - {name: a, kind: audit, format: jsonl, path: b}\n',
+    });
+    const err = errorOf(() => loadConfig(join(dir, 'g.yaml')));
+    expect(err.file).toBe(join(dir, 'g.yaml'));
+    expect(err.message).toContain('sources.0.kind: expected one of access, consent, audit');
+    expect(errorOf(() => loadConfig(join(dir, 'dup.yaml'))).message).toContain('sources.1.name: "a" is used twice');
+  });
+
+  it('rejects a bad policy before any work', () => {
+    const dir = files({ 'p.yaml': 'version: 1\npurposes:\n  - id: Analytics\n    requiresConsent: maybe\nalerts:\n  minSeverity: urgent\n' });
+    const err = errorOf(() => loadPolicy(join(dir, 'p.yaml')));
+    expect(err.message).toMatch(/p\.yaml is invalid/);
+    expect(err.message).toContain('purposes.0.id: expected a lower_snake_case purpose id');
+    expect(err.message).toContain('purposes.0.requiresConsent: expected true or false');
+    expect(err.message).toContain('alerts.minSeverity: expected one of low, medium, high, critical');
+  });
+
+  it('reports unreadable and unparseable files plainly', () => {
+    expect(errorOf(() => loadPolicy('/nonexistent/policy.yaml')).message).toContain('cannot be read (ENOENT)');
+    const dir = files({ 'p.yaml': 'version: 1\npurposes: [\n' });
+    expect(errorOf(() => loadPolicy(join(dir, 'p.yaml'))).message).toMatch(/is not valid YAML at line \d/);
+  });
+
+  it('requires a real pseudonym key in production', () => {
+    expect(() => loadEnv({ NODE_ENV: 'production' })).toThrow(/GOVFLOW_PSEUDONYM_KEY: expected a secret/);
+    expect(() => loadEnv({ GOVFLOW_PSEUDONYM_KEY: 'short' })).toThrow(/at least 32 characters/);
+    expect(loadEnv({}).databaseUrl).toBe('postgres://postgres@127.0.0.1:5432/govflow');
+    expect(loadEnv({ GOVFLOW_PSEUDONYM_KEY: 'x'.repeat(32) }).pseudonymKeyId).toBe('k1');
+  });
+});

@@ -1,0 +1,66 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+
+// No Docker engine runs on these machines, so the stack is validated, not started: with
+// `docker compose config` where the plugin exists, and always by a structural check.
+
+interface Service {
+  image?: string;
+  build?: string | { context: string; dockerfile?: string };
+  ports?: string[];
+  environment?: Record<string, string>;
+  depends_on?: Record<string, { condition: string }>;
+  healthcheck?: { test: string[] };
+  command?: string[];
+}
+const compose = parse(readFileSync('docker-compose.yml', 'utf8')) as { services: Record<string, Service> };
+const services = compose.services;
+
+describe('docker-compose.yml', () => {
+  it('is accepted by docker compose when the plugin is installed', () => {
+    const probe = spawnSync('docker', ['compose', 'version'], { encoding: 'utf8' });
+    if (probe.status !== 0) return; // plugin absent here: the structural checks below still run
+    const r = spawnSync('docker', ['compose', 'config', '--quiet'], {
+      encoding: 'utf8',
+      env: { ...process.env, GOVFLOW_PSEUDONYM_KEY: 'x'.repeat(32) },
+    });
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+  });
+
+  it('has Postgres, Temporal on Postgres, the UI, a mail catcher and the worker', () => {
+    expect(Object.keys(services)).toEqual(expect.arrayContaining(['postgres', 'temporal', 'temporal-ui', 'mailcatcher', 'worker']));
+    expect(services.temporal!.image).toMatch(/^temporalio\/auto-setup:/);
+    expect(services.temporal!.environment).toMatchObject({ DB: 'postgres12', POSTGRES_SEEDS: 'postgres' });
+    expect(services['temporal-ui']!.environment!.TEMPORAL_ADDRESS).toBe('temporal:7233');
+  });
+
+  it('publishes the ports the README names', () => {
+    const ports = Object.values(services).flatMap((s) => s.ports ?? []);
+    expect(ports).toEqual(expect.arrayContaining(['5432:5432', '7233:7233', '8080:8080', '8025:8025', '1025:1025']));
+  });
+
+  it('gives every long-running service a healthcheck and orders start-up on health', () => {
+    for (const name of ['postgres', 'temporal', 'temporal-ui', 'mailcatcher', 'worker']) {
+      expect(services[name]!.healthcheck?.test?.length, name).toBeGreaterThan(0);
+    }
+    for (const [name, s] of Object.entries(services)) {
+      for (const [dep, { condition }] of Object.entries(s.depends_on ?? {})) {
+        expect(services[dep], `${name} depends on unknown ${dep}`).toBeDefined();
+        expect(['service_healthy', 'service_completed_successfully']).toContain(condition);
+      }
+    }
+  });
+
+  it('builds the worker from the Dockerfile and configures it from the environment', () => {
+    const worker = services.worker!;
+    expect(worker.build).toBe('.');
+    expect(existsSync('Dockerfile')).toBe(true);
+    expect(readFileSync('Dockerfile', 'utf8')).toMatch(/CMD \["node", "bin\/govflow.mjs", "worker"\]/);
+    expect(Object.keys(worker.environment!)).toEqual(expect.arrayContaining(['DATABASE_URL', 'TEMPORAL_ADDRESS', 'SMTP_URL', 'GOVFLOW_PSEUDONYM_KEY']));
+    expect(worker.environment!.DATABASE_URL).toContain('@postgres:5432/govflow');
+    expect(worker.depends_on!.migrate!.condition).toBe('service_completed_successfully');
+  });
+});

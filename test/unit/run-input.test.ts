@@ -1,0 +1,30 @@
+import { describe, expect, it } from 'vitest';
+import { resolveInput } from '../../lib/run-input';
+
+const TASKS = ['ingest', 'audit'];
+const now = new Date('2026-11-01T10:37:00Z');
+
+describe('governanceRun input', () => {
+  it('reads {} as the last full hour, triggered by hand', () => {
+    expect(resolveInput({}, now, TASKS)).toEqual({
+      window: { start: '2026-11-01T09:00:00.000Z', end: '2026-11-01T10:00:00.000Z' },
+      trigger: 'manual',
+      skipTasks: [],
+    });
+    expect(resolveInput(undefined, now, TASKS).window.start).toBe('2026-11-01T09:00:00.000Z');
+  });
+
+  it('accepts an explicit window, trigger and tasks to skip', () => {
+    const r = resolveInput({ window: { start: '2026-10-31T00:00:00Z', end: '2026-11-01T00:00:00Z' }, trigger: 'replay', skipTasks: ['ingest'] }, now, TASKS);
+    expect(r).toEqual({ window: { start: '2026-10-31T00:00:00.000Z', end: '2026-11-01T00:00:00.000Z' }, trigger: 'replay', skipTasks: ['ingest'] });
+  });
+
+  it('names the offending field', () => {
+    expect(() => resolveInput([], now, TASKS)).toThrow(/\(input\): expected one JSON object/);
+    expect(() => resolveInput({ from: 'x' }, now, TASKS)).toThrow(/from: unknown field/);
+    expect(() => resolveInput({ window: 'today' }, now, TASKS)).toThrow(/window: expected an object/);
+    expect(() => resolveInput({ window: { start: '2026-11-01T00:00:00Z', end: 'soon' } }, now, TASKS)).toThrow(/window\.end: "soon"/);
+    expect(() => resolveInput({ trigger: 'cron' }, now, TASKS)).toThrow(/trigger: expected one of/);
+    expect(() => resolveInput({ skipTasks: ['mask'] }, now, TASKS)).toThrow(/skipTasks: expected a list of task ids from ingest, audit/);
+  });
+});

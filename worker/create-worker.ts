@@ -1,0 +1,28 @@
+import { fileURLToPath } from 'node:url';
+import { NativeConnection, Worker, type WorkflowBundle } from '@temporalio/worker';
+import { createActivities, type ActivityDeps } from '../activities';
+
+export const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
+
+export interface GovflowWorkerOptions {
+  connection: NativeConnection;
+  namespace: string;
+  taskQueue: string;
+  deps: ActivityDeps;
+  /** A pre-built bundle (tests build one and share it); otherwise the workflows are bundled now. */
+  workflowBundle?: WorkflowBundle;
+}
+
+/** One worker polls the governance task queue for both workflow and activity tasks. */
+export async function createGovflowWorker(o: GovflowWorkerOptions): Promise<Worker> {
+  return Worker.create({
+    connection: o.connection,
+    namespace: o.namespace,
+    taskQueue: o.taskQueue,
+    ...(o.workflowBundle ? { workflowBundle: o.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
+    activities: createActivities(o.deps),
+    // The worker has 2 cores on a typical box: a few concurrent steps keep Postgres busy without
+    // starving the workflow thread.
+    maxConcurrentActivityTaskExecutions: 8,
+  });
+}

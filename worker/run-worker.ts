@@ -1,0 +1,36 @@
+import { DefaultLogger, Runtime, type Worker } from '@temporalio/worker';
+import { connectWorkerConnection } from '../client/temporal-connection';
+import { createGovflowWorker } from './create-worker';
+import { openActivityDeps } from './deps';
+import { redactUrl } from '../lib/db';
+
+/**
+ * `govflow worker`: polls the governance task queue until SIGINT/SIGTERM, then stops taking new
+ * tasks, lets running activities finish (up to the grace time) and closes its connections.
+ */
+export async function runWorker(opts: { configFile?: string; log?: (line: string) => void } = {}): Promise<void> {
+  const log = opts.log ?? ((l) => console.log(l));
+  const deps = await openActivityDeps(opts.configFile);
+  const { connection, namespace, address } = await connectWorkerConnection();
+  let worker: Worker | undefined;
+  try {
+    worker = await createGovflowWorker({ connection, namespace, taskQueue: deps.env.taskQueue, deps });
+    log(
+      `govflow worker: polling task queue "${deps.env.taskQueue}" on ${address} (namespace ${namespace}); ` +
+        `database ${redactUrl(deps.env.databaseUrl)}; policy ${deps.config.policy.hash.slice(0, 12)}; Ctrl-C to stop`,
+    );
+    // Worker.run() resolves once a shutdown signal (SIGINT, SIGTERM, …) has drained the worker:
+    // the SDK installs those handlers itself.
+    await worker.run();
+    log('govflow worker: stopped cleanly');
+  } finally {
+    await connection.close();
+    await deps.db.destroy();
+  }
+}
+
+/** Quieter SDK logs for CLI use: warnings and errors only, unless GOVFLOW_LOG_LEVEL says otherwise. */
+export function installRuntimeLogging(): void {
+  const level = (process.env.GOVFLOW_LOG_LEVEL ?? 'WARN').toUpperCase() as 'TRACE' | 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
+  Runtime.install({ logger: new DefaultLogger(level) });
+}

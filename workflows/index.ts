@@ -1,0 +1,2 @@
+// Everything the worker's workflow bundle exports: each export is a workflow type.
+export { governanceRun } from './governance';
