@@ -12,6 +12,8 @@ import { openActivityDeps } from '../../worker/deps';
 import { createGovflowWorker } from '../../worker/create-worker';
 import { loadEnv } from '../../lib/config';
 import { COMPLIANCE_REPORT } from '../../activities/report';
+import { installRuntimeLogging } from '../../worker/run-worker';
+import type { Command } from '../command';
 
 // `npm start` / `govflow dev`: everything on one machine. The Temporal dev server (SQLite file and
 // Web UI), the schema, a worker, and one governance run over the bundled sample data; then it keeps
@@ -94,3 +96,14 @@ async function sampleRun(
   const report = await exportReport(deps.db, COMPLIANCE_REPORT, result.window, resolve(DATA_DIR, 'reports'));
   if (report) log(`  Report:      ${report}`);
 }
+
+export const devCommand: Command = {
+  name: 'dev',
+  usage: 'dev',
+  summary: 'start Temporal (dev server + UI), migrate, run a worker and a sample run; serve until Ctrl-C',
+  async run({ out }) {
+    installRuntimeLogging();
+    await dev({ log: out });
+    return 0;
+  },
+};

@@ -1,3 +1,5 @@
+import type { Command } from '../command';
+import { loadEnv } from '../../lib/config';
 import { createDb, createPool, ensureDatabase, redactUrl } from '../../lib/db';
 import { migrateToLatest } from '../../lib/migrate';
 
@@ -12,3 +14,13 @@ export async function migrate(databaseUrl: string, log: (line: string) => void):
     await db.destroy();
   }
 }
+
+export const migrateCommand: Command = {
+  name: 'migrate',
+  usage: 'migrate',
+  summary: 'create the database if missing and apply migrations',
+  async run({ out }) {
+    await migrate(loadEnv().databaseUrl, out);
+    return 0;
+  },
+};

@@ -5,7 +5,10 @@ import type { GovernanceResult } from '../../workflows/governance';
 import type { DagStatus } from '../../workflows/dag-runner';
 import type { GovernanceInput } from '../../lib/run-input';
 import { parseWindow, windowLabel } from '../../lib/window';
-import { formatDuration } from '../format';
+import { formatDuration, formatRunSummary } from '../format';
+import { stringFlag, UsageError, type Command } from '../command';
+import { connectClient } from '../temporal-connection';
+import { loadEnv } from '../../lib/config';
 
 export interface StartRunOptions {
   from?: string;
@@ -19,7 +22,7 @@ export interface StartRunOptions {
 export async function startGovernanceRun(client: Client, o: StartRunOptions): Promise<WorkflowHandle> {
   const input: GovernanceInput = { trigger: o.trigger ?? 'cli' };
   if (o.from || o.to) {
-    if (!o.from || !o.to) throw new Error('--from and --to go together: give both, or neither for the last full hour');
+    if (!o.from || !o.to) throw new UsageError('--from and --to go together: give both, or neither for the last full hour');
     input.window = parseWindow({ start: o.from, end: o.to }, '--from/--to');
   }
   const label = input.window ? windowLabel(input.window) : 'last-hour';
@@ -64,3 +67,29 @@ export async function waitForRun(
     await poll;
   }
 }
+
+export const runCommand: Command = {
+  name: 'run',
+  usage: 'run [--from ISO --to ISO] [--json] [--id ID]',
+  summary: 'start a governance run and wait for it (default window: the last full hour)',
+  options: { from: { type: 'string' }, to: { type: 'string' }, id: { type: 'string' }, json: { type: 'boolean' } },
+  async run(ctx) {
+    const json = ctx.flags.json === true;
+    const env = loadEnv();
+    const { client, connection } = await connectClient();
+    try {
+      const handle = await startGovernanceRun(client, {
+        from: stringFlag(ctx, 'from'),
+        to: stringFlag(ctx, 'to'),
+        workflowId: stringFlag(ctx, 'id'),
+        taskQueue: env.taskQueue,
+      });
+      if (!json) ctx.err(`started ${handle.workflowId} on task queue "${env.taskQueue}"`);
+      const result = await waitForRun(handle, json ? undefined : ctx.err);
+      ctx.out(json ? JSON.stringify(result, null, 2) : formatRunSummary(result));
+      return result.status === 'completed' ? 0 : 1;
+    } finally {
+      await connection.close();
+    }
+  },
+};

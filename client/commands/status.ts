@@ -1,4 +1,9 @@
 import type { Client } from '@temporalio/client';
+import { UsageError, type Command } from '../command';
+import { connectClient } from '../temporal-connection';
+import { formatTaskTable } from '../format';
+import { loadEnv } from '../../lib/config';
+import { createDb, createPool } from '../../lib/db';
 import type { DagStatus } from '../../workflows/dag-runner';
 import type { Db } from '../../lib/db';
 import type { TaskStatus, TaskState } from '../../lib/dag';
@@ -51,3 +56,29 @@ export async function runStatus(client: Client, db: Db, workflowId: string): Pro
     };
   }
 }
+
+export const statusCommand: Command = {
+  name: 'status',
+  usage: 'status <workflowId> [--json]',
+  summary: "print a run's task states",
+  options: { json: { type: 'boolean' } },
+  async run(ctx) {
+    const workflowId = ctx.args[0];
+    if (!workflowId) throw new UsageError('status needs a workflow id: govflow status <workflowId>');
+    const env = loadEnv();
+    const { client, connection } = await connectClient();
+    const db = createDb(createPool(env.databaseUrl, 2));
+    try {
+      const s = await runStatus(client, db, workflowId);
+      if (ctx.flags.json === true) ctx.out(JSON.stringify(s, null, 2));
+      else {
+        ctx.out(`${workflowId}: ${s.temporalStatus} (task states from the ${s.source})`);
+        ctx.out(s.dag ? formatTaskTable(s.dag.tasks) : '  no task states recorded yet');
+      }
+      return 0;
+    } finally {
+      await connection.close();
+      await db.destroy();
+    }
+  },
+};

@@ -1,0 +1,17 @@
+import type { Command } from '../command';
+import { devCommand } from './dev';
+import { workerCommand } from '../../worker/command';
+import { runCommand } from './run';
+import { statusCommand } from './status';
+import { migrateCommand } from './migrate';
+import { setupCommand } from './setup';
+
+/** Every `govflow` sub-command, in the order `govflow --help` lists them. */
+export const COMMANDS: Command[] = [
+  devCommand,
+  workerCommand,
+  runCommand,
+  statusCommand,
+  migrateCommand,
+  setupCommand,
+];
