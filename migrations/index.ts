@@ -1,9 +1,11 @@
 import type { Migration } from 'kysely';
 import * as initialSchema from './2026-11-22T0000-initial-schema';
+import * as ingestProvenance from './2026-11-22T0100-ingest-provenance';
 
 // Every migration, by name. Listed statically (not read from the folder at run time) so that
 // they load the same way under tsx, vitest and the worker; a unit test checks that no file in
 // this folder is missing here. Names sort by date: Kysely applies them in that order.
 export const MIGRATIONS: Record<string, Migration> = {
   '2026-11-22T0000-initial-schema': initialSchema,
+  '2026-11-22T0100-ingest-provenance': ingestProvenance,
 };

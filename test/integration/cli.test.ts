@@ -98,7 +98,7 @@ describe('govflow CLI', () => {
     const first = await govflow(['migrate'], { DATABASE_URL: url.toString() });
     expect(first.code).toBe(0);
     expect(first.stdout).toContain('created database');
-    expect(first.stdout).toContain('applied 2026-11-22T0000-initial-schema');
+    expect(first.stdout).toMatch(/applied 2026-11-22T0000-initial-schema, 2026-11-22T0100-ingest-provenance/);
     const second = await govflow(['migrate'], { DATABASE_URL: url.toString() });
     expect(second.stdout).toContain('schema is up to date');
     const admin = new pg.Client({ connectionString: new URL('/postgres', url).toString() });
