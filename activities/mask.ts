@@ -1,31 +1,132 @@
 import { sql } from 'kysely';
+import { Context } from '@temporalio/activity';
 import type { ActivityDeps } from './deps';
 import type { RunRef } from '../lib/run-ref';
 import type { TaskResult } from '../lib/dag';
 import { countOf, inWindow } from './sql-window';
+import type { MaskKeys, VaultEntry } from '../lib/masking';
+import {
+  maskAccessEvent,
+  maskAuditTrailEvent,
+  personKey,
+  subjectRef,
+  type MaskedAccessEvent,
+  type MaskedAuditTrailEvent,
+  type RawAccessEvent,
+  type RawAuditTrailEvent,
+} from '../lib/mask-record';
+import { dataKeysFor, storeVaultEntries } from '../lib/vault';
 
-// mask: the window's access events → the analytics-safe copy. People become keyed pseudonyms,
-// times become hours, IPs become prefixes, query strings (where identifiers hide) are cut, and a
-// person's id inside a resource path is replaced by their pseudonym.
-// All of it in one statement: raw values never leave Postgres.
+// mask: the window's access events and audit trail → the analytics-safe tables. Every field is
+// masked by the policy's operator for its kind (pseudonyms, hours, IP prefixes, tokens whose
+// values go to the vault); free text (user agents, URLs, audit targets) is scrubbed by the PII
+// detector. People whose analytics consent is withdrawn are left out, and their earlier masked
+// rows removed. Rows stream from Postgres in keyset batches through this activity only (never
+// through Temporal); every write is keyed by (source, event id), so a re-run rewrites the same rows.
 
-export function maskActivities({ db, env }: ActivityDeps) {
-  return {
-    async mask(run: RunRef): Promise<TaskResult> {
-      const key = env.pseudonymKey;
+const BATCH = 2000;
+
+export function maskActivities({ db, env, config }: ActivityDeps) {
+  const policy = config.policy.policy.masking;
+  const purpose = policy.analyticsPurpose;
+
+  /** Keys for one batch: every owner's data key is loaded (or created) before masking starts. */
+  async function batchKeys(ids: Array<string | null>): Promise<{ keys: MaskKeys; vault: VaultEntry[] }> {
+    const refs = ids.map((id) => subjectRef(id, env.pseudonymKey)).filter((r): r is string => r !== null);
+    const dataKeys = await dataKeysFor(db, env.vaultKey, env.pseudonymKeyId, refs);
+    const vault: VaultEntry[] = [];
+    return { vault, keys: { pseudonymKey: env.pseudonymKey, dataKey: (ref) => dataKeys.get(ref), onToken: (e) => vault.push(e) } };
+  }
+
+  const withdrawn = (column: string) => sql`not exists (
+    select 1 from govflow.consent_state cs where cs.subject_id = ${sql.ref(column)} and cs.purpose = ${purpose} and not cs.granted)`;
+
+  async function maskAccess(run: RunRef): Promise<number> {
+    let after: [string, string] = ['', ''];
+    let written = 0;
+    for (;;) {
+      const { rows } = await sql<RawAccessEvent>`
+        select source, event_id, occurred_at, principal, subject_id, action, resource, data_category, purpose,
+               outcome, source_ip, region, user_agent
+        from govflow.access_events e
+        where ${inWindow('e.occurred_at', run.window)} and (e.source, e.event_id) > (${after[0]}, ${after[1]})
+          and ${withdrawn('e.subject_id')}
+        order by e.source, e.event_id limit ${BATCH}`.execute(db);
+      if (rows.length === 0) return written;
+      const { keys, vault } = await batchKeys(rows.flatMap((r) => [r.subject_id, r.principal]));
+      const masked: MaskedAccessEvent[] = rows.map((r) => maskAccessEvent(r, policy, keys));
+      await storeVaultEntries(db, vault);
       await sql`
         insert into govflow.masked_events
           (source, event_id, occurred_hour, principal_key, subject_key, action, resource, data_category,
-           purpose, outcome, ip_prefix, region, key_id, workflow_id)
-        select e.source, e.event_id, date_trunc('hour', e.occurred_at),
-               govflow.pseudonym(e.principal, ${key}), govflow.pseudonym(e.subject_id, ${key}),
-               e.action,
-               replace(split_part(e.resource, '?', 1), coalesce(e.subject_id, '?'), coalesce(govflow.pseudonym(e.subject_id, ${key}), '?')),
-               e.data_category, e.purpose, e.outcome,
-               govflow.ip_prefix(e.source_ip), e.region, ${env.pseudonymKeyId}, ${run.workflowId}
-        from govflow.access_events e
-        where ${inWindow('e.occurred_at', run.window)}
-        on conflict (source, event_id) do nothing`.execute(db);
+           purpose, outcome, ip_prefix, region, user_agent, key_id, workflow_id)
+        select source, event_id, occurred_hour, principal_key, subject_key, action, resource, data_category,
+               purpose, outcome, ip_prefix, region, user_agent, ${env.pseudonymKeyId}, ${run.workflowId}
+        from jsonb_to_recordset(${JSON.stringify(masked)}::jsonb) as r(
+          source text, event_id text, occurred_hour timestamptz, principal_key text, subject_key text, action text,
+          resource text, data_category text, purpose text, outcome text, ip_prefix text, region text, user_agent text)
+        on conflict (source, event_id) do update set
+          occurred_hour = excluded.occurred_hour, principal_key = excluded.principal_key, subject_key = excluded.subject_key,
+          action = excluded.action, resource = excluded.resource, data_category = excluded.data_category,
+          purpose = excluded.purpose, outcome = excluded.outcome, ip_prefix = excluded.ip_prefix, region = excluded.region,
+          user_agent = excluded.user_agent, key_id = excluded.key_id`.execute(db);
+      written += rows.length;
+      const last = rows[rows.length - 1]!;
+      after = [last.source, last.event_id];
+      Context.current().heartbeat({ table: 'access_events', written });
+    }
+  }
+
+  async function maskAuditTrail(run: RunRef): Promise<number> {
+    let after: [string, string] = ['', ''];
+    let written = 0;
+    for (;;) {
+      const { rows } = await sql<RawAuditTrailEvent>`
+        select source, event_id, occurred_at, actor, action, target, outcome, source_ip, region
+        from govflow.audit_trail_events t
+        where ${inWindow('t.occurred_at', run.window)} and (t.source, t.event_id) > (${after[0]}, ${after[1]})
+          and ${withdrawn('t.actor')}
+        order by t.source, t.event_id limit ${BATCH}`.execute(db);
+      if (rows.length === 0) return written;
+      const { keys, vault } = await batchKeys(rows.map((r) => r.actor));
+      const masked: MaskedAuditTrailEvent[] = rows.map((r) => maskAuditTrailEvent(r, policy, keys));
+      await storeVaultEntries(db, vault);
+      await sql`
+        insert into govflow.masked_audit_trail
+          (source, event_id, occurred_hour, actor_key, action, target, outcome, ip_prefix, region, key_id, workflow_id)
+        select source, event_id, occurred_hour, actor_key, action, target, outcome, ip_prefix, region,
+               ${env.pseudonymKeyId}, ${run.workflowId}
+        from jsonb_to_recordset(${JSON.stringify(masked)}::jsonb) as r(
+          source text, event_id text, occurred_hour timestamptz, actor_key text, action text, target text,
+          outcome text, ip_prefix text, region text)
+        on conflict (source, event_id) do update set
+          occurred_hour = excluded.occurred_hour, actor_key = excluded.actor_key, action = excluded.action,
+          target = excluded.target, outcome = excluded.outcome, ip_prefix = excluded.ip_prefix,
+          region = excluded.region, key_id = excluded.key_id`.execute(db);
+      written += rows.length;
+      const last = rows[rows.length - 1]!;
+      after = [last.source, last.event_id];
+      Context.current().heartbeat({ table: 'audit_trail_events', written });
+    }
+  }
+
+  /** A withdrawal reaches back: the person's rows masked by earlier runs leave the analytics tables too. */
+  async function removeWithdrawn(): Promise<number> {
+    const { rows } = await sql<{ subject_id: string }>`
+      select subject_id from govflow.consent_state where purpose = ${purpose} and not granted`.execute(db);
+    if (rows.length === 0) return 0;
+    const { keys } = await batchKeys([]);
+    const personKeys = rows.map((r) => personKey(r.subject_id, policy, keys)!);
+    const a = await sql`delete from govflow.masked_events where subject_key = any(${personKeys}::text[])`.execute(db);
+    const b = await sql`delete from govflow.masked_audit_trail where actor_key = any(${personKeys}::text[])`.execute(db);
+    return Number(a.numAffectedRows ?? 0) + Number(b.numAffectedRows ?? 0);
+  }
+
+  return {
+    async mask(run: RunRef): Promise<TaskResult> {
+      const removed = await removeWithdrawn();
+      const access = await maskAccess(run);
+      const trail = await maskAuditTrail(run);
 
       const masked = await countOf(
         sql<{ n: number }>`select count(*) as n from govflow.masked_events m
@@ -36,7 +137,16 @@ export function maskActivities({ db, env }: ActivityDeps) {
         sql<{ n: number }>`select count(*) as n from govflow.access_events e where ${inWindow('e.occurred_at', run.window)}`,
         db,
       );
-      return { counts: { maskedEvents: masked, rowsIn: source, rowsOut: masked } };
+      return {
+        counts: {
+          maskedEvents: masked,
+          maskedAuditTrail: trail,
+          excludedWithoutConsent: source - access,
+          removedAfterWithdrawal: removed,
+          rowsIn: source,
+          rowsOut: masked,
+        },
+      };
     },
   };
 }

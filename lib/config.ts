@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { loadYamlFile } from './yaml-file';
 import { ConfigError } from './config-error';
 import { loadPolicy, type LoadedPolicy } from './policy';
+import { loadVaultEnv, readSecret, type VaultEnv } from './vault-env';
 
 // govflow.yaml names the sources and the policy; the environment names the services.
 
@@ -52,7 +53,7 @@ export function loadConfig(file = process.env.GOVFLOW_CONFIG ?? 'govflow.yaml'):
   };
 }
 
-export interface Env {
+export interface Env extends VaultEnv {
   databaseUrl: string;
   taskQueue: string;
   temporalUiUrl: string;
@@ -65,7 +66,7 @@ const DEV_PSEUDONYM_KEY = 'govflow-development-key-do-not-use-in-production';
 
 /** Service settings from the environment, with defaults that work on a developer's machine. */
 export function loadEnv(env: NodeJS.ProcessEnv = process.env): Env {
-  const key = env.GOVFLOW_PSEUDONYM_KEY;
+  const key = readSecret(env, 'GOVFLOW_PSEUDONYM_KEY');
   if (!key && env.NODE_ENV === 'production') {
     throw new ConfigError('environment', ['GOVFLOW_PSEUDONYM_KEY: expected a secret of at least 32 characters (required when NODE_ENV=production)']);
   }
@@ -78,5 +79,6 @@ export function loadEnv(env: NodeJS.ProcessEnv = process.env): Env {
     temporalUiUrl: (env.TEMPORAL_UI_URL ?? 'http://localhost:8233').replace(/\/$/, ''),
     pseudonymKey: key ?? DEV_PSEUDONYM_KEY,
     pseudonymKeyId: env.GOVFLOW_PSEUDONYM_KEY_ID ?? (key ? 'k1' : 'dev'),
+    ...loadVaultEnv(env),
   };
 }

@@ -1,0 +1,185 @@
+import { pseudonym } from './pseudonym';
+import { applyRule, maskFreeText, toHour, tokenFor, type MaskKeys } from './masking';
+import type { MaskingPolicy } from './policy-masking';
+
+// Raw rows → analytics-safe rows, field by field, as the masking policy says. Pure: the caller
+// loads keys and stores vault entries.
+
+export interface RawAccessEvent {
+  source: string;
+  event_id: string;
+  occurred_at: string | Date;
+  principal: string | null;
+  subject_id: string | null;
+  action: string;
+  resource: string | null;
+  data_category: string | null;
+  purpose: string | null;
+  outcome: string;
+  source_ip: string | null;
+  region: string | null;
+  user_agent: string | null;
+}
+
+export interface MaskedAccessEvent {
+  source: string;
+  event_id: string;
+  occurred_hour: string;
+  principal_key: string | null;
+  subject_key: string | null;
+  action: string;
+  resource: string | null;
+  data_category: string | null;
+  purpose: string | null;
+  outcome: string;
+  ip_prefix: string | null;
+  region: string | null;
+  user_agent: string | null;
+}
+
+export interface RawAuditTrailEvent {
+  source: string;
+  event_id: string;
+  occurred_at: string | Date;
+  actor: string | null;
+  action: string;
+  target: string | null;
+  outcome: string;
+  source_ip: string | null;
+  region: string | null;
+}
+
+export interface MaskedAuditTrailEvent {
+  source: string;
+  event_id: string;
+  occurred_hour: string;
+  actor_key: string | null;
+  action: string;
+  target: string | null;
+  outcome: string;
+  ip_prefix: string | null;
+  region: string | null;
+}
+
+/** The reference a person's vault entries are filed under: their pseudonym. */
+export const subjectRef = (id: string | null, pseudonymKey: string) => (id ? pseudonym(id, pseudonymKey) : null);
+
+/** A person's id as the masked tables show it (pseudonym or token): stable, so rows can be found again. */
+export function personKey(id: string | null, policy: MaskingPolicy, keys: MaskKeys): string | null {
+  if (!id) return null;
+  const ref = subjectRef(id, keys.pseudonymKey)!;
+  // Without the data key (finding rows again, not writing them) the token is still computable.
+  if (policy.kinds.person_id.operator === 'tokenise' && !keys.dataKey(ref)) return tokenFor(id, 'person_id', ref, keys.pseudonymKey);
+  return applyRule(policy.kinds.person_id, 'person_id', id, ref, keys);
+}
+
+function safeDecode(s: string): string {
+  try {
+    return decodeURIComponent(s.replace(/\+/g, ' '));
+  } catch {
+    return s;
+  }
+}
+
+/** Replaces each known identifier (the row's own people) with its masked key, longest first. */
+function replaceIdentifiers(text: string, people: Array<[string, string]>): string {
+  let out = text;
+  for (const [raw, masked] of [...people].sort((a, b) => b[0].length - a[0].length)) out = out.split(raw).join(masked);
+  return out;
+}
+
+interface TextContext {
+  policy: MaskingPolicy;
+  keys: MaskKeys;
+  owner: string | null;
+  people: Array<[string, string]>;
+}
+
+function maskValue(value: string, name: string, c: TextContext, keepUnknown: boolean): string {
+  if (c.policy.identifierParams.includes(name.toLowerCase())) return personKey(value, c.policy, c.keys) ?? '';
+  const scrubbed = maskFreeText(replaceIdentifiers(value, c.people), c.policy.kinds, c.owner, c.keys);
+  return keepUnknown || c.policy.keepQueryParams.includes(name) ? scrubbed : '[redacted]';
+}
+
+/**
+ * A URL path and query: the row's people become their keys, PII in the path is masked by kind,
+ * query values are kept only for the policy's keepQueryParams (scrubbed), identifier parameters
+ * become person keys, and every other value is redacted (a free-form value may hold a name).
+ */
+export function maskResource(resource: string, c: TextContext): string {
+  const q = resource.indexOf('?');
+  const path = q < 0 ? resource : resource.slice(0, q);
+  const maskedPath = path
+    .split('/')
+    .map((seg) => {
+      const decoded = safeDecode(seg);
+      const masked = maskFreeText(replaceIdentifiers(decoded, c.people), c.policy.kinds, c.owner, c.keys);
+      return masked === decoded ? seg : encodeURIComponent(masked).replace(/%5B/g, '[').replace(/%5D/g, ']');
+    })
+    .join('/');
+  if (q < 0) return maskedPath;
+  const params = resource
+    .slice(q + 1)
+    .split('&')
+    .filter(Boolean)
+    .map((pair) => {
+      const eq = pair.indexOf('=');
+      const name = safeDecode(eq < 0 ? pair : pair.slice(0, eq));
+      if (eq < 0) return encodeURIComponent(maskFreeText(name, c.policy.kinds, c.owner, c.keys));
+      const value = maskValue(safeDecode(pair.slice(eq + 1)), name, c, false);
+      return `${encodeURIComponent(name)}=${value.replace(/[&#\s]/g, encodeURIComponent)}`;
+    });
+  return `${maskedPath}?${params.join('&')}`;
+}
+
+/** Free text with key=value pairs (audit-trail targets): identifier keys become person keys, PII is masked. */
+export function maskKeyValueText(text: string, c: TextContext): string {
+  const withKeys = text.replace(/([A-Za-z_][\w.-]*)=(\S+)/g, (_m, name: string, value: string) => `${name}=\u0000${maskValue(value, name, c, true)}\u0000`);
+  // Masked values are fenced off so the free-text pass below does not mask them twice.
+  return withKeys
+    .split('\u0000')
+    .map((part, i) => (i % 2 === 1 ? part : maskFreeText(replaceIdentifiers(part, c.people), c.policy.kinds, c.owner, c.keys)))
+    .join('');
+}
+
+export function maskAccessEvent(e: RawAccessEvent, policy: MaskingPolicy, keys: MaskKeys): MaskedAccessEvent {
+  const owner = subjectRef(e.subject_id, keys.pseudonymKey);
+  const principalKey = personKey(e.principal, policy, keys);
+  const subjectKey = personKey(e.subject_id, policy, keys);
+  const people: Array<[string, string]> = [];
+  if (e.subject_id && subjectKey) people.push([e.subject_id, subjectKey]);
+  if (e.principal && principalKey) people.push([e.principal, principalKey]);
+  const c: TextContext = { policy, keys, owner, people };
+  return {
+    source: e.source,
+    event_id: e.event_id,
+    occurred_hour: toHour(e.occurred_at)!,
+    principal_key: principalKey,
+    subject_key: subjectKey,
+    action: e.action,
+    resource: e.resource === null ? null : maskResource(e.resource, c),
+    data_category: e.data_category,
+    purpose: e.purpose,
+    outcome: e.outcome,
+    ip_prefix: e.source_ip === null ? null : applyRule(policy.kinds.ip_address, 'ip_address', e.source_ip, owner, keys),
+    region: e.region,
+    user_agent: e.user_agent === null ? null : maskFreeText(replaceIdentifiers(e.user_agent, people), policy.kinds, owner, keys),
+  };
+}
+
+export function maskAuditTrailEvent(e: RawAuditTrailEvent, policy: MaskingPolicy, keys: MaskKeys): MaskedAuditTrailEvent {
+  const owner = subjectRef(e.actor, keys.pseudonymKey);
+  const actorKey = personKey(e.actor, policy, keys);
+  const people: Array<[string, string]> = e.actor && actorKey ? [[e.actor, actorKey]] : [];
+  return {
+    source: e.source,
+    event_id: e.event_id,
+    occurred_hour: toHour(e.occurred_at)!,
+    actor_key: actorKey,
+    action: e.action,
+    target: e.target === null ? null : maskKeyValueText(e.target, { policy, keys, owner, people }),
+    outcome: e.outcome,
+    ip_prefix: e.source_ip === null ? null : applyRule(policy.kinds.ip_address, 'ip_address', e.source_ip, owner, keys),
+    region: e.region,
+  };
+}

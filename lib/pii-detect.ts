@@ -1,0 +1,197 @@
+import { isIPv6 } from 'node:net';
+
+// PII detection in free text (user agents, URLs and query strings, notes). Each recogniser is a
+// candidate pattern plus a validator (Luhn for cards, mod-97 for IBANs, the SSA rules for SSNs),
+// because patterns alone flag every long number. Overlapping finds are resolved by entity
+// priority (a checksum-validated match beats a phone-shaped one), then by length.
+// Measured against Presidio's recognizer test cases: test/unit/pii-detect-presidio.test.ts.
+
+export const PII_ENTITIES = ['EMAIL_ADDRESS', 'CREDIT_CARD', 'IBAN_CODE', 'US_SSN', 'IP_ADDRESS', 'PHONE_NUMBER'] as const;
+export type PiiEntity = (typeof PII_ENTITIES)[number];
+
+export interface PiiSpan {
+  entity: PiiEntity;
+  start: number;
+  end: number;
+  value: string;
+}
+
+type Recogniser = (text: string) => Array<[number, number]>;
+
+function matches(re: RegExp, text: string, accept: (m: RegExpExecArray) => [number, number] | null): Array<[number, number]> {
+  const out: Array<[number, number]> = [];
+  for (const m of text.matchAll(new RegExp(re.source, re.flags.includes('g') ? re.flags : re.flags + 'g'))) {
+    const span = accept(m as RegExpExecArray);
+    if (span) out.push(span);
+  }
+  return out;
+}
+
+const whole = (m: RegExpExecArray): [number, number] => [m.index, m.index + m[0].length];
+
+// ── email ────────────────────────────────────────────────────────────────────────────────────
+const EMAIL = /(?<![\w.+-])[A-Za-z0-9._%+-]+@(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?\.)+(?:[A-Za-z]{2,}|xn--[A-Za-z0-9-]+)(?![\w-])/g;
+const email: Recogniser = (t) => matches(EMAIL, t, whole);
+
+// ── credit card: issuer-shaped digit groups, then Luhn ───────────────────────────────────────
+// Thirteen digits starting with 1 are far more often ids than (long-retired) cards.
+const CARD = /(?<![\w-])(?!1\d{12}(?!\d))(?:4\d{3}|5[0-5]\d{2}|6\d{3}|1\d{3}|3\d{3})[- ]?\d{3,4}[- ]?\d{3,4}[- ]?\d{3,5}(?![\w-])/g;
+
+export function luhnValid(digits: string): boolean {
+  let sum = 0;
+  for (let i = 0; i < digits.length; i++) {
+    let d = digits.charCodeAt(digits.length - 1 - i) - 48;
+    if (i % 2 === 1) {
+      d *= 2;
+      if (d > 9) d -= 9;
+    }
+    sum += d;
+  }
+  return digits.length > 0 && sum % 10 === 0;
+}
+
+const creditCard: Recogniser = (t) =>
+  matches(CARD, t, (m) => {
+    const digits = m[0].replace(/[- ]/g, '');
+    return digits.length >= 13 && digits.length <= 19 && luhnValid(digits) ? whole(m) : null;
+  });
+
+// ── IBAN: country, check digits, BBAN of the country's length; separators every 4; mod-97 ────
+const IBAN_LENGTHS: Record<string, number> = {
+  AD: 24, AE: 23, AL: 28, AT: 20, AZ: 28, BA: 20, BE: 16, BG: 22, BH: 22, BI: 27, BR: 29, BY: 28, CH: 21, CR: 22,
+  CY: 28, CZ: 24, DE: 22, DJ: 27, DK: 18, DO: 28, EE: 20, EG: 29, ES: 24, FI: 18, FK: 18, FO: 18, FR: 27, GB: 22,
+  GE: 22, GI: 23, GL: 18, GR: 27, GT: 28, HN: 28, HR: 21, HU: 28, IE: 22, IL: 23, IQ: 23, IS: 26, IT: 27, JO: 30,
+  KW: 30, KZ: 20, LB: 28, LC: 32, LI: 21, LT: 20, LU: 20, LV: 21, LY: 25, MC: 27, MD: 24, ME: 22, MK: 19, MN: 20,
+  MR: 27, MT: 31, MU: 30, NI: 28, NL: 18, NO: 15, OM: 23, PK: 24, PL: 28, PS: 29, PT: 25, QA: 29, RO: 24, RS: 22,
+  RU: 33, SA: 24, SC: 31, SD: 18, SE: 24, SI: 19, SK: 24, SM: 27, SO: 23, ST: 25, SV: 28, TL: 23, TN: 24, TR: 26,
+  UA: 29, VA: 22, VG: 24, XK: 20, YE: 30,
+};
+const IBAN_START = /(?<![A-Za-z0-9])([A-Z]{2})(\d{2})/g;
+
+export function ibanChecksumValid(compact: string): boolean {
+  const rearranged = compact.slice(4) + compact.slice(0, 4);
+  let rem = 0;
+  for (const ch of rearranged) {
+    const v = ch >= 'A' && ch <= 'Z' ? String(ch.charCodeAt(0) - 55) : ch;
+    for (const d of v) rem = (rem * 10 + (d.charCodeAt(0) - 48)) % 97;
+  }
+  return rem === 1;
+}
+
+const iban: Recogniser = (t) =>
+  matches(IBAN_START, t, (m) => {
+    const length = IBAN_LENGTHS[m[1]!];
+    if (!length) return null;
+    // Walk forward collecting exactly `length` characters, allowing one separator (space or
+    // dash, the same throughout) before each group of four.
+    let i = m.index + 4;
+    let compact = m[0];
+    let sep: string | undefined;
+    while (compact.length < length) {
+      const ch = t[i];
+      if (ch === undefined) return null;
+      if ((ch === ' ' || ch === '-') && (compact.length % 4 === 0)) {
+        if (sep !== undefined && sep !== ch) return null;
+        sep = ch;
+        i++;
+        continue;
+      }
+      if (!/[A-Z0-9]/.test(ch)) return null;
+      compact += ch;
+      i++;
+    }
+    if (/[A-Za-z0-9]/.test(t[i] ?? '')) return null;
+    return ibanChecksumValid(compact) ? [m.index, i] : null;
+  });
+
+// ── US SSN: 3-2-4 digits (one separator kind) or nine digits; SSA's never-issued numbers fail ─
+const SSN = /(?<![\w.-])(?:\d{3}([- .])\d{2}\1\d{4}|\d{3}-\d{6}|\d{5}-\d{4}|\d{9})(?![\w-]|\.\d)/g;
+
+export function ssnValid(candidate: string): boolean {
+  const seps = new Set(candidate.replace(/\d/g, ''));
+  if (seps.size > 1) return false;
+  const d = candidate.replace(/\D/g, '');
+  if (d.length !== 9 || /^(\d)\1{8}$/.test(d)) return false;
+  const area = d.slice(0, 3);
+  // Never issued: area 000, 666 and 900–999; group 00; serial 0000; and the well-known samples.
+  if (area === '000' || area === '666' || area[0] === '9') return false;
+  if (d.slice(3, 5) === '00' || d.slice(5) === '0000') return false;
+  return !['123456789', '078051120'].includes(d) && !d.startsWith('98765432');
+}
+
+const usSsn: Recogniser = (t) => matches(SSN, t, (m) => (ssnValid(m[0]) ? whole(m) : null));
+
+// ── IP addresses: dotted quads with valid octets; IPv6 (incl. zone, embedded IPv4) by parser ─
+const OCTET = '(?:25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)';
+const IPV4 = new RegExp(`(?<![\\w.])${OCTET}(?:\\.${OCTET}){3}(?!\\w)`, 'g');
+const IPV6_RUN = /(?<![\w:.])[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*(?:%[0-9A-Za-z]+)?/g;
+
+const ipAddress: Recogniser = (t) => [
+  ...matches(IPV4, t, whole),
+  ...matches(IPV6_RUN, t, (m) => {
+    let s = m[0];
+    // A sentence may end right after an address: drop trailing dots until it parses.
+    while (s.length >= 2 && !isIPv6(s) && s.endsWith('.')) s = s.slice(0, -1);
+    if (s.length < 2 || !isIPv6(s) || (s.match(/:/g) ?? []).length < 2) return null;
+    return /\w/.test(t[m.index + s.length] ?? '') ? null : [m.index, m.index + s.length];
+  }),
+];
+
+// ── phone numbers: international (+CC …) or common national layouts ──────────────────────────
+const PHONE_INTL = /(?<![\w+])\+\d{1,3}(?:[ -]?(?:\(\d{1,4}\)|\d{1,10})){1,6}(?![\w-])/g;
+const PHONE_NATIONAL = new RegExp(
+  [
+    '\\(\\d{2,4}\\)[ -]?\\d{3,4}[ -]\\d{4}', // (415) 555-0132
+    '\\(\\d{2,4}\\)\\d{3,4}-\\d{4}', // (415)555-0132
+    '(?:\\d{1,4}-)?\\d{2,4}-\\d{3,4}-\\d{4}', // 415-555-0132, 090-1234-5678, 91-415-555-0132
+    '0\\d{1,2}-\\d{7}', // 09-7625400
+    '1[3-9]\\d{9}', // mainland China mobile
+  ]
+    .map((p) => `(?<![\\w(+-])${p}(?![\\w-])`)
+    .join('|'),
+  'g',
+);
+
+const phoneNumber: Recogniser = (t) => [
+  ...matches(PHONE_INTL, t, (m) => {
+    const n = m[0].replace(/\D/g, '').length;
+    return n >= 8 && n <= 15 ? whole(m) : null;
+  }),
+  ...matches(PHONE_NATIONAL, t, whole),
+];
+
+// Earlier entities win overlaps: a checksum is stronger evidence than a shape.
+const RECOGNISERS: Array<[PiiEntity, Recogniser]> = [
+  ['EMAIL_ADDRESS', email],
+  ['IBAN_CODE', iban],
+  ['CREDIT_CARD', creditCard],
+  ['US_SSN', usSsn],
+  ['IP_ADDRESS', ipAddress],
+  ['PHONE_NUMBER', phoneNumber],
+];
+
+/** Every PII span in `text`, non-overlapping, in order of position. */
+export function detectPii(text: string, only?: readonly PiiEntity[]): PiiSpan[] {
+  const found: PiiSpan[] = [];
+  RECOGNISERS.forEach(([entity, recognise]) => {
+    if (only && !only.includes(entity)) return;
+    // Within an entity, longest first, so an IPv4 inside an IPv6 yields to the IPv6.
+    const spans = recognise(text).sort((a, b) => b[1] - b[0] - (a[1] - a[0]));
+    for (const [start, end] of spans) {
+      if (found.some((f) => start < f.end && f.start < end)) continue;
+      found.push({ entity, start, end, value: text.slice(start, end) });
+    }
+  });
+  return found.sort((a, b) => a.start - b.start);
+}
+
+/** `text` with each detected span replaced by what `replace` returns for it. */
+export function scrubPii(text: string, replace: (span: PiiSpan) => string, only?: readonly PiiEntity[]): string {
+  let out = '';
+  let at = 0;
+  for (const span of detectPii(text, only)) {
+    out += text.slice(at, span.start) + replace(span);
+    at = span.end;
+  }
+  return out + text.slice(at);
+}
