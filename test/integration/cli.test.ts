@@ -56,7 +56,7 @@ describe('govflow CLI', () => {
       recordsRejected: 5,
       findings: { total: 7, byRule: { denied_access: 4, denied_admin_action: 3 } },
       consentViolations: 2,
-      maskedEvents: 37,
+      maskedEvents: 35,
       alertsRaised: 1,
     });
   });

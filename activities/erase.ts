@@ -1,0 +1,83 @@
+import { sql } from 'kysely';
+import { ApplicationFailure, Context } from '@temporalio/activity';
+import type { ActivityDeps } from './deps';
+import { classifyStepError } from './step-errors';
+
+// Erasure (right to be forgotten) of one person, named by an erasure request's id: the raw id is
+// read from Postgres, never passed through Temporal. In one transaction it deletes the person's
+// data key (crypto-shredding: their vault entries and encrypted fields become unreadable, in
+// backups too), deletes the raw rows that hold their identifiers, clears the raw id from the
+// request and writes a receipt. Pseudonymous aggregates (masked tables, findings, violations)
+// are kept: without the key they name nobody. A completed request returns its receipt again.
+
+export interface ErasureInput {
+  requestId: number;
+}
+
+export interface ErasureResult {
+  requestId: number;
+  subjectRef: string;
+  keyShredded: boolean;
+  deleted: Record<string, number>;
+  alreadyCompleted: boolean;
+}
+
+/** Raw tables and the condition that finds the person in each (:id is the raw identifier). */
+const RAW_ROWS: Array<[table: string, where: (id: string) => ReturnType<typeof sql>]> = [
+  ['access_events', (id) => sql`subject_id = ${id} or principal = ${id}`],
+  ['consent_events', (id) => sql`subject_id = ${id}`],
+  ['consent_state', (id) => sql`subject_id = ${id}`],
+  ['audit_trail_events', (id) => sql`actor = ${id}`],
+  // Quarantined lines are raw text: any line that contains the identifier goes.
+  ['rejected_records', (id) => sql`strpos(raw, ${id}) > 0`],
+];
+
+export function eraseActivities({ db }: ActivityDeps) {
+  return {
+    async eraseSubjectData(input: ErasureInput): Promise<ErasureResult> {
+      try {
+        return await db.transaction().execute(async (tx) => {
+          const { rows } = await sql<{ subject_ref: string; subject_id: string | null; status: string }>`
+            select subject_ref, subject_id, status from govflow.erasure_requests where id = ${input.requestId} for update`.execute(tx);
+          const request = rows[0];
+          if (!request) throw ApplicationFailure.nonRetryable(`erasure request ${input.requestId} does not exist`, 'UnknownErasureRequest');
+          if (request.status === 'completed' || request.subject_id === null) {
+            const { rows: receipts } = await sql<{ key_shredded: boolean; deleted: Record<string, number> }>`
+              select key_shredded, deleted from govflow.erasure_receipts where request_id = ${input.requestId}`.execute(tx);
+            return {
+              requestId: input.requestId,
+              subjectRef: request.subject_ref,
+              keyShredded: receipts[0]?.key_shredded ?? false,
+              deleted: receipts[0]?.deleted ?? {},
+              alreadyCompleted: true,
+            };
+          }
+          const id = request.subject_id;
+          const deleted: Record<string, number> = {};
+          for (const [table, where] of RAW_ROWS) {
+            const r = await sql`delete from ${sql.table(`govflow.${table}`)} where ${where(id)}`.execute(tx);
+            deleted[table] = Number(r.numAffectedRows ?? 0);
+            Context.current().heartbeat({ table });
+          }
+          const shred = await sql`delete from govflow.subject_keys where subject_ref = ${request.subject_ref}`.execute(tx);
+          const keyShredded = Number(shred.numAffectedRows ?? 0) > 0;
+          // Other open requests for the same person carry the raw id too: they are answered by this one.
+          await sql`
+            update govflow.erasure_requests set subject_id = null,
+              status = case when id = ${input.requestId} then 'completed' else status end,
+              completed_at = case when id = ${input.requestId} then now() else completed_at end
+            where subject_ref = ${request.subject_ref}`.execute(tx);
+          await sql`
+            insert into govflow.erasure_receipts (request_id, subject_ref, workflow_id, key_shredded, deleted, requested_at)
+            select id, subject_ref, ${Context.current().info.workflowExecution?.workflowId ?? null}, ${keyShredded}, ${JSON.stringify(deleted)}::jsonb, requested_at
+            from govflow.erasure_requests where id = ${input.requestId}
+            on conflict (request_id) do nothing`.execute(tx);
+          return { requestId: input.requestId, subjectRef: request.subject_ref, keyShredded, deleted, alreadyCompleted: false };
+        });
+      } catch (err) {
+        if (err instanceof ApplicationFailure) throw err;
+        return classifyStepError(err);
+      }
+    },
+  };
+}

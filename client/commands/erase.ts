@@ -1,0 +1,63 @@
+import { userInfo } from 'node:os';
+import { sql } from 'kysely';
+import { stringFlag, UsageError, type Command } from '../command';
+import { connectClient } from '../temporal-connection';
+import { loadEnv } from '../../lib/config';
+import { createDb, createPool } from '../../lib/db';
+import { pseudonym } from '../../lib/pseudonym';
+import type { ErasureResult } from '../../activities/erase';
+
+// `govflow erase --subject <id>`: records the request in Postgres (the only place the raw id is
+// written), then starts the eraseSubject workflow with the request's id, so Temporal never sees
+// who is being forgotten, and waits for the receipt.
+
+export const eraseCommand: Command = {
+  name: 'erase',
+  usage: 'erase --subject ID [--by NAME] [--json]',
+  summary: "erase one person: shred their key, delete their raw rows, keep pseudonymous aggregates, write a receipt",
+  options: { subject: { type: 'string' }, by: { type: 'string' }, json: { type: 'boolean' } },
+  async run(ctx) {
+    const subject = stringFlag(ctx, 'subject');
+    if (!subject || !subject.trim()) throw new UsageError('erase needs the person: govflow erase --subject <id>');
+    const env = loadEnv();
+    const subjectRef = pseudonym(subject, env.pseudonymKey);
+    const db = createDb(createPool(env.databaseUrl, 2));
+    let requestId: number;
+    try {
+      // An open request for the same person is reused, so repeating the command is harmless.
+      const { rows } = await sql<{ id: number }>`
+        with open as (select id from govflow.erasure_requests where subject_ref = ${subjectRef} and status = 'pending' order by id limit 1),
+        created as (
+          insert into govflow.erasure_requests (subject_ref, subject_id, requested_by)
+          select ${subjectRef}, ${subject}, ${stringFlag(ctx, 'by') ?? userInfo().username}
+          where not exists (select 1 from open) returning id)
+        select id from open union all select id from created`.execute(db);
+      requestId = Number(rows[0]!.id);
+    } finally {
+      await db.destroy();
+    }
+
+    const { client, connection } = await connectClient();
+    try {
+      const workflowId = `erase-request-${requestId}`;
+      if (ctx.flags.json !== true) ctx.err(`erasure request ${requestId} for ${subjectRef}: starting ${workflowId}`);
+      const handle = await client.workflow
+        .start('eraseSubject', { taskQueue: env.taskQueue, workflowId, args: [{ requestId }] })
+        .catch((err: Error) => {
+          if (err.name === 'WorkflowExecutionAlreadyStartedError') return client.workflow.getHandle(workflowId);
+          throw err;
+        });
+      const result = (await handle.result()) as ErasureResult;
+      if (ctx.flags.json === true) ctx.out(JSON.stringify({ workflowId, ...result }, null, 2));
+      else {
+        ctx.out(`erased ${result.subjectRef} (request ${result.requestId}${result.alreadyCompleted ? ', already completed' : ''})`);
+        ctx.out(`  data key shredded   ${result.keyShredded ? 'yes' : 'no key held'}`);
+        for (const [table, n] of Object.entries(result.deleted)) ctx.out(`  ${table.padEnd(19)} ${n} row${n === 1 ? '' : 's'} deleted`);
+        ctx.out('  kept: pseudonymous aggregates (masked tables, findings, violations); receipt in govflow.erasure_receipts');
+      }
+      return 0;
+    } finally {
+      await connection.close();
+    }
+  },
+};
