@@ -1,5 +1,5 @@
 import { pseudonym } from './pseudonym';
-import { applyRule, maskFreeText, toHour, tokenFor, type MaskKeys } from './masking';
+import { applyRule, generaliseUserAgent, maskFreeText, toHour, tokenFor, type MaskKeys } from './masking';
 import type { MaskingPolicy } from './policy-masking';
 
 // Raw rows → analytics-safe rows, field by field, as the masking policy says. Pure: the caller
@@ -142,6 +142,11 @@ export function maskKeyValueText(text: string, c: TextContext): string {
     .join('');
 }
 
+function maskUserAgent(ua: string, c: TextContext): string {
+  const scrubbed = maskFreeText(replaceIdentifiers(ua, c.people), c.policy.kinds, c.owner, c.keys);
+  return c.policy.userAgent === 'generalise' ? generaliseUserAgent(scrubbed) : scrubbed;
+}
+
 export function maskAccessEvent(e: RawAccessEvent, policy: MaskingPolicy, keys: MaskKeys): MaskedAccessEvent {
   const owner = subjectRef(e.subject_id, keys.pseudonymKey);
   const principalKey = personKey(e.principal, policy, keys);
@@ -163,7 +168,7 @@ export function maskAccessEvent(e: RawAccessEvent, policy: MaskingPolicy, keys: 
     outcome: e.outcome,
     ip_prefix: e.source_ip === null ? null : applyRule(policy.kinds.ip_address, 'ip_address', e.source_ip, owner, keys),
     region: e.region,
-    user_agent: e.user_agent === null ? null : maskFreeText(replaceIdentifiers(e.user_agent, people), policy.kinds, owner, keys),
+    user_agent: e.user_agent === null ? null : maskUserAgent(e.user_agent, { policy, keys, owner, people }),
   };
 }
 

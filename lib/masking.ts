@@ -173,3 +173,26 @@ export function maskFreeText(text: string, rules: Record<DataKind, MaskRule>, ow
     return applyRule(rules[kind], kind, span.value, ownerRef, keys) ?? (rules[kind].operator === 'drop' ? '' : redactLabel(kind));
   });
 }
+
+// Platform words a user agent's comment may keep: anything else in a comment (a device name
+// such as "Jane's iPad", a custom build string) may name a person and is dropped.
+const UA_PLATFORM_WORDS = /^(?:U|Linux|Android|iPhone|iPad|iPod|Macintosh|Windows|X11|SMART-TV|Mobile|wv|KHTML|like Gecko|CrKey|Tizen|webOS|Web0S|Roku|AFT\w*|PlayStation \d|Xbox(?: One| Series [SX])?|Nintendo \w+|Windows NT [\d.]+|CPU (?:iPhone )?OS [\d_]+(?: like Mac OS X)?|Intel Mac OS X [\d_.]+|Win64|x64|WOW64|arm64|aarch64|x86_64|rv:[\d.]+|[A-Za-z-]+ [\d._]+|[\d._]+)$/;
+
+/**
+ * A user agent cut down to what analytics use: product/version tokens and known platform words
+ * inside comments. Run after PII scrubbing; masked spans ([kind], p_…, tok_…) are kept.
+ */
+export function generaliseUserAgent(ua: string): string {
+  const masked = /^(?:\[\w+\]|p_[0-9a-f]+|tok_[0-9a-f]+)$/;
+  const parts = ua.match(/\([^)]*\)?|[^\s(]+/g) ?? [];
+  return parts
+    .map((part) => {
+      if (part.startsWith('(')) {
+        const kept = part.replace(/^\(|\)$/g, '').split(/[;,]/).map((c) => c.trim()).filter((c) => UA_PLATFORM_WORDS.test(c) || masked.test(c));
+        return kept.length ? `(${kept.join('; ')})` : '';
+      }
+      return /^[A-Za-z][\w.+-]*\/[\w.+-]+$/.test(part) || masked.test(part) ? part : '';
+    })
+    .filter(Boolean)
+    .join(' ');
+}

@@ -35,6 +35,8 @@ export const maskingSchema = z
     keepQueryParams: z.array(z.string().min(1)).default(['page', 'limit', 'offset', 'sort', 'order', 'lang']),
     /** Parameter names (in query strings and key=value text) whose values identify a person: masked as person_id. */
     identifierParams: z.array(z.string().min(1)).default(['user', 'user_id', 'uid', 'subject', 'principal', 'actor', 'account', 'email', 'name', 'customer']),
+    /** User agents: "generalise" keeps product/version tokens and platform words (a device name may be a person's); "scrub" only masks detected PII. */
+    userAgent: z.enum(['generalise', 'scrub'], { message: 'expected generalise or scrub' }).default('generalise'),
     kinds: z
       .strictObject({
         person_id: rule('pseudonymise'),

@@ -102,6 +102,15 @@ describe('operators', () => {
   });
 });
 
+describe('user agents', () => {
+  it('keeps products and platform words, drops what may name a person', async () => {
+    const { generaliseUserAgent } = await import('../../lib/masking');
+    expect(generaliseUserAgent('Mozilla/5.0 (SMART-TV; Linux; Tizen 6.5) AppleWebKit/537.36')).toBe('Mozilla/5.0 (SMART-TV; Linux; Tizen 6.5) AppleWebKit/537.36');
+    expect(generaliseUserAgent('Mozilla/5.0 (Windows NT 10.0; Win64; x64) Chrome/120.0')).toBe('Mozilla/5.0 (Windows NT 10.0; Win64; x64) Chrome/120.0');
+    expect(generaliseUserAgent("StreamApp/8.2.1 (Zelda Quartermaine's iPad; iOS 17.4) by Zelda")).toBe('StreamApp/8.2.1 (iOS 17.4)');
+  });
+});
+
 describe('masking policy', () => {
   it('has defaults, so a policy without a masking section stays valid', () => {
     const p = maskingSchema.parse(undefined);
@@ -136,12 +145,12 @@ describe('masking records', () => {
       source: 's', event_id: 'e1', occurred_at: '2026-11-01T10:35:41Z', principal: 'agent-7', subject_id: 'user-1011',
       action: 'update', resource: '/api/v1/users/user-1011/email?new=jane.doe%40example.com&page=2&q=John%20Smith&user=user-1011',
       data_category: 'user.contact.email', purpose: 'service_delivery', outcome: 'success', source_ip: '198.51.100.20',
-      region: 'eu-west-1', user_agent: 'App/1.0 (contact +1 415 555 0132)',
+      region: 'eu-west-1', user_agent: "App/1.0 (Jane's phone; iOS 17.4; +1 415 555 0132) Other/2 jane@example.com",
     }, policy, keys);
     const sub = pseudonym('user-1011', KEY);
     expect(m).toMatchObject({
       occurred_hour: '2026-11-01T10:00:00.000Z', principal_key: pseudonym('agent-7', KEY), subject_key: sub,
-      ip_prefix: '198.51.100.0/24', user_agent: 'App/1.0 (contact [phone])',
+      ip_prefix: '198.51.100.0/24', user_agent: `App/1.0 (iOS 17.4; [phone]) Other/2 ${tokenFor('jane@example.com', 'email', sub, KEY)}`,
     });
     expect(m.resource).toBe(`/api/v1/users/${sub}/email?new=[redacted]&page=2&q=[redacted]&user=${sub}`);
     expect(JSON.stringify(m)).not.toMatch(/user-1011|jane|John|198\.51\.100\.20|agent-7|415/);
