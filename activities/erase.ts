@@ -32,6 +32,12 @@ const RAW_ROWS: Array<[table: string, where: (id: string) => ReturnType<typeof s
   ['rejected_records', (id) => sql`strpos(raw, ${id}) > 0`],
 ];
 
+/** Free-text columns of kept raw rows where the person may be mentioned. */
+const REDACT_MENTIONS: Array<[table: string, columns: string[]]> = [
+  ['access_events', ['resource', 'user_agent']],
+  ['audit_trail_events', ['target']],
+];
+
 export function eraseActivities({ db }: ActivityDeps) {
   return {
     async eraseSubjectData(input: ErasureInput): Promise<ErasureResult> {
@@ -58,6 +64,17 @@ export function eraseActivities({ db }: ActivityDeps) {
             const r = await sql`delete from ${sql.table(`govflow.${table}`)} where ${where(id)}`.execute(tx);
             deleted[table] = Number(r.numAffectedRows ?? 0);
             Context.current().heartbeat({ table });
+          }
+          // Other people's records that merely mention the person (an admin's action on their
+          // account) stay for accountability, with the raw id replaced by the pseudonym.
+          for (const [table, columns] of REDACT_MENTIONS) {
+            let n = 0;
+            for (const column of columns) {
+              const r = await sql`update ${sql.table(`govflow.${table}`)} set ${sql.ref(column)} = replace(${sql.ref(column)}, ${id}, ${request.subject_ref})
+                where strpos(${sql.ref(column)}, ${id}) > 0`.execute(tx);
+              n += Number(r.numAffectedRows ?? 0);
+            }
+            deleted[`${table}_redacted`] = n;
           }
           const shred = await sql`delete from govflow.subject_keys where subject_ref = ${request.subject_ref}`.execute(tx);
           const keyShredded = Number(shred.numAffectedRows ?? 0) > 0;

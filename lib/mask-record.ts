@@ -95,10 +95,14 @@ interface TextContext {
   people: Array<[string, string]>;
 }
 
-function maskValue(value: string, name: string, c: TextContext, keepUnknown: boolean): string {
+/** Values that read as codes (lower-case slugs, numbers, masked spans), not as someone's name. */
+const CODE_LIKE = /^(?:[a-z0-9][a-z0-9._:/-]*|\[\w+\]|p_[0-9a-f]+|tok_[0-9a-f]+)$/;
+
+function maskValue(value: string, name: string, c: TextContext, keep: 'listed' | 'code-like'): string {
   if (c.policy.identifierParams.includes(name.toLowerCase())) return personKey(value, c.policy, c.keys) ?? '';
   const scrubbed = maskFreeText(replaceIdentifiers(value, c.people), c.policy.kinds, c.owner, c.keys);
-  return keepUnknown || c.policy.keepQueryParams.includes(name) ? scrubbed : '[redacted]';
+  const kept = keep === 'listed' ? c.policy.keepQueryParams.includes(name) : CODE_LIKE.test(scrubbed);
+  return kept ? scrubbed : '[redacted]';
 }
 
 /**
@@ -126,20 +130,23 @@ export function maskResource(resource: string, c: TextContext): string {
       const eq = pair.indexOf('=');
       const name = safeDecode(eq < 0 ? pair : pair.slice(0, eq));
       if (eq < 0) return encodeURIComponent(maskFreeText(name, c.policy.kinds, c.owner, c.keys));
-      const value = maskValue(safeDecode(pair.slice(eq + 1)), name, c, false);
+      const value = maskValue(safeDecode(pair.slice(eq + 1)), name, c, 'listed');
       return `${encodeURIComponent(name)}=${value.replace(/[&#\s]/g, encodeURIComponent)}`;
     });
   return `${maskedPath}?${params.join('&')}`;
 }
 
-/** Free text with key=value pairs (audit-trail targets): identifier keys become person keys, PII is masked. */
+/** Audit-trail targets (key=value words): identifier keys become person keys, PII is masked, name-like words redacted. */
 export function maskKeyValueText(text: string, c: TextContext): string {
-  const withKeys = text.replace(/([A-Za-z_][\w.-]*)=(\S+)/g, (_m, name: string, value: string) => `${name}=\u0000${maskValue(value, name, c, true)}\u0000`);
-  // Masked values are fenced off so the free-text pass below does not mask them twice.
-  return withKeys
-    .split('\u0000')
-    .map((part, i) => (i % 2 === 1 ? part : maskFreeText(replaceIdentifiers(part, c.people), c.policy.kinds, c.owner, c.keys)))
-    .join('');
+  // Free-form words may be a name: a word outside key=value stays only if it reads as a code.
+  return text
+    .split(/\s+/)
+    .filter(Boolean)
+    .map((word) => {
+      const kv = word.match(/^([A-Za-z_][\w.-]*)=(.+)$/);
+      return kv ? `${kv[1]}=${maskValue(kv[2]!, kv[1]!, c, 'code-like')}` : maskValue(word, '', c, 'code-like');
+    })
+    .join(' ');
 }
 
 function maskUserAgent(ua: string, c: TextContext): string {

@@ -1,0 +1,252 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startHarness, type Harness } from '../support/harness';
+import { govflow, spawnGovflow } from '../support/govflow-process';
+import { pseudonym } from '../../lib/pseudonym';
+import type { GovernanceResult } from '../../workflows/governance';
+
+// The promise of issue 5, end to end on the real dev server and Postgres: canary identifiers
+// planted in every input format never reach anything outside the raw tables and the vault (the
+// masked tables, findings, reports, alerts, the run ledger, a real worker process's logs, the
+// JSON of the runs' Temporal histories); the analyst role cannot read raw data; tokens are
+// reversible under audit; erasure shreds the person's key and deletes their raw rows.
+
+const SUBJECT = 'zelda.quartermaine@canary-leak.example';
+const WITHDRAWN = 'kit.marlowe@canary-leak.example';
+const CANARIES = {
+  subjectEmail: SUBJECT,
+  otherEmail: 'orion.blackwood@canary-leak.example',
+  uaEmail: 'zq.private@canary-leak.example',
+  withdrawnEmail: WITHDRAWN,
+  principal: 'orion.blackwood',
+  name: 'Quartermaine',
+  ipv4: '203.0.113.177',
+  ipv6: '2001:db8:cafe:17::9',
+  card: '4012888888881881',
+  cardSpaced: '4012 8888 8888 1881',
+  phone: '7946 0958',
+  iban: 'GB82WEST12345698765432',
+  ssn: '078-05-1123',
+};
+// Canaries are searched case-insensitively, and URL-encoded forms too.
+const needles = [...new Set(Object.values(CANARIES).flatMap((c) => [c, encodeURIComponent(c)]))].map((c) => c.toLowerCase());
+const leaksIn = (text: string) => needles.filter((n) => text.toLowerCase().includes(n));
+
+const RAW_TABLES = /^(access_events.*|audit_trail_events|consent_events|consent_state|rejected_records|erasure_requests|ingested_files)$/;
+
+function fixture(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'govflow-canary-'));
+  const line = (o: object) => JSON.stringify(o);
+  const access = (id: string, time: string, o: object) =>
+    line({ event_id: id, time, action: 'read', data_category: 'user.financial', purpose: 'analytics', outcome: 'success', region: 'eu-west-1', ...o });
+  writeFileSync(join(dir, 'access.jsonl'), [
+    access('can-1', '2026-11-01T10:10:00Z', {
+      principal: CANARIES.principal, subject: SUBJECT, source_ip: CANARIES.ipv4,
+      resource: `/api/v1/users/${SUBJECT}/payment?card=${CANARIES.card}&page=1&email=${encodeURIComponent(CANARIES.otherEmail)}&q=Zelda%20Quartermaine`,
+      user_agent: `StreamApp/8.2.1 (Zelda Quartermaine's iPad; iOS 17.4) contact ${CANARIES.uaEmail} card ${CANARIES.cardSpaced} tel +44 20 ${CANARIES.phone}`,
+    }),
+    access('can-2', '2026-11-01T10:20:00Z', {
+      principal: CANARIES.principal, subject: SUBJECT, source_ip: CANARIES.ipv6, purpose: 'service_delivery', outcome: 'denied',
+      resource: `/api/v1/users/${encodeURIComponent(SUBJECT)}/iban/${CANARIES.iban}?ssn=${CANARIES.ssn}`,
+      user_agent: `Mozilla/5.0 (Windows NT 10.0; Win64; x64) from ${CANARIES.ipv4}`,
+    }),
+    access('can-3', '2026-11-01T10:30:00Z', { principal: 'svc-analytics', subject: WITHDRAWN, source_ip: '198.51.100.7', resource: `/api/v1/users/${WITHDRAWN}/history`, user_agent: 'curl/8.4.0' }),
+    `{"event_id": "can-bad", "time": "2026-11-01T10:40:00Z", "subject": "${SUBJECT}", "card": "${CANARIES.card}"`,
+  ].join('\n') + '\n');
+  writeFileSync(join(dir, 'consent.jsonl'), [
+    line({ event_id: 'cc-1', user_id: SUBJECT, purpose: 'analytics', granted: true, time: '2026-10-01T00:00:00Z', source: 'cmp', evidence: 'banner' }),
+    line({ event_id: 'cc-2', user_id: WITHDRAWN, purpose: 'analytics', granted: true, time: '2026-10-01T00:00:00Z', source: 'cmp', evidence: 'banner' }),
+    line({ event_id: 'cc-3', user_id: WITHDRAWN, purpose: 'analytics', granted: false, time: '2026-10-20T00:00:00Z', source: 'cmp', evidence: 'settings' }),
+  ].join('\n') + '\n');
+  writeFileSync(join(dir, 'audit.jsonl'), [
+    line({ event_id: 'ca-1', time: '2026-11-01T10:15:00Z', actor: CANARIES.principal, action: 'export.create', target: `user=${SUBJECT} note=Zelda Quartermaine ssn ${CANARIES.ssn}`, outcome: 'denied', source_ip: CANARIES.ipv4 }),
+    line({ event_id: 'ca-2', time: '2026-11-01T10:16:00Z', actor: SUBJECT, action: 'login', target: 'console', outcome: 'success', source_ip: CANARIES.ipv6 }),
+  ].join('\n') + '\n');
+  const repo = resolve('.');
+  writeFileSync(join(dir, 'govflow.yaml'), [
+    `policy: ${join(repo, 'policy.yaml')}`,
+    'sources:',
+    `  - {name: sample-access, kind: access, format: jsonl, path: ${join(repo, 'examples/access-log.jsonl')}}`,
+    `  - {name: sample-consent, kind: consent, format: jsonl, path: ${join(repo, 'examples/consent-export.jsonl')}}`,
+    `  - {name: sample-audit, kind: audit, format: jsonl, path: ${join(repo, 'examples/audit-trail.jsonl')}}`,
+    `  - {name: canary-access, kind: access, format: jsonl, path: ${join(dir, 'access.jsonl')}}`,
+    `  - {name: canary-consent, kind: consent, format: jsonl, path: ${join(dir, 'consent.jsonl')}}`,
+    `  - {name: canary-audit, kind: audit, format: jsonl, path: ${join(dir, 'audit.jsonl')}}`,
+  ].join('\n') + '\n');
+  return join(dir, 'govflow.yaml');
+}
+
+/** A workflow's full history as JSON, with every payload's bytes shown as text. */
+async function historyJson(h: Harness, workflowId: string): Promise<string> {
+  const history = await h.client.workflow.getHandle(workflowId).fetchHistory();
+  // Payload bytes arrive base64-encoded: decode them, or a plain-text canary could hide inside.
+  return JSON.stringify(history, (k, v) =>
+    v instanceof Uint8Array ? Buffer.from(v).toString('utf8') : k === 'data' && typeof v === 'string' ? Buffer.from(v, 'base64').toString('utf8') : v,
+  );
+}
+
+/** Every row of every non-raw table in the govflow schema, as JSON text per table. */
+async function nonRawTables(h: Harness): Promise<Record<string, string>> {
+  const tables = await h.sql(`select table_name from information_schema.tables where table_schema = 'govflow' and table_type = 'BASE TABLE'`);
+  const out: Record<string, string> = {};
+  for (const { table_name } of tables) {
+    const name = String(table_name);
+    if (RAW_TABLES.test(name)) continue;
+    const rows = await h.sql(`select coalesce(json_agg(t)::text, '') as dump from govflow.${pg.escapeIdentifier(name)} t`);
+    out[name] = String(rows[0]!.dump);
+  }
+  return out;
+}
+
+let h: Harness;
+let configFile: string;
+let run: GovernanceResult;
+let workerLog = '';
+const subjectRef = () => pseudonym(SUBJECT, h.env.pseudonymKey);
+
+beforeAll(async () => {
+  h = await startHarness();
+  configFile = fixture();
+  // A real `govflow worker` process on a queue of its own, so its own log output can be searched.
+  const queue = `${h.taskQueue}-leak`;
+  const worker = spawnGovflow(h, ['worker'], { GOVFLOW_CONFIG: configFile, GOVFLOW_TASK_QUEUE: queue, GOVFLOW_LOG_LEVEL: 'INFO' });
+  worker.stdout!.on('data', (d) => (workerLog += d));
+  worker.stderr!.on('data', (d) => (workerLog += d));
+  const exited = new Promise((r) => worker.on('exit', r));
+  try {
+    const deadline = Date.now() + 120_000;
+    while (!workerLog.includes('polling task queue')) {
+      if (Date.now() > deadline || worker.exitCode !== null) throw new Error(`worker did not start:\n${workerLog}`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    run = await h.client.workflow.execute('governanceRun', {
+      taskQueue: queue,
+      workflowId: `canary-${Date.now()}`,
+      args: [{ window: { start: '2026-11-01T10:00:00Z', end: '2026-11-01T11:00:00Z' } }],
+    });
+  } finally {
+    worker.kill('SIGTERM');
+    await exited;
+  }
+});
+afterAll(async () => {
+  await h?.close();
+});
+
+describe('canary identifiers', () => {
+  it('reach the raw tables (so the test is planting them where they would leak from)', async () => {
+    expect(run.status).toBe('completed');
+    const raw = JSON.stringify(await h.sql(`select * from govflow.access_events where source = 'canary-access'`));
+    expect(leaksIn(raw)).toEqual(expect.arrayContaining([SUBJECT.toLowerCase(), CANARIES.card, CANARIES.ipv4, CANARIES.uaEmail]));
+    const [{ n }] = (await h.sql(`select count(*)::int as n from govflow.masked_events where source = 'canary-access'`)) as [{ n: number }];
+    expect(n).toBe(2); // can-3's person withdrew analytics consent
+  });
+
+  it('never appear in masked tables, findings, reports, alerts or any other non-raw table', async () => {
+    const dumps = await nonRawTables(h);
+    expect(Object.keys(dumps)).toEqual(expect.arrayContaining(['masked_events', 'masked_audit_trail', 'reports', 'alerts', 'audit_findings', 'pii_vault']));
+    for (const [table, dump] of Object.entries(dumps)) expect(leaksIn(dump), table).toEqual([]);
+    const masked = (await h.sql(`select * from govflow.masked_events where source = 'canary-access' order by event_id`)) as Array<Record<string, string>>;
+    expect(masked[0]!.subject_key).toBe(subjectRef());
+    expect(masked[0]!.ip_prefix).toBe('203.0.113.0/24');
+    expect(masked[1]!.ip_prefix).toBe('2001:db8:cafe::/48');
+    // email= is an identifier parameter: the address becomes its owner's pseudonym.
+    expect(masked[0]!.resource).toBe(`/api/v1/users/${subjectRef()}/payment?card=[redacted]&page=1&email=${pseudonym(CANARIES.otherEmail, h.env.pseudonymKey)}&q=[redacted]`);
+    expect(masked[0]!.user_agent).toMatch(/^StreamApp\/8\.2\.1 \(iOS 17\.4\) tok_[0-9a-f]{32} \[credit_card\] \[phone\]$/);
+    expect(masked[1]!.resource).toBe(`/api/v1/users/${subjectRef()}/iban/[iban]?ssn=[redacted]`);
+    const [trail] = await h.sql(`select target from govflow.masked_audit_trail where source = 'canary-audit' and event_id = 'ca-1'`);
+    expect(trail!.target).toBe(`user=${subjectRef()} note=[redacted] [redacted] ssn [us_ssn]`);
+  });
+
+  it('never appear in the worker process log', () => {
+    expect(workerLog).toContain('polling task queue');
+    expect(leaksIn(workerLog)).toEqual([]);
+  });
+
+  it("never appear in the run's Temporal history", async () => {
+    const history = await historyJson(h, run.workflowId);
+    expect(history).toContain('2026-11-01T10:00:00'); // the decoded input: payloads are searched as text
+    expect(leaksIn(history)).toEqual([]);
+  });
+});
+
+describe('least privilege', () => {
+  async function asAnalyst(query: string): Promise<string> {
+    const client = new pg.Client({ connectionString: h.databaseUrl });
+    await client.connect();
+    try {
+      await client.query('set role govflow_analyst');
+      const r = await client.query(query);
+      return `ok ${r.rowCount}`;
+    } catch (err) {
+      return `refused ${(err as { code?: string }).code}`;
+    } finally {
+      await client.end();
+    }
+  }
+
+  it('lets govflow_analyst read the masked tables and refuses it everything raw, and the vault', async () => {
+    expect(await asAnalyst('select * from govflow.masked_events')).toMatch(/^ok [1-9]/);
+    expect(await asAnalyst('select * from govflow.masked_audit_trail')).toMatch(/^ok [1-9]/);
+    for (const table of ['access_events', 'access_events_default', 'audit_trail_events', 'consent_events', 'consent_state', 'rejected_records', 'pii_vault', 'subject_keys', 'pii_access_log', 'erasure_requests', 'audit_findings']) {
+      expect(await asAnalyst(`select * from govflow.${table} limit 1`), table).toBe('refused 42501');
+    }
+    expect(await asAnalyst(`insert into govflow.masked_events (source, event_id, occurred_hour, action, outcome, key_id, workflow_id) values ('x','x',now(),'x','x','x','x')`)).toBe('refused 42501');
+  });
+});
+
+describe('tokens and erasure', () => {
+  let token: string;
+
+  it('reveals a token only through detokenise, and logs who asked and why', async () => {
+    const [row] = await h.sql(`select user_agent from govflow.masked_events where source = 'canary-access' and event_id = 'can-1'`);
+    token = String(row!.user_agent).match(/tok_[0-9a-f]{32}/)![0];
+    const r = await govflow(h, ['detokenise', token, '--reason', 'DSAR 42', '--by', 'dpo']);
+    expect(r.stderr).toBe('');
+    expect(r.stdout.trim()).toBe(CANARIES.uaEmail);
+    const log = await h.sql('select accessor, reason, outcome, subject_ref from govflow.pii_access_log where token = $1', [token]);
+    expect(log).toEqual([{ accessor: 'dpo', reason: 'DSAR 42', outcome: 'granted', subject_ref: subjectRef() }]);
+  });
+
+  it('erase shreds the key, deletes raw rows, keeps pseudonymous aggregates, writes a receipt, and keeps the id out of Temporal', async () => {
+    const maskedBefore = await h.sql('select count(*)::int as n from govflow.masked_events where subject_key = $1', [subjectRef()]);
+    const r = await govflow(h, ['erase', '--subject', SUBJECT, '--by', 'dpo', '--json']);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const out = JSON.parse(r.stdout);
+    expect(out).toMatchObject({ subjectRef: subjectRef(), keyShredded: true, alreadyCompleted: false });
+    expect(out.deleted).toMatchObject({ access_events: 2, consent_events: 1, consent_state: 1, audit_trail_events: 1, rejected_records: 1, audit_trail_events_redacted: 1 });
+
+    // No raw value of the person can be read any more.
+    for (const table of ['access_events', 'consent_events', 'consent_state', 'audit_trail_events', 'rejected_records', 'erasure_requests']) {
+      const dump = JSON.stringify(await h.sql(`select * from govflow.${table}`));
+      expect(dump.includes(SUBJECT), table).toBe(false);
+    }
+    expect(await h.sql('select 1 from govflow.subject_keys where subject_ref = $1', [subjectRef()])).toEqual([]);
+    const again = await govflow(h, ['detokenise', token, '--reason', 'after erasure']);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toMatch(/erased person: its key is shredded/);
+    expect(await h.sql('select count(*)::int as n from govflow.masked_events where subject_key = $1', [subjectRef()])).toEqual(maskedBefore);
+
+    const receipts = await h.sql('select subject_ref, key_shredded, workflow_id from govflow.erasure_receipts');
+    expect(receipts).toEqual([{ subject_ref: subjectRef(), key_shredded: true, workflow_id: out.workflowId }]);
+    const history = await historyJson(h, out.workflowId);
+    expect(history).toContain(`{\\"requestId\\":${out.requestId}}`);
+    expect(leaksIn(history)).toEqual([]);
+  });
+
+  it('is harmless when run twice', async () => {
+    const r = await govflow(h, ['erase', '--subject', SUBJECT, '--json']);
+    expect(r.code).toBe(0);
+    const out = JSON.parse(r.stdout);
+    expect(out.keyShredded).toBe(false);
+    expect(Object.values(out.deleted).every((n) => n === 0)).toBe(true);
+    expect(await h.sql('select count(*)::int as n from govflow.erasure_receipts')).toEqual([{ n: 2 }]);
+    const human = await govflow(h, ['erase']);
+    expect(human.code).toBe(2);
+    expect(human.stderr).toMatch(/erase needs the person/);
+  });
+});
