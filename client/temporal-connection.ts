@@ -1,6 +1,8 @@
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { loadClientConnectConfig } from '@temporalio/envconfig';
+import { payloadDataConverter } from '../lib/payload-codec';
+import { loadPayloadKey } from '../lib/vault-env';
 
 // Where Temporal is comes from Temporal's own conventions (TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE,
 // TLS and API-key variables, or a temporal.toml profile), so govflow needs no settings of its own.
@@ -22,7 +24,8 @@ export async function connectClient(): Promise<{ client: Client; connection: Con
   } catch (err) {
     throw new Error(`cannot reach Temporal at ${address} (${(err as Error).message}); start it with "npm start" or set TEMPORAL_ADDRESS`);
   }
-  return { client: new Client({ connection, namespace }), connection, namespace, address };
+  const dataConverter = payloadDataConverter(loadPayloadKey(process.env));
+  return { client: new Client({ connection, namespace, dataConverter }), connection, namespace, address };
 }
 
 export async function connectWorkerConnection(): Promise<{ connection: NativeConnection; namespace: string; address: string }> {

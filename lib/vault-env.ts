@@ -34,7 +34,12 @@ function secret(env: NodeJS.ProcessEnv, name: string, requiredInProduction: bool
   return value;
 }
 
+/** GOVFLOW_PAYLOAD_KEY (optional): clients need only this one, not the vault key. */
+export function loadPayloadKey(env: NodeJS.ProcessEnv): string | undefined {
+  return secret(env, 'GOVFLOW_PAYLOAD_KEY', false);
+}
+
 export function loadVaultEnv(env: NodeJS.ProcessEnv): VaultEnv {
-  const payloadKey = secret(env, 'GOVFLOW_PAYLOAD_KEY', false);
+  const payloadKey = loadPayloadKey(env);
   return { vaultKey: secret(env, 'GOVFLOW_VAULT_KEY', true) ?? DEV_VAULT_KEY, ...(payloadKey ? { payloadKey } : {}) };
 }

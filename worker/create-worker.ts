@@ -1,6 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { NativeConnection, Worker, type WorkflowBundle } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from '../activities';
+import { payloadDataConverter } from '../lib/payload-codec';
 
 export const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
 
@@ -21,6 +22,8 @@ export async function createGovflowWorker(o: GovflowWorkerOptions): Promise<Work
     taskQueue: o.taskQueue,
     ...(o.workflowBundle ? { workflowBundle: o.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
     activities: createActivities(o.deps),
+    // Payloads are encrypted when GOVFLOW_PAYLOAD_KEY is set (lib/payload-codec.ts).
+    dataConverter: payloadDataConverter(o.deps.env.payloadKey),
     // The worker has 2 cores on a typical box: a few concurrent steps keep Postgres busy without
     // starving the workflow thread.
     maxConcurrentActivityTaskExecutions: 8,

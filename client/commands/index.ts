@@ -7,6 +7,7 @@ import { migrateCommand } from './migrate';
 import { setupCommand } from './setup';
 import { eraseCommand } from './erase';
 import { detokeniseCommand } from './detokenise';
+import { codecServerCommand } from './codec-server';
 
 /** Every `govflow` sub-command, in the order `govflow --help` lists them. */
 export const COMMANDS: Command[] = [
@@ -18,4 +19,5 @@ export const COMMANDS: Command[] = [
   setupCommand,
   eraseCommand,
   detokeniseCommand,
+  codecServerCommand,
 ];
