@@ -13,11 +13,11 @@ export interface VaultEnv {
 
 const DEV_VAULT_KEY = 'govflow-development-vault-key-do-not-use-in-production';
 
-/** NAME's value, or the contents of the file NAME_FILE (trailing newline trimmed). */
+/** NAME's value, or the contents of the file NAME_FILE (trailing newline trimmed); empty means unset. */
 export function readSecret(env: NodeJS.ProcessEnv, name: string): string | undefined {
-  if (env[name] !== undefined) return env[name];
+  if (env[name]) return env[name];
   const file = env[`${name}_FILE`];
-  if (file === undefined) return undefined;
+  if (!file) return undefined;
   try {
     return readFileSync(file, 'utf8').replace(/\r?\n$/, '');
   } catch (err) {

@@ -24,7 +24,7 @@ describe('docker-compose.yml', () => {
     if (probe.status !== 0) return; // plugin absent here: the structural checks below still run
     const r = spawnSync('docker', ['compose', 'config', '--quiet'], {
       encoding: 'utf8',
-      env: { ...process.env, GOVFLOW_PSEUDONYM_KEY: 'x'.repeat(32) },
+      env: { ...process.env, GOVFLOW_PSEUDONYM_KEY: 'x'.repeat(32), GOVFLOW_VAULT_KEY: 'y'.repeat(32) },
     });
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
