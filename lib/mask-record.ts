@@ -1,25 +1,18 @@
 import { pseudonym } from './pseudonym';
+import type { AccessRecord, AuditTrailRecord } from './records';
 import { applyRule, generaliseUserAgent, maskFreeText, toHour, tokenFor, type MaskKeys } from './masking';
 import type { MaskingPolicy } from './policy-masking';
 
 // Raw rows → analytics-safe rows, field by field, as the masking policy says. Pure: the caller
 // loads keys and stores vault entries.
 
-export interface RawAccessEvent {
+/** A row of access_events as the mask step reads it: the canonical record plus its identity. */
+export type RawAccessEvent = Omit<AccessRecord, 'event_id' | 'occurred_at' | 'outcome'> & {
   source: string;
   event_id: string;
   occurred_at: string | Date;
-  principal: string | null;
-  subject_id: string | null;
-  action: string;
-  resource: string | null;
-  data_category: string | null;
-  purpose: string | null;
   outcome: string;
-  source_ip: string | null;
-  region: string | null;
-  user_agent: string | null;
-}
+};
 
 export interface MaskedAccessEvent {
   source: string;
@@ -37,17 +30,14 @@ export interface MaskedAccessEvent {
   user_agent: string | null;
 }
 
-export interface RawAuditTrailEvent {
+/** A row of audit_trail_events as the mask step reads it. */
+export type RawAuditTrailEvent = Omit<AuditTrailRecord, 'event_id' | 'occurred_at' | 'outcome'> & {
   source: string;
   event_id: string;
   occurred_at: string | Date;
-  actor: string | null;
-  action: string;
-  target: string | null;
   outcome: string;
-  source_ip: string | null;
   region: string | null;
-}
+};
 
 export interface MaskedAuditTrailEvent {
   source: string;

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHarness, type Harness } from '../support/harness';
 import { govflow, spawnGovflow } from '../support/govflow-process';
 import { pseudonym } from '../../lib/pseudonym';
+import { ipPrefix } from '../../lib/masking';
 import type { GovernanceResult } from '../../workflows/governance';
 
 // The promise of issue 5, end to end on the real dev server and Postgres: canary identifiers
@@ -170,6 +171,16 @@ describe('canary identifiers', () => {
     const history = await historyJson(h, run.workflowId);
     expect(history).toContain('2026-11-01T10:00:00'); // the decoded input: payloads are searched as text
     expect(leaksIn(history)).toEqual([]);
+  });
+});
+
+describe('generalisation in TypeScript and SQL', () => {
+  it('gives the same IP prefixes as govflow.ip_prefix()', async () => {
+    const ips = ['198.51.100.54', '10.0.0.1', '2001:db8:85a3:1234::8a2e:370:7334', '2001:db8::1', '2001:0:0:1::1', 'fe80::1', '::ffff:192.0.2.1', CANARIES.ipv6];
+    for (const ip of ips) {
+      const [row] = await h.sql('select govflow.ip_prefix($1) as p', [ip]);
+      expect(ipPrefix(ip), ip).toBe(row!.p);
+    }
   });
 });
 
