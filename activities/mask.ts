@@ -4,18 +4,17 @@ import type { ActivityDeps } from './deps';
 import type { RunRef } from '../lib/run-ref';
 import type { TaskResult } from '../lib/dag';
 import { countOf, inWindow } from './sql-window';
-import type { MaskKeys, VaultEntry } from '../lib/masking';
+import { pseudonymOf, type MaskKeys, type VaultEntry } from '../lib/masking';
 import {
   maskAccessEvent,
   maskAuditTrailEvent,
   personKey,
-  subjectRef,
   type MaskedAccessEvent,
   type MaskedAuditTrailEvent,
   type RawAccessEvent,
   type RawAuditTrailEvent,
 } from '../lib/mask-record';
-import { dataKeysFor, storeVaultEntries } from '../lib/vault';
+import { loadDataKeys, storeVaultEntries } from '../lib/vault';
 
 // mask: the window's access events and audit trail → the analytics-safe tables. Every field is
 // masked by the policy's operator for its kind (pseudonyms, hours, IP prefixes, tokens whose
@@ -26,22 +25,45 @@ import { dataKeysFor, storeVaultEntries } from '../lib/vault';
 
 const BATCH = 2000;
 
+/** What one mask step remembers across batches: people and their tokens recur. */
+interface StepCache {
+  dataKeys: Map<string, Buffer>;
+  sealed: Set<string>;
+  pseudonyms: Map<string, string>;
+  cleanText: Map<string, string>;
+}
+
+const newStepCache = (): StepCache => ({ dataKeys: new Map(), sealed: new Set(), pseudonyms: new Map(), cleanText: new Map() });
+
 export function maskActivities({ db, env, config }: ActivityDeps) {
   const policy = config.policy.policy.masking;
   const purpose = policy.analyticsPurpose;
 
-  /** Keys for one batch: every owner's data key is loaded (or created) before masking starts. */
-  async function batchKeys(ids: Array<string | null>): Promise<{ keys: MaskKeys; vault: VaultEntry[] }> {
-    const refs = ids.map((id) => subjectRef(id, env.pseudonymKey)).filter((r): r is string => r !== null);
-    const dataKeys = await dataKeysFor(db, env.vaultKey, env.pseudonymKeyId, refs);
+  /**
+   * Keys for one batch: the data keys of the people whose values may be sealed (subjects own the
+   * PII in their events' free text; everyone owns their id when ids are tokenised) are loaded,
+   * or created, before masking starts, into a cache that lives for the whole step.
+   */
+  async function batchKeys(owners: Array<string | null>, cache: StepCache): Promise<{ keys: MaskKeys; vault: VaultEntry[] }> {
     const vault: VaultEntry[] = [];
-    return { vault, keys: { pseudonymKey: env.pseudonymKey, dataKey: (ref) => dataKeys.get(ref), onToken: (e) => vault.push(e) } };
+    const keys: MaskKeys = {
+      pseudonymKey: env.pseudonymKey,
+      dataKey: (ref) => cache.dataKeys.get(ref),
+      onToken: (e) => vault.push(e),
+      sealed: cache.sealed,
+      pseudonyms: cache.pseudonyms,
+      cleanText: cache.cleanText,
+    };
+    const refs = owners.filter((id): id is string => id !== null).map((id) => pseudonymOf(id, keys));
+    await loadDataKeys(db, env.vaultKey, env.pseudonymKeyId, refs, cache.dataKeys);
+    return { vault, keys };
   }
+  const idsAreSealed = ['tokenise', 'encrypt'].includes(policy.kinds.person_id.operator);
 
   const withdrawn = (column: string) => sql`not exists (
     select 1 from govflow.consent_state cs where cs.subject_id = ${sql.ref(column)} and cs.purpose = ${purpose} and not cs.granted)`;
 
-  async function maskAccess(run: RunRef): Promise<number> {
+  async function maskAccess(run: RunRef, cache: StepCache): Promise<number> {
     let after: [string, string] = ['', ''];
     let written = 0;
     for (;;) {
@@ -53,7 +75,7 @@ export function maskActivities({ db, env, config }: ActivityDeps) {
           and ${withdrawn('e.subject_id')}
         order by e.source, e.event_id limit ${BATCH}`.execute(db);
       if (rows.length === 0) return written;
-      const { keys, vault } = await batchKeys(rows.flatMap((r) => [r.subject_id, r.principal]));
+      const { keys, vault } = await batchKeys(rows.flatMap((r) => (idsAreSealed ? [r.subject_id, r.principal] : [r.subject_id])), cache);
       const masked: MaskedAccessEvent[] = rows.map((r) => maskAccessEvent(r, policy, keys));
       await storeVaultEntries(db, vault);
       await sql`
@@ -77,7 +99,7 @@ export function maskActivities({ db, env, config }: ActivityDeps) {
     }
   }
 
-  async function maskAuditTrail(run: RunRef): Promise<number> {
+  async function maskAuditTrail(run: RunRef, cache: StepCache): Promise<number> {
     let after: [string, string] = ['', ''];
     let written = 0;
     for (;;) {
@@ -88,7 +110,7 @@ export function maskActivities({ db, env, config }: ActivityDeps) {
           and ${withdrawn('t.actor')}
         order by t.source, t.event_id limit ${BATCH}`.execute(db);
       if (rows.length === 0) return written;
-      const { keys, vault } = await batchKeys(rows.map((r) => r.actor));
+      const { keys, vault } = await batchKeys(rows.map((r) => r.actor), cache);
       const masked: MaskedAuditTrailEvent[] = rows.map((r) => maskAuditTrailEvent(r, policy, keys));
       await storeVaultEntries(db, vault);
       await sql`
@@ -115,7 +137,7 @@ export function maskActivities({ db, env, config }: ActivityDeps) {
     const { rows } = await sql<{ subject_id: string }>`
       select subject_id from govflow.consent_state where purpose = ${purpose} and not granted`.execute(db);
     if (rows.length === 0) return 0;
-    const { keys } = await batchKeys([]);
+    const { keys } = await batchKeys([], newStepCache());
     const personKeys = rows.map((r) => personKey(r.subject_id, policy, keys)!);
     const a = await sql`delete from govflow.masked_events where subject_key = any(${personKeys}::text[])`.execute(db);
     const b = await sql`delete from govflow.masked_audit_trail where actor_key = any(${personKeys}::text[])`.execute(db);
@@ -125,8 +147,9 @@ export function maskActivities({ db, env, config }: ActivityDeps) {
   return {
     async mask(run: RunRef): Promise<TaskResult> {
       const removed = await removeWithdrawn();
-      const access = await maskAccess(run);
-      const trail = await maskAuditTrail(run);
+      const cache = newStepCache();
+      const access = await maskAccess(run, cache);
+      const trail = await maskAuditTrail(run, cache);
 
       const masked = await countOf(
         sql<{ n: number }>`select count(*) as n from govflow.masked_events m

@@ -1,6 +1,6 @@
 import { pseudonym } from './pseudonym';
 import type { AccessRecord, AuditTrailRecord } from './records';
-import { applyRule, generaliseUserAgent, maskFreeText, toHour, tokenFor, type MaskKeys } from './masking';
+import { applyRule, generaliseUserAgent, maskFreeText, pseudonymOf, toHour, tokenFor, type MaskKeys } from './masking';
 import type { MaskingPolicy } from './policy-masking';
 
 // Raw rows → analytics-safe rows, field by field, as the masking policy says. Pure: the caller
@@ -53,11 +53,12 @@ export interface MaskedAuditTrailEvent {
 
 /** The reference a person's vault entries are filed under: their pseudonym. */
 export const subjectRef = (id: string | null, pseudonymKey: string) => (id ? pseudonym(id, pseudonymKey) : null);
+const refOf = (id: string | null, keys: MaskKeys) => (id ? pseudonymOf(id, keys) : null);
 
 /** A person's id as the masked tables show it (pseudonym or token): stable, so rows can be found again. */
 export function personKey(id: string | null, policy: MaskingPolicy, keys: MaskKeys): string | null {
   if (!id) return null;
-  const ref = subjectRef(id, keys.pseudonymKey)!;
+  const ref = refOf(id, keys)!;
   // Without the data key (finding rows again, not writing them) the token is still computable.
   if (policy.kinds.person_id.operator === 'tokenise' && !keys.dataKey(ref)) return tokenFor(id, 'person_id', ref, keys.pseudonymKey);
   return applyRule(policy.kinds.person_id, 'person_id', id, ref, keys);
@@ -140,12 +141,18 @@ export function maskKeyValueText(text: string, c: TextContext): string {
 }
 
 function maskUserAgent(ua: string, c: TextContext): string {
-  const scrubbed = maskFreeText(replaceIdentifiers(ua, c.people), c.policy.kinds, c.owner, c.keys);
-  return c.policy.userAgent === 'generalise' ? generaliseUserAgent(scrubbed) : scrubbed;
+  const cached = c.keys.cleanText?.get(ua);
+  const named = replaceIdentifiers(ua, c.people);
+  if (cached !== undefined && named === ua) return cached;
+  const scrubbed = maskFreeText(named, c.policy.kinds, c.owner, c.keys);
+  const masked = c.policy.userAgent === 'generalise' ? generaliseUserAgent(scrubbed) : scrubbed;
+  // Most user agents name nobody and repeat across millions of events: remember those.
+  if (named === ua && scrubbed === ua && c.keys.cleanText && c.keys.cleanText.size < 100_000) c.keys.cleanText.set(ua, masked);
+  return masked;
 }
 
 export function maskAccessEvent(e: RawAccessEvent, policy: MaskingPolicy, keys: MaskKeys): MaskedAccessEvent {
-  const owner = subjectRef(e.subject_id, keys.pseudonymKey);
+  const owner = refOf(e.subject_id, keys);
   const principalKey = personKey(e.principal, policy, keys);
   const subjectKey = personKey(e.subject_id, policy, keys);
   const people: Array<[string, string]> = [];
@@ -170,7 +177,7 @@ export function maskAccessEvent(e: RawAccessEvent, policy: MaskingPolicy, keys: 
 }
 
 export function maskAuditTrailEvent(e: RawAuditTrailEvent, policy: MaskingPolicy, keys: MaskKeys): MaskedAuditTrailEvent {
-  const owner = subjectRef(e.actor, keys.pseudonymKey);
+  const owner = refOf(e.actor, keys);
   const actorKey = personKey(e.actor, policy, keys);
   const people: Array<[string, string]> = e.actor && actorKey ? [[e.actor, actorKey]] : [];
   return {

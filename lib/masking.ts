@@ -25,6 +25,22 @@ export interface MaskKeys {
   dataKey(subjectRef: string): Buffer | undefined;
   /** Receives every token minted, for the caller to store in pii_vault. */
   onToken(entry: VaultEntry): void;
+  /** Tokens already sealed and handed over in this step: not encrypted again (optional cache). */
+  sealed?: Set<string>;
+  /** Pseudonyms computed in this step (optional cache: people recur). */
+  pseudonyms?: Map<string, string>;
+  /** Free text with no PII in it, and what it masked to (optional cache: user agents recur). */
+  cleanText?: Map<string, string>;
+}
+
+/** pseudonym(value), through the step's cache when there is one. */
+export function pseudonymOf(value: string, keys: MaskKeys): string {
+  let p = keys.pseudonyms?.get(value);
+  if (p === undefined) {
+    p = pseudonym(value, keys.pseudonymKey);
+    if (keys.pseudonyms && keys.pseudonyms.size < 1_000_000) keys.pseudonyms.set(value, p);
+  }
+  return p;
 }
 
 // ── generalisers ─────────────────────────────────────────────────────────────────────────────
@@ -132,7 +148,7 @@ export const fieldContext = (kind: DataKind, subjectRef: string) => `field:${kin
 export function applyRule(rule: MaskRule, kind: DataKind, value: string, ownerRef: string | null, keys: MaskKeys): string | null {
   switch (rule.operator) {
     case 'pseudonymise':
-      return pseudonym(value, keys.pseudonymKey);
+      return pseudonymOf(value, keys);
     case 'generalise':
       return GENERALISERS[kind]?.(value) ?? null;
     case 'partial':
@@ -145,6 +161,8 @@ export function applyRule(rule: MaskRule, kind: DataKind, value: string, ownerRe
       const dataKey = ownerRef ? keys.dataKey(ownerRef) : undefined;
       if (!ownerRef || !dataKey) return redactLabel(kind);
       const token = tokenFor(value, kind, ownerRef, keys.pseudonymKey);
+      if (keys.sealed?.has(token)) return token;
+      keys.sealed?.add(token);
       keys.onToken({ token, subjectRef: ownerRef, kind, ciphertext: encryptValue(dataKey, value, vaultContext(token)) });
       return token;
     }

@@ -19,10 +19,13 @@ export interface PiiSpan {
 type Recogniser = (text: string) => Array<[number, number]>;
 
 function matches(re: RegExp, text: string, accept: (m: RegExpExecArray) => [number, number] | null): Array<[number, number]> {
+  // The module's patterns are global and shared: reset, then walk (no per-call regex copies).
   const out: Array<[number, number]> = [];
-  for (const m of text.matchAll(new RegExp(re.source, re.flags.includes('g') ? re.flags : re.flags + 'g'))) {
-    const span = accept(m as RegExpExecArray);
+  re.lastIndex = 0;
+  for (let m = re.exec(text); m; m = re.exec(text)) {
+    const span = accept(m);
     if (span) out.push(span);
+    if (m[0].length === 0) re.lastIndex++;
   }
   return out;
 }
@@ -173,6 +176,8 @@ const RECOGNISERS: Array<[PiiEntity, Recogniser]> = [
 /** Every PII span in `text`, non-overlapping, in order of position. */
 export function detectPii(text: string, only?: readonly PiiEntity[]): PiiSpan[] {
   const found: PiiSpan[] = [];
+  // Every supported entity needs a digit, an "@" or a ":"; most path segments have none.
+  if (!/[\d@:]/.test(text)) return found;
   RECOGNISERS.forEach(([entity, recognise]) => {
     if (only && !only.includes(entity)) return;
     // Within an entity, longest first, so an IPv4 inside an IPv6 yields to the IPv6.

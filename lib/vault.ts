@@ -8,23 +8,28 @@ import { vaultContext } from './masking';
 // every de-tokenisation. Only the vault's own code reads these tables; the analyst role cannot.
 
 /**
- * The data keys of `refs`, creating (and storing, wrapped) a key for anyone who has none yet.
- * Concurrent creators race harmlessly: the first stored key wins and everyone reads it back.
+ * Adds to `cache` the data keys of `refs` it lacks, creating (and storing, wrapped) a key for
+ * anyone who has none yet. Concurrent creators race harmlessly: the first stored key wins and
+ * everyone reads it back. Callers keep the cache for a whole step: people recur across batches.
  */
-export async function dataKeysFor(db: Db, vaultSecret: string, keyId: string, refs: Iterable<string>): Promise<Map<string, Buffer>> {
-  const wanted = [...new Set(refs)];
-  const keys = new Map<string, Buffer>();
-  if (wanted.length === 0) return keys;
+export async function loadDataKeys(db: Db, vaultSecret: string, keyId: string, refs: Iterable<string>, cache: Map<string, Buffer>): Promise<void> {
+  const wanted = [...new Set(refs)].filter((r) => !cache.has(r));
+  if (wanted.length === 0) return;
   const kek = keyBytes(vaultSecret);
-  const fresh = wanted.map((ref) => ({ subject_ref: ref, wrapped_key: wrapDataKey(kek, newDataKey(), ref) }));
+  const read = async (list: string[]) => {
+    const { rows } = await sql<{ subject_ref: string; wrapped_key: string }>`
+      select subject_ref, wrapped_key from govflow.subject_keys where subject_ref = any(${list}::text[])`.execute(db);
+    for (const r of rows) cache.set(r.subject_ref, unwrapDataKey(kek, r.wrapped_key, r.subject_ref));
+  };
+  await read(wanted);
+  const missing = wanted.filter((r) => !cache.has(r));
+  if (missing.length === 0) return;
+  const fresh = missing.map((ref) => ({ subject_ref: ref, wrapped_key: wrapDataKey(kek, newDataKey(), ref) }));
   await sql`
     insert into govflow.subject_keys (subject_ref, key_id, wrapped_key)
     select subject_ref, ${keyId}, wrapped_key from jsonb_to_recordset(${JSON.stringify(fresh)}::jsonb) as r(subject_ref text, wrapped_key text)
     on conflict (subject_ref) do nothing`.execute(db);
-  const { rows } = await sql<{ subject_ref: string; wrapped_key: string }>`
-    select subject_ref, wrapped_key from govflow.subject_keys where subject_ref = any(${wanted}::text[])`.execute(db);
-  for (const r of rows) keys.set(r.subject_ref, unwrapDataKey(kek, r.wrapped_key, r.subject_ref));
-  return keys;
+  await read(missing);
 }
 
 export async function storeVaultEntries(db: Db, entries: VaultEntry[]): Promise<void> {
