@@ -7,7 +7,8 @@ import { classifyStepError } from './step-errors';
 // read from Postgres, never passed through Temporal. In one transaction it deletes the person's
 // data key (crypto-shredding: their vault entries and encrypted fields become unreadable, in
 // backups too), deletes the raw rows that hold their identifiers, clears the raw id from the
-// request and writes a receipt. Pseudonymous aggregates (masked tables, findings, violations)
+// request, adds a hash of the identifier to the suppression list (so a source file read again
+// cannot bring the rows back) and writes a receipt. Pseudonymous aggregates (masked tables, findings, violations)
 // are kept: without the key they name nobody. A completed request returns its receipt again.
 
 export interface ErasureInput {
@@ -76,6 +77,10 @@ export function eraseActivities({ db }: ActivityDeps) {
             }
             deleted[`${table}_redacted`] = n;
           }
+          await sql`
+            insert into govflow.erased_identifiers (id_hash, request_id) values (govflow.erased_id_hash(${id}), ${input.requestId})
+            on conflict (id_hash) do nothing`.execute(tx);
+          await sql`select govflow.enable_erasure_suppression()`.execute(tx);
           const shred = await sql`delete from govflow.subject_keys where subject_ref = ${request.subject_ref}`.execute(tx);
           const keyShredded = Number(shred.numAffectedRows ?? 0) > 0;
           // Other open requests for the same person carry the raw id too: they are answered by this one.

@@ -82,6 +82,53 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       completed_at timestamptz not null default now()
     )`.execute(db);
 
+  // Erased people stay erased: a source file read again (or a late export) must not bring their
+  // rows back. The suppression list holds only a hash of the identifier. Its triggers are
+  // installed by the first erasure (govflow.enable_erasure_suppression()), so ingest pays the
+  // per-row check only once someone has been erased.
+  await sql`
+    create table govflow.erased_identifiers (
+      id_hash    bytea primary key,
+      request_id bigint not null references govflow.erasure_requests,
+      erased_at  timestamptz not null default now()
+    )`.execute(db);
+  await sql`
+    create function govflow.erased_id_hash(id text) returns bytea
+    language sql immutable strict parallel safe as $$ select digest('govflow-erased:' || id, 'sha256') $$`.execute(db);
+  await sql`
+    create function govflow.is_erased(id text) returns boolean language sql stable parallel safe as $$
+      select id is not null and exists (select 1 from govflow.erased_identifiers where id_hash = govflow.erased_id_hash(id))
+    $$`.execute(db);
+  // One trigger function per table: a row whose identifier is on the list is silently skipped.
+  for (const [table, check] of [
+    ['access_events', 'govflow.is_erased(new.subject_id) or govflow.is_erased(new.principal)'],
+    ['consent_events', 'govflow.is_erased(new.subject_id)'],
+    ['audit_trail_events', 'govflow.is_erased(new.actor)'],
+  ] as const) {
+    await sql`
+      create function ${sql.raw(`govflow.${table}_skip_erased`)}() returns trigger language plpgsql as ${sql.lit(`
+      begin
+        if ${check} then return null; end if;
+        return new;
+      end`)}`.execute(db);
+  }
+  await sql`
+    create function govflow.enable_erasure_suppression() returns void language plpgsql as $$
+    begin
+      if not exists (select 1 from pg_trigger where tgrelid = 'govflow.access_events'::regclass and tgname = 'access_events_skip_erased') then
+        create trigger access_events_skip_erased before insert on govflow.access_events
+          for each row execute function govflow.access_events_skip_erased();
+      end if;
+      if not exists (select 1 from pg_trigger where tgrelid = 'govflow.consent_events'::regclass and tgname = 'consent_events_skip_erased') then
+        create trigger consent_events_skip_erased before insert on govflow.consent_events
+          for each row execute function govflow.consent_events_skip_erased();
+      end if;
+      if not exists (select 1 from pg_trigger where tgrelid = 'govflow.audit_trail_events'::regclass and tgname = 'audit_trail_events_skip_erased') then
+        create trigger audit_trail_events_skip_erased before insert on govflow.audit_trail_events
+          for each row execute function govflow.audit_trail_events_skip_erased();
+      end if;
+    end $$`.execute(db);
+
   // Roles belong to the cluster, not the database: create it once, tolerate a concurrent creator.
   await sql`
     do $$ begin
@@ -98,7 +145,12 @@ export async function down(db: Kysely<unknown>): Promise<void> {
   await sql`revoke all on govflow.masked_events, govflow.masked_audit_trail from govflow_analyst`.execute(db);
   await sql`revoke usage on schema govflow from govflow_analyst`.execute(db);
   // The role itself stays: other databases on the cluster may still grant to it.
-  await sql`drop table govflow.erasure_receipts, govflow.erasure_requests, govflow.pii_access_log, govflow.pii_vault, govflow.subject_keys, govflow.masked_audit_trail`.execute(db);
+  await sql`drop trigger if exists access_events_skip_erased on govflow.access_events`.execute(db);
+  await sql`drop trigger if exists consent_events_skip_erased on govflow.consent_events`.execute(db);
+  await sql`drop trigger if exists audit_trail_events_skip_erased on govflow.audit_trail_events`.execute(db);
+  await sql`drop function govflow.enable_erasure_suppression(), govflow.access_events_skip_erased(), govflow.consent_events_skip_erased(),
+    govflow.audit_trail_events_skip_erased(), govflow.is_erased(text), govflow.erased_id_hash(text)`.execute(db);
+  await sql`drop table govflow.erased_identifiers, govflow.erasure_receipts, govflow.erasure_requests, govflow.pii_access_log, govflow.pii_vault, govflow.subject_keys, govflow.masked_audit_trail`.execute(db);
   await sql`drop index govflow.masked_events_subject`.execute(db);
   await sql`alter table govflow.masked_events drop column user_agent`.execute(db);
 }

@@ -37,6 +37,7 @@ const needles = [...new Set(Object.values(CANARIES).flatMap((c) => [c, encodeURI
 const leaksIn = (text: string) => needles.filter((n) => text.toLowerCase().includes(n));
 
 const RAW_TABLES = /^(access_events.*|audit_trail_events|consent_events|consent_state|rejected_records|erasure_requests|ingested_files)$/;
+// (erased_identifiers is checked like every other table: it holds hashes only.)
 
 function fixture(): string {
   const dir = mkdtempSync(join(tmpdir(), 'govflow-canary-'));
@@ -241,6 +242,15 @@ describe('tokens and erasure', () => {
     expect(again.code).toBe(1);
     expect(again.stderr).toMatch(/erased person: its key is shredded/);
     expect(await h.sql('select count(*)::int as n from govflow.masked_events where subject_key = $1', [subjectRef()])).toEqual(maskedBefore);
+
+    // A source read again cannot bring the person back: their rows are skipped on insert.
+    await h.sql(`insert into govflow.access_events (source, event_id, occurred_at, subject_id, action, outcome)
+      values ('canary-access', 'can-1', '2026-11-01T10:10:00Z', $1, 'read', 'success'), ('canary-access', 'other', '2026-11-01T10:10:00Z', 'someone-else', 'read', 'success')`, [SUBJECT]);
+    await h.sql(`insert into govflow.consent_events (source, event_id, subject_id, purpose, granted, occurred_at) values ('canary-consent', 'cc-1', $1, 'analytics', true, now())`, [SUBJECT]);
+    await h.sql(`insert into govflow.audit_trail_events (source, event_id, occurred_at, actor, action, outcome) values ('canary-audit', 'ca-2', now(), $1, 'login', 'success')`, [SUBJECT]);
+    expect(await h.sql(`select subject_id from govflow.access_events where event_id in ('can-1', 'other') order by event_id`)).toEqual([{ subject_id: 'someone-else' }]);
+    expect(await h.sql('select 1 from govflow.consent_events where subject_id = $1 union all select 1 from govflow.audit_trail_events where actor = $1', [SUBJECT])).toEqual([]);
+    expect(JSON.stringify(await h.sql('select * from govflow.erased_identifiers'))).not.toContain(SUBJECT);
 
     const receipts = await h.sql('select subject_ref, key_shredded, workflow_id from govflow.erasure_receipts');
     expect(receipts).toEqual([{ subject_ref: subjectRef(), key_shredded: true, workflow_id: out.workflowId }]);
