@@ -29,6 +29,10 @@ const RAW_ROWS: Array<[table: string, where: (id: string) => ReturnType<typeof s
   ['consent_events', (id) => sql`subject_id = ${id}`],
   ['consent_state', (id) => sql`subject_id = ${id}`],
   ['audit_trail_events', (id) => sql`actor = ${id}`],
+  // The consent step's derived raw tables: the person's withdrawals, and the per-purpose erasures
+  // queued from them (this erasure of the whole person answers those).
+  ['consent_withdrawals', (id) => sql`subject_id = ${id}`],
+  ['erasure_requests', (id) => sql`subject_id = ${id}`],
   // Quarantined lines are raw text: any line that contains the identifier goes.
   ['rejected_records', (id) => sql`strpos(raw, ${id}) > 0`],
 ];
@@ -45,7 +49,7 @@ export function eraseActivities({ db }: ActivityDeps) {
       try {
         return await db.transaction().execute(async (tx) => {
           const { rows } = await sql<{ subject_ref: string; subject_id: string | null; status: string }>`
-            select subject_ref, subject_id, status from govflow.erasure_requests where id = ${input.requestId} for update`.execute(tx);
+            select subject_ref, subject_id, status from govflow.subject_erasures where id = ${input.requestId} for update`.execute(tx);
           const request = rows[0];
           if (!request) throw ApplicationFailure.nonRetryable(`erasure request ${input.requestId} does not exist`, 'UnknownErasureRequest');
           if (request.status === 'completed' || request.subject_id === null) {
@@ -62,6 +66,9 @@ export function eraseActivities({ db }: ActivityDeps) {
           const id = request.subject_id;
           const deleted: Record<string, number> = {};
           for (const [table, where] of RAW_ROWS) {
+            // Tables of other steps may be absent from an older schema: skip those.
+            const { rows: present } = await sql<{ ok: boolean }>`select to_regclass(${`govflow.${table}`}) is not null as ok`.execute(tx);
+            if (!present[0]?.ok) continue;
             const r = await sql`delete from ${sql.table(`govflow.${table}`)} where ${where(id)}`.execute(tx);
             deleted[table] = Number(r.numAffectedRows ?? 0);
             Context.current().heartbeat({ table });
@@ -85,14 +92,14 @@ export function eraseActivities({ db }: ActivityDeps) {
           const keyShredded = Number(shred.numAffectedRows ?? 0) > 0;
           // Other open requests for the same person carry the raw id too: they are answered by this one.
           await sql`
-            update govflow.erasure_requests set subject_id = null,
+            update govflow.subject_erasures set subject_id = null,
               status = case when id = ${input.requestId} then 'completed' else status end,
               completed_at = case when id = ${input.requestId} then now() else completed_at end
             where subject_ref = ${request.subject_ref}`.execute(tx);
           await sql`
             insert into govflow.erasure_receipts (request_id, subject_ref, workflow_id, key_shredded, deleted, requested_at)
             select id, subject_ref, ${Context.current().info.workflowExecution?.workflowId ?? null}, ${keyShredded}, ${JSON.stringify(deleted)}::jsonb, requested_at
-            from govflow.erasure_requests where id = ${input.requestId}
+            from govflow.subject_erasures where id = ${input.requestId}
             on conflict (request_id) do nothing`.execute(tx);
           return { requestId: input.requestId, subjectRef: request.subject_ref, keyShredded, deleted, alreadyCompleted: false };
         });

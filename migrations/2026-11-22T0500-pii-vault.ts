@@ -6,7 +6,7 @@ import { sql, type Kysely } from 'kysely';
 //  - pii_vault: reversible tokens' values, sealed under their owner's key; pii_access_log:
 //    every de-tokenisation, granted or not;
 //  - masked_audit_trail: the analytics-safe copy of the system audit trail;
-//  - erasure_requests / erasure_receipts: right-to-be-forgotten requests and their proof;
+//  - subject_erasures / erasure_receipts: right-to-be-forgotten requests and their proof;
 //  - govflow_analyst: a role that can read the masked tables and nothing else.
 
 export async function up(db: Kysely<unknown>): Promise<void> {
@@ -61,7 +61,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     )`.execute(db);
 
   await sql`
-    create table govflow.erasure_requests (
+    create table govflow.subject_erasures (
       id           bigserial primary key,
       subject_ref  text not null,
       -- The raw id, needed to find the person's raw rows; cleared when the erasure completes.
@@ -73,7 +73,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     )`.execute(db);
   await sql`
     create table govflow.erasure_receipts (
-      request_id   bigint primary key references govflow.erasure_requests,
+      request_id   bigint primary key references govflow.subject_erasures,
       subject_ref  text not null,
       workflow_id  text not null,
       key_shredded boolean not null,
@@ -89,7 +89,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
   await sql`
     create table govflow.erased_identifiers (
       id_hash    bytea primary key,
-      request_id bigint not null references govflow.erasure_requests,
+      request_id bigint not null references govflow.subject_erasures,
       erased_at  timestamptz not null default now()
     )`.execute(db);
   await sql`
@@ -150,7 +150,7 @@ export async function down(db: Kysely<unknown>): Promise<void> {
   await sql`drop trigger if exists audit_trail_events_skip_erased on govflow.audit_trail_events`.execute(db);
   await sql`drop function govflow.enable_erasure_suppression(), govflow.access_events_skip_erased(), govflow.consent_events_skip_erased(),
     govflow.audit_trail_events_skip_erased(), govflow.is_erased(text), govflow.erased_id_hash(text)`.execute(db);
-  await sql`drop table govflow.erased_identifiers, govflow.erasure_receipts, govflow.erasure_requests, govflow.pii_access_log, govflow.pii_vault, govflow.subject_keys, govflow.masked_audit_trail`.execute(db);
+  await sql`drop table govflow.erased_identifiers, govflow.erasure_receipts, govflow.subject_erasures, govflow.pii_access_log, govflow.pii_vault, govflow.subject_keys, govflow.masked_audit_trail`.execute(db);
   await sql`drop index govflow.masked_events_subject`.execute(db);
   await sql`alter table govflow.masked_events drop column user_agent`.execute(db);
 }
