@@ -7,7 +7,10 @@ import type { MaskingPolicy } from './policy-masking';
 // loads keys and stores vault entries.
 
 /** A row of access_events as the mask step reads it: the canonical record plus its identity. */
-export type RawAccessEvent = Omit<AccessRecord, 'event_id' | 'occurred_at' | 'outcome'> & {
+export type RawAccessEvent = Pick<
+  AccessRecord,
+  'principal' | 'subject_id' | 'action' | 'resource' | 'data_category' | 'purpose' | 'source_ip' | 'region' | 'user_agent'
+> & {
   source: string;
   event_id: string;
   occurred_at: string | Date;
@@ -31,7 +34,7 @@ export interface MaskedAccessEvent {
 }
 
 /** A row of audit_trail_events as the mask step reads it. */
-export type RawAuditTrailEvent = Omit<AuditTrailRecord, 'event_id' | 'occurred_at' | 'outcome'> & {
+export type RawAuditTrailEvent = Pick<AuditTrailRecord, 'actor' | 'action' | 'target' | 'source_ip'> & {
   source: string;
   event_id: string;
   occurred_at: string | Date;

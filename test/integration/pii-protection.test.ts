@@ -4,7 +4,8 @@ import { join, resolve } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHarness, type Harness } from '../support/harness';
-import { govflow, spawnGovflow } from '../support/govflow-process';
+import { spawn } from 'node:child_process';
+import { runGovflow } from '../support/govflow-cli';
 import { pseudonym } from '../../lib/pseudonym';
 import { ipPrefix } from '../../lib/masking';
 import type { GovernanceResult } from '../../workflows/governance';
@@ -114,9 +115,11 @@ beforeAll(async () => {
   configFile = fixture();
   // A real `govflow worker` process on a queue of its own, so its own log output can be searched.
   const queue = `${h.taskQueue}-leak`;
-  const worker = spawnGovflow(h, ['worker'], { GOVFLOW_CONFIG: configFile, GOVFLOW_TASK_QUEUE: queue, GOVFLOW_LOG_LEVEL: 'INFO' });
-  worker.stdout!.on('data', (d) => (workerLog += d));
-  worker.stderr!.on('data', (d) => (workerLog += d));
+  const worker = spawn(process.execPath, ['bin/govflow.mjs', 'worker'], {
+    env: { ...process.env, DATABASE_URL: h.databaseUrl, TEMPORAL_ADDRESS: h.temporalAddress, GOVFLOW_CONFIG: configFile, GOVFLOW_TASK_QUEUE: queue, GOVFLOW_LOG_LEVEL: 'INFO' },
+  });
+  worker.stdout.on('data', (d) => (workerLog += d));
+  worker.stderr.on('data', (d) => (workerLog += d));
   const exited = new Promise((r) => worker.on('exit', r));
   try {
     const deadline = Date.now() + 120_000;
@@ -216,7 +219,7 @@ describe('tokens and erasure', () => {
   it('reveals a token only through detokenise, and logs who asked and why', async () => {
     const [row] = await h.sql(`select user_agent from govflow.masked_events where source = 'canary-access' and event_id = 'can-1'`);
     token = String(row!.user_agent).match(/tok_[0-9a-f]{32}/)![0];
-    const r = await govflow(h, ['detokenise', token, '--reason', 'DSAR 42', '--by', 'dpo']);
+    const r = await runGovflow(h, ['detokenise', token, '--reason', 'DSAR 42', '--by', 'dpo']);
     expect(r.stderr).toBe('');
     expect(r.stdout.trim()).toBe(CANARIES.uaEmail);
     const log = await h.sql('select accessor, reason, outcome, subject_ref from govflow.pii_access_log where token = $1', [token]);
@@ -225,7 +228,7 @@ describe('tokens and erasure', () => {
 
   it('erase shreds the key, deletes raw rows, keeps pseudonymous aggregates, writes a receipt, and keeps the id out of Temporal', async () => {
     const maskedBefore = await h.sql('select count(*)::int as n from govflow.masked_events where subject_key = $1', [subjectRef()]);
-    const r = await govflow(h, ['erase', '--subject', SUBJECT, '--by', 'dpo', '--json']);
+    const r = await runGovflow(h, ['erase', '--subject', SUBJECT, '--by', 'dpo', '--json']);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     const out = JSON.parse(r.stdout);
@@ -239,7 +242,7 @@ describe('tokens and erasure', () => {
       expect(dump.includes(SUBJECT), table).toBe(false);
     }
     expect(await h.sql('select 1 from govflow.subject_keys where subject_ref = $1', [subjectRef()])).toEqual([]);
-    const again = await govflow(h, ['detokenise', token, '--reason', 'after erasure']);
+    const again = await runGovflow(h, ['detokenise', token, '--reason', 'after erasure']);
     expect(again.code).toBe(1);
     expect(again.stderr).toMatch(/erased person: its key is shredded/);
     expect(await h.sql('select count(*)::int as n from govflow.masked_events where subject_key = $1', [subjectRef()])).toEqual(maskedBefore);
@@ -261,13 +264,13 @@ describe('tokens and erasure', () => {
   });
 
   it('is harmless when run twice', async () => {
-    const r = await govflow(h, ['erase', '--subject', SUBJECT, '--json']);
+    const r = await runGovflow(h, ['erase', '--subject', SUBJECT, '--json']);
     expect(r.code).toBe(0);
     const out = JSON.parse(r.stdout);
     expect(out.keyShredded).toBe(false);
     expect(Object.values(out.deleted).every((n) => n === 0)).toBe(true);
     expect(await h.sql('select count(*)::int as n from govflow.erasure_receipts')).toEqual([{ n: 2 }]);
-    const human = await govflow(h, ['erase']);
+    const human = await runGovflow(h, ['erase']);
     expect(human.code).toBe(2);
     expect(human.stderr).toMatch(/erase needs the person/);
   });
