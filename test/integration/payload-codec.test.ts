@@ -38,7 +38,9 @@ describe('payload encryption', () => {
       else Object.entries(o).forEach(([k, c]) => {
         // Core's own local-activity marker bookkeeping (seq, activity type, times) is written
         // by the SDK outside the data converter; the activity's result next to it is encrypted.
-        if (!(k === 'data' && o.result !== undefined)) walk(c);
+        // Search attributes stay plain by design: Temporal must index them (they carry states
+        // and window bounds, never personal data).
+        if (!(k === 'data' && o.result !== undefined) && k !== 'searchAttributes') walk(c);
       });
     };
     walk(history);
