@@ -29,7 +29,12 @@ export interface AuditTrailRecord {
   target: string | null;
   outcome: Outcome;
   source_ip: string | null;
+  region: string | null;
+  details: Record<string, unknown>;
 }
+
+export const CONSENT_SIGNALS = ['explicit', 'gpc', 'tcf', 'import'] as const;
+export type ConsentSignal = (typeof CONSENT_SIGNALS)[number];
 
 export interface ConsentRecord {
   event_id: string | null;
@@ -38,6 +43,7 @@ export interface ConsentRecord {
   granted: boolean;
   occurred_at: string;
   evidence: string | null;
+  signal: ConsentSignal;
 }
 
 export type Checked<T> = { ok: true; record: T } | { ok: false; reason: string };
@@ -79,6 +85,20 @@ class Fields {
     const v = this.text(name);
     if (v !== null && isIP(v) === 0) throw new Rejection(`field "${name}" is not an IP address`);
     return v;
+  }
+
+  object(name: string): Record<string, unknown> {
+    const v = this.obj[name];
+    if (v === undefined || v === null) return {};
+    if (typeof v !== 'object' || Array.isArray(v)) throw new Rejection(`field "${name}" must be an object`);
+    return v as Record<string, unknown>;
+  }
+
+  oneOf<T extends string>(name: string, allowed: readonly T[], fallback: T): T {
+    const v = this.text(name);
+    if (v === null) return fallback;
+    if (!(allowed as readonly string[]).includes(v)) throw new Rejection(`field "${name}" must be one of ${allowed.join(', ')}`);
+    return v as T;
   }
 
   bool(name: string): boolean {
@@ -128,6 +148,8 @@ export function checkAuditTrail(obj: unknown): Checked<AuditTrailRecord> {
     target: f.text('target'),
     outcome: f.outcome('outcome'),
     source_ip: f.ip('source_ip'),
+    region: f.text('region'),
+    details: f.object('details'),
   }));
 }
 
@@ -142,6 +164,7 @@ export function checkConsent(obj: unknown, knownPurposes: ReadonlySet<string>): 
       granted: f.bool('granted'),
       occurred_at: f.time('time'),
       evidence: f.text('evidence'),
+      signal: f.oneOf('signal', CONSENT_SIGNALS, 'explicit'),
     };
   });
 }

@@ -1,0 +1,96 @@
+import { pipeline } from 'node:stream/promises';
+import { Readable } from 'node:stream';
+import type pg from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
+import type { SourceKind } from '../lib/config';
+import { TABLES } from '../lib/ingest/tables';
+
+// Loads one chunk of records in one transaction: COPY into an unindexed temporary table (the
+// fastest way into Postgres), then a single INSERT … ON CONFLICT DO NOTHING into the real table
+// (so an event already loaded, from this file or any other, is not duplicated), the chunk's
+// quarantined lines, and the file's progress in the manifest. Rows and progress commit together,
+// so a worker that dies mid-file resumes exactly after the last committed chunk.
+
+export interface RejectedLine {
+  position: number;
+  reason: string;
+  raw: string;
+}
+
+export interface ChunkProgress {
+  source: string;
+  contentHash: string;
+  offset: number;
+  position: number;
+  records: number;
+  rejected: number;
+}
+
+export interface Chunk {
+  lines: string[]; // COPY text lines, in TABLES[kind].columns order
+  rejected: RejectedLine[];
+  progress?: ChunkProgress;
+}
+
+export class ChunkLoader {
+  private readonly stage: string;
+  private ready = false;
+
+  constructor(
+    private readonly client: pg.PoolClient,
+    private readonly kind: SourceKind,
+    private readonly source: string,
+    private readonly file: string,
+    private readonly workflowId: string,
+  ) {
+    this.stage = `govflow_stage_${kind}`;
+  }
+
+  private async init(): Promise<void> {
+    if (this.ready) return;
+    const cols = TABLES[this.kind].columns.map(([n, t]) => `${n} ${t}`).join(', ');
+    // Session-local and emptied at every commit: each chunk starts with an empty stage.
+    await this.client.query(`create temp table if not exists ${this.stage} (${cols}) on commit delete rows`);
+    this.ready = true;
+  }
+
+  /** Commits one chunk; returns how many rows were new. */
+  async load(chunk: Chunk): Promise<number> {
+    await this.init();
+    const spec = TABLES[this.kind];
+    const cols = spec.columns.map(([n]) => n).join(', ');
+    const c = this.client;
+    await c.query('begin');
+    try {
+      let inserted = 0;
+      if (chunk.lines.length) {
+        await pipeline(Readable.from(chunk.lines), c.query(copyFrom(`copy ${this.stage} (${cols}) from stdin`)));
+        const r = await c.query(`insert into ${spec.table} (${cols}) select ${cols} from ${this.stage} on conflict ${spec.conflict} do nothing`);
+        inserted = r.rowCount ?? 0;
+      }
+      if (chunk.rejected.length) {
+        await c.query(
+          `insert into govflow.rejected_records (source, file, position, reason, raw, first_workflow_id, last_workflow_id)
+           select $1, $2, r.position, r.reason, r.raw, $3, $3
+           from jsonb_to_recordset($4::jsonb) as r(position bigint, reason text, raw text)
+           on conflict (source, file, position, reason) do update set last_workflow_id = excluded.last_workflow_id`,
+          [this.source, this.file, this.workflowId, JSON.stringify(chunk.rejected)],
+        );
+      }
+      const p = chunk.progress;
+      if (p) {
+        await c.query(
+          `update govflow.ingested_files
+             set committed_offset = $3, committed_position = $4, records = records + $5, rejected = rejected + $6
+           where source = $1 and content_hash = $2`,
+          [p.source, p.contentHash, p.offset, p.position, p.records, p.rejected],
+        );
+      }
+      await c.query('commit');
+      return inserted;
+    } catch (err) {
+      await c.query('rollback').catch(() => {});
+      throw err;
+    }
+  }
+}
