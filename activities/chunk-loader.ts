@@ -54,7 +54,7 @@ export class ChunkLoader {
     this.ready = true;
   }
 
-  /** Commits one chunk; returns how many rows were new. */
+  /** Commits one chunk; returns how many rows were new (the rest carried an event id already loaded). */
   async load(chunk: Chunk): Promise<number> {
     await this.init();
     const spec = TABLES[this.kind];
@@ -81,9 +81,10 @@ export class ChunkLoader {
       if (p) {
         await c.query(
           `update govflow.ingested_files
-             set committed_offset = $3, committed_position = $4, records = records + $5, rejected = rejected + $6
+             set committed_offset = $3, committed_position = $4, records = records + $5, rejected = rejected + $6,
+                 duplicates = duplicates + $7
            where source = $1 and content_hash = $2`,
-          [p.source, p.contentHash, p.offset, p.position, p.records, p.rejected],
+          [p.source, p.contentHash, p.offset, p.position, p.records, p.rejected, chunk.lines.length - inserted],
         );
       }
       await c.query('commit');

@@ -24,6 +24,8 @@ export interface FileResult {
   records: number;
   rejected: number;
   inserted: number;
+  /** Records whose event id was already loaded (from this file or another): accounted, not stored twice. */
+  duplicates: number;
   bytes: number;
   skipped: Record<string, number>;
   rejectedByReason: Record<string, number>;
@@ -41,6 +43,7 @@ interface ManifestRow {
   status: string;
   records: number;
   rejected: number;
+  duplicates: number;
   committed_offset: number;
   committed_position: number;
 }
@@ -59,7 +62,7 @@ export async function ingestFile(
   partitions: PartitionKeeper,
   progress: (p: FileProgress) => void,
 ): Promise<FileResult> {
-  const result: FileResult = { file: path, status: 'loaded', records: 0, rejected: 0, inserted: 0, bytes: 0, skipped: {}, rejectedByReason: {} };
+  const result: FileResult = { file: path, status: 'loaded', records: 0, rejected: 0, inserted: 0, duplicates: 0, bytes: 0, skipped: {}, rejectedByReason: {} };
   const spec = TABLES[source.kind];
   const columns = spec.columns.map(([c]) => c);
 
@@ -76,18 +79,19 @@ export async function ingestFile(
     values (${contentHash}, ${source.name}, ${path}, ${result.bytes}, ${run.workflowId})
     on conflict (source, content_hash) do nothing`.execute(deps.db);
   const { rows } = await sql<ManifestRow>`
-    select status, records, rejected, committed_offset, committed_position from govflow.ingested_files
+    select status, records, rejected, duplicates, committed_offset, committed_position from govflow.ingested_files
     where source = ${source.name} and content_hash = ${contentHash}`.execute(deps.db);
   const manifest = rows[0]!;
   if (manifest.status === 'done') {
     // The run's report counts this file's quarantined lines as seen by this run too.
     await sql`update govflow.rejected_records set last_workflow_id = ${run.workflowId}
               where source = ${source.name} and file = ${path}`.execute(deps.db);
-    return { ...result, status: 'already-loaded', records: Number(manifest.records), rejected: Number(manifest.rejected) };
+    return { ...result, status: 'already-loaded', records: Number(manifest.records), rejected: Number(manifest.rejected), duplicates: Number(manifest.duplicates) };
   }
   // Resume after the last committed chunk of an earlier attempt (a crash, a retry).
   result.records = Number(manifest.records);
   result.rejected = Number(manifest.rejected);
+  result.duplicates = Number(manifest.duplicates);
   const afterPosition = Number(manifest.committed_position);
   await sql`update govflow.ingested_files set status = 'loading', error = null, workflow_id = ${run.workflowId}, path = ${path}
             where source = ${source.name} and content_hash = ${contentHash}`.execute(deps.db);
@@ -132,8 +136,10 @@ export async function ingestFile(
     rejected = [];
     days = new Set();
     chunkRecords = 0;
+    const loaded = chunk.lines.length;
     inflight = loader.load(chunk).then((n) => {
       result.inserted += n;
+      result.duplicates += loaded - n;
       progress({ file: path, bytes: at.bytes, totalBytes: result.bytes, records: at.records });
     });
     // Handled here so a failure while the next chunk is parsed is not an unhandled rejection;

@@ -35,10 +35,11 @@ export function ingestActivities(deps: ActivityDeps) {
     async ingest(run: RunRef): Promise<TaskResult> {
       const ctx = Context.current();
       const counts: Record<string, number> = {
-        recordsRead: 0, rowsInserted: 0, recordsRejected: 0, filesLoaded: 0, filesAlreadyLoaded: 0, filesFailed: 0,
+        recordsRead: 0, rowsInserted: 0, duplicateEvents: 0, recordsRejected: 0, filesLoaded: 0, filesAlreadyLoaded: 0, filesFailed: 0,
         access: 0, audit: 0, consent: 0,
       };
       const recordsBySource: Record<string, number> = {};
+      const duplicatesBySource: Record<string, number> = {};
       const rejectedByReason: Record<string, number> = {};
       const skippedByReason: Record<string, number> = {};
       const add = (into: Record<string, number>, key: string, n: number) => (into[key] = (into[key] ?? 0) + n);
@@ -68,6 +69,8 @@ export function ingestActivities(deps: ActivityDeps) {
           counts.recordsRead! += r.records;
           counts.rowsInserted! += r.inserted;
           counts.recordsRejected! += r.rejected;
+          counts.duplicateEvents! += r.duplicates;
+          if (r.duplicates) add(duplicatesBySource, source.name, r.duplicates);
           add(counts, source.kind, r.records);
           add(counts, r.status === 'loaded' ? 'filesLoaded' : r.status === 'already-loaded' ? 'filesAlreadyLoaded' : 'filesFailed', 1);
           add(recordsBySource, source.name, r.records);
@@ -82,7 +85,7 @@ export function ingestActivities(deps: ActivityDeps) {
         (await countOf(sql<{ n: number }>`select count(*) as n from govflow.audit_trail_events t where ${inWindow('t.occurred_at', w)}`, deps.db));
       counts.rowsIn = counts.recordsRead! + counts.recordsRejected!;
       counts.rowsOut = counts.rowsInserted!;
-      return { counts, breakdown: { recordsBySource, rejectedByReason, skippedByReason } };
+      return { counts, breakdown: { recordsBySource, duplicatesBySource, rejectedByReason, skippedByReason } };
     },
   };
 }
