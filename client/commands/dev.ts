@@ -89,7 +89,7 @@ async function sampleRun(
 ): Promise<void> {
   log(`govflow dev: governance run over the sample window ${SAMPLE_WINDOW.start} → ${SAMPLE_WINDOW.end}`);
   const handle = await startGovernanceRun(client, { from: SAMPLE_WINDOW.start, to: SAMPLE_WINDOW.end, taskQueue });
-  const result = await waitForRun(handle, log);
+  const result = await waitForRun(handle, log, client.workflow);
   const runUrl = `${uiUrl}/namespaces/${namespace}/workflows/${encodeURIComponent(result.workflowId)}`;
   log('');
   log(formatRunSummary(result, runUrl));
