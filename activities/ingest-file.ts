@@ -184,9 +184,11 @@ export async function ingestFile(
             const r = checked.record as unknown as Record<string, unknown>;
             // Lines without an id are identified by the file's content and their position:
             // real logs repeat identical lines that are nevertheless distinct events.
-            const eventId = r.event_id ?? `${idPrefix}:${line.position}${many ? `:${i + 1}` : ''}`;
-            const row: Record<string, unknown> = { ...r, event_id: eventId, source: source.name, file: path, position: line.position };
-            lines.push(copyLine(columns.map((c) => row[c])));
+            r.event_id ??= `${idPrefix}:${line.position}${many ? `:${i + 1}` : ''}`;
+            r.source = source.name;
+            r.file = path;
+            r.position = line.position;
+            lines.push(copyLine(columns.map((c) => r[c])));
             if (source.kind === 'access') days.add(String(r.occurred_at).slice(0, 10));
             chunkRecords += 1;
           });

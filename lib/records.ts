@@ -50,6 +50,8 @@ export type Checked<T> = { ok: true; record: T } | { ok: false; reason: string }
 
 class Rejection extends Error {}
 
+const CANONICAL_UTC = /^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])T([01]\d|2[0-3]):[0-5]\d:[0-5]\d(\.\d{1,6})?Z$/;
+
 /** Reads typed fields out of a parsed object, throwing a Rejection with a person-readable reason. */
 class Fields {
   constructor(private readonly obj: Record<string, unknown>) {}
@@ -68,6 +70,8 @@ class Fields {
 
   time(name: string): string {
     const raw = this.text(name, true);
+    // Already canonical (UTC, ISO-8601): the common case in bulk loads, kept as is.
+    if (CANONICAL_UTC.test(raw)) return raw;
     const d = new Date(raw);
     if (Number.isNaN(d.getTime()) || !/(Z|[+-]\d{2}:?\d{2})$/i.test(raw)) {
       throw new Rejection(`unparseable time in "${name}" (expected ISO-8601 with a zone)`);
