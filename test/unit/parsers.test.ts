@@ -123,7 +123,7 @@ describe('k8s-audit', () => {
     const r = await parseFile(publicFile('panther-analysis/panther_k8s_audit_rule_tests.jsonl'), 'k8s-audit', 'audit', { field: 'log' });
     expect(r.records.length + r.rejected.length).toBe(188);
     expect(r.rejected.every((x) => x.reason === 'missing field "time"')).toBe(true);
-    expect(r.records[0]).toMatchObject({ occurred_at: '2022-11-29T00:09:04.380Z', actor: 'system:anonymous', source_ip: '8.8.8.8' });
+    expect(r.records[0]).toMatchObject({ occurred_at: '2022-11-29T00:09:04.38Z', actor: 'system:anonymous', source_ip: '8.8.8.8' });
     expect(one('k8s-audit', 'audit', JSON.stringify({ kind: 'Event', verb: 'get', timestamp: '2026-11-01T10:00:00Z', responseStatus: { code: 403 } }))).toMatchObject({
       ok: true, objects: [{ outcome: 'denied' }],
     });
