@@ -5,6 +5,7 @@ import { runCommand } from './run';
 import { statusCommand } from './status';
 import { migrateCommand } from './migrate';
 import { setupCommand } from './setup';
+import { streamCommand } from './stream';
 
 /** Every `govflow` sub-command, in the order `govflow --help` lists them. */
 export const COMMANDS: Command[] = [
@@ -12,6 +13,7 @@ export const COMMANDS: Command[] = [
   workerCommand,
   runCommand,
   statusCommand,
+  streamCommand,
   migrateCommand,
   setupCommand,
 ];
