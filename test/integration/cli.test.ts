@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHarness, type Harness } from '../support/harness';
+import { SAMPLE_FINDINGS_BY_RULE } from '../support/sample-findings';
 
 // The `govflow` command as a person runs it: a child process, talking to the real dev server.
 
@@ -54,7 +55,7 @@ describe('govflow CLI', () => {
     expect(out.kpis).toMatchObject({
       eventsIngested: 72,
       recordsRejected: 5,
-      findings: { total: 7, byRule: { denied_access: 4, denied_admin_action: 3 } },
+      findings: { total: 19, byRule: SAMPLE_FINDINGS_BY_RULE },
       consentViolations: 2,
       maskedEvents: 37,
       alertsRaised: 1,

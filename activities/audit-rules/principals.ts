@@ -1,0 +1,50 @@
+import { sql, type RawBuilder } from 'kysely';
+import type { Window } from '../../lib/window';
+import type { PolicyTables } from '../../lib/policy-tables';
+import type { AuditRule } from './rule';
+import { isAnonymous, principalsRelation } from './policy-relations';
+
+// Who acted: a successful action by a principal the policy does not list, or by one it lists as
+// deactivated at that time. Both access events and the audit trail count. With no principals in
+// the policy the inventory is unknown, and these rules stay silent rather than flag everyone.
+
+/** Successful, signed-in actions of both tables in the window. */
+function actors(window: Window, t: PolicyTables): RawBuilder<unknown> {
+  return sql`(
+    select 'access_events'::text as tbl, e.source, e.event_id, e.occurred_at, e.principal as who, e.subject_id
+    from govflow.access_events e
+    where e.occurred_at >= ${window.start}::timestamptz and e.occurred_at < ${window.end}::timestamptz
+      and e.outcome = 'success' and not ${isAnonymous('e.principal', t)}
+    union all
+    select 'audit_trail_events'::text, a.source, a.event_id, a.occurred_at, a.actor, null
+    from govflow.audit_trail_events a
+    where a.occurred_at >= ${window.start}::timestamptz and a.occurred_at < ${window.end}::timestamptz
+      and a.outcome = 'success' and not ${isAnonymous('a.actor', t)}
+  )`;
+}
+
+const FINDING_COLUMNS = (key: string) => sql`
+  a.tbl || ':' || a.source || ':' || a.event_id as key, a.occurred_at,
+  govflow.pseudonym(a.who, ${key}) as principal_key, govflow.pseudonym(a.subject_id, ${key}) as subject_key,
+  jsonb_build_array(jsonb_build_object('table', a.tbl, 'source', a.source, 'event_id', a.event_id)) as evidence`;
+
+export const unknownPrincipal: AuditRule = {
+  id: 'unknown_principal',
+  summary: 'a successful action by a principal the policy does not know',
+  select: ({ window, key, policy, tables }) => sql`
+    select ${FINDING_COLUMNS(key)}, ${policy.audit.severity.unknownPrincipal}::text as severity,
+           'Successful action by a principal the policy does not list' as description
+    from ${actors(window, tables)} a
+    where ${tables.principals.length > 0}
+      and not exists (select 1 from ${principalsRelation(tables)} where p.name = a.who)`,
+};
+
+export const deactivatedPrincipal: AuditRule = {
+  id: 'deactivated_principal',
+  summary: 'a successful action by a principal deactivated at that time',
+  select: ({ window, key, policy, tables }) => sql`
+    select ${FINDING_COLUMNS(key)}, ${policy.audit.severity.deactivatedPrincipal}::text as severity,
+           'Successful action by a deactivated principal' as description
+    from ${actors(window, tables)} a
+    where exists (select 1 from ${principalsRelation(tables)} where p.name = a.who and p.deactivated_at <= a.occurred_at)`,
+};
