@@ -78,6 +78,29 @@ describe('govflow CLI', () => {
     for (const task of ['ingest', 'audit', 'consent', 'mask', 'report', 'alert']) expect(r.stdout).toMatch(new RegExp(`✓ ${task}\\s+success`));
   });
 
+  it('findings lists the run\'s findings, filtered by rule and severity, pseudonymously', async () => {
+    const all = await govflow(['findings', workflowId]);
+    expect(all.code).toBe(0);
+    expect(all.stdout).toContain(`${workflowId}: 19 findings`);
+    expect(all.stdout).toMatch(/CRITICAL\s+deactivated_principal/);
+    expect(all.stdout).toMatch(/evidence audit_trail_events:sample-audit:trl-0004/);
+    expect(all.stdout).not.toMatch(/contractor-x|user-10\d\d|203\.0\.113\.66|admin-bob/);
+
+    const json = JSON.parse((await govflow(['findings', workflowId, '--rule', 'sovereignty_breach', '--json'])).stdout);
+    expect(json).toHaveLength(6);
+    expect(json.every((f: { rule: string; subjectKey: string }) => f.rule === 'sovereignty_breach' && /^p_/.test(f.subjectKey))).toBe(true);
+
+    const critical = JSON.parse((await govflow(['findings', workflowId, '--severity', 'critical', '--json'])).stdout);
+    expect(critical.map((f: { rule: string }) => f.rule).sort()).toEqual(['deactivated_principal', 'privileged_action', 'success_after_failures']);
+
+    const bad = await govflow(['findings', workflowId, '--rule', 'nope']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('--rule: unknown rule "nope"; expected one of denied_access');
+    const missing = await govflow(['findings', 'no-such-run']);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain('no run "no-such-run"');
+  });
+
   it('refuses half a window and a bad policy before doing any work', async () => {
     const half = await govflow(['run', '--from', '2026-11-01T10:00:00Z']);
     expect(half.code).not.toBe(0);
@@ -99,7 +122,7 @@ describe('govflow CLI', () => {
     const first = await govflow(['migrate'], { DATABASE_URL: url.toString() });
     expect(first.code).toBe(0);
     expect(first.stdout).toContain('created database');
-    expect(first.stdout).toMatch(/applied 2026-11-22T0000-initial-schema, 2026-11-22T0100-ingest-provenance/);
+    expect(first.stdout).toMatch(/applied 2026-11-22T0000-initial-schema, 2026-11-22T0100-ingest-provenance, 2026-11-22T0400-audit-consent-ledger/);
     const second = await govflow(['migrate'], { DATABASE_URL: url.toString() });
     expect(second.stdout).toContain('schema is up to date');
     const admin = new pg.Client({ connectionString: new URL('/postgres', url).toString() });
