@@ -20,21 +20,26 @@ const IN_HOURS = sql`(g.hour_from is null or case when g.hour_from < g.hour_to
   then ${LOCAL_HOUR} >= g.hour_from and ${LOCAL_HOUR} < g.hour_to
   else ${LOCAL_HOUR} >= g.hour_from or ${LOCAL_HOUR} < g.hour_to end)`;
 
-function anyGrant(ctx: RuleContext, extra: RawBuilder<unknown>): RawBuilder<boolean> {
-  return sql<boolean>`exists (select 1 from ${grantsRelation(ctx.tables)} where ${GRANT_MATCHES} and ${extra})`;
-}
-
-/** Successful accesses by active known principals, with what their grants allow. */
+/**
+ * Successful accesses by active known principals, with what their grants allow: one pass over the
+ * principal's matching grants per event (the policy rows are parsed once, as materialised CTEs).
+ */
 function checkedAccesses(ctx: RuleContext): RawBuilder<unknown> {
   return sql`(
+    with grants as materialized (select * from ${grantsRelation(ctx.tables)}),
+         principals as materialized (select * from ${principalsRelation(ctx.tables)})
     select e.source, e.event_id, e.occurred_at, e.principal, e.subject_id, e.action, e.data_category, e.purpose,
-           ${anyGrant(ctx, sql`true`)} as permitted,
-           ${anyGrant(ctx, REGION_OK)} as region_ok,
-           ${anyGrant(ctx, JUSTIFIED)} as justified,
-           ${anyGrant(ctx, IN_HOURS)} as in_hours,
-           ${anyGrant(ctx, sql`${REGION_OK} and ${JUSTIFIED} and ${IN_HOURS}`)} as allowed
+           m.permitted, m.region_ok, m.justified, m.in_hours, m.allowed
     from govflow.access_events e
-    join ${principalsRelation(ctx.tables)} on p.name = e.principal and (p.deactivated_at is null or p.deactivated_at > e.occurred_at)
+    join principals p on p.name = e.principal and (p.deactivated_at is null or p.deactivated_at > e.occurred_at)
+    cross join lateral (
+      select count(*) > 0 as permitted,
+             coalesce(bool_or(${REGION_OK}), false) as region_ok,
+             coalesce(bool_or(${JUSTIFIED}), false) as justified,
+             coalesce(bool_or(${IN_HOURS}), false) as in_hours,
+             coalesce(bool_or(${REGION_OK} and ${JUSTIFIED} and ${IN_HOURS}), false) as allowed
+      from grants g where ${GRANT_MATCHES}
+    ) m
     where ${inWindow('e.occurred_at', ctx.window)} and e.outcome = 'success'
   )`;
 }

@@ -8,9 +8,8 @@ import { before, MAX_EVIDENCE, MINUTE_MS, type AuditRule } from './rule';
 // Failures of one source are cut into bursts wherever two are more than M minutes apart; a burst
 // is a finding when some M-minute span inside it holds N failures. Its key is the source and the
 // burst's first failure, so a burst is one finding however many windows it spans; it belongs to
-// the window in which it first reached N. Bursts are looked for up to LOOKBACK before the window.
-
-const LOOKBACK_MS = 24 * 60 * MINUTE_MS;
+// the window in which it first reached N. Failures are read from an hour (or 3 M) before the
+// window, enough to see a burst that straddles the window's start without rescanning a day.
 
 export const bruteForce: AuditRule = {
   id: 'brute_force',
@@ -18,9 +17,10 @@ export const bruteForce: AuditRule = {
   select: ({ window, key, policy }) => {
     const { minFailures, withinMinutes, severity } = policy.audit.bruteForce;
     const span = sql`make_interval(mins => ${withinMinutes})`;
+    const lookbackMs = Math.max(60, 3 * withinMinutes) * MINUTE_MS;
     return sql`
       with failures as (
-        select * from ${attemptsBetween(before(window.start, LOOKBACK_MS), window.end)} a
+        select * from ${attemptsBetween(before(window.start, lookbackMs), window.end)} a
         where a.outcome in ('denied', 'failed')
       ), keyed as (
         select 'ip'::text as kind, f.source_ip as who, f.* from failures f where f.source_ip is not null

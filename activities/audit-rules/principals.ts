@@ -32,19 +32,21 @@ export const unknownPrincipal: AuditRule = {
   id: 'unknown_principal',
   summary: 'a successful action by a principal the policy does not know',
   select: ({ window, key, policy, tables }) => sql`
+    with principals as materialized (select * from ${principalsRelation(tables)})
     select ${FINDING_COLUMNS(key)}, ${policy.audit.severity.unknownPrincipal}::text as severity,
            'Successful action by a principal the policy does not list' as description
     from ${actors(window, tables)} a
     where ${tables.principals.length > 0}
-      and not exists (select 1 from ${principalsRelation(tables)} where p.name = a.who)`,
+      and not exists (select 1 from principals p where p.name = a.who)`,
 };
 
 export const deactivatedPrincipal: AuditRule = {
   id: 'deactivated_principal',
   summary: 'a successful action by a principal deactivated at that time',
   select: ({ window, key, policy, tables }) => sql`
+    with principals as materialized (select * from ${principalsRelation(tables)})
     select ${FINDING_COLUMNS(key)}, ${policy.audit.severity.deactivatedPrincipal}::text as severity,
            'Successful action by a deactivated principal' as description
     from ${actors(window, tables)} a
-    where exists (select 1 from ${principalsRelation(tables)} where p.name = a.who and p.deactivated_at <= a.occurred_at)`,
+    where exists (select 1 from principals p where p.name = a.who and p.deactivated_at <= a.occurred_at)`,
 };
