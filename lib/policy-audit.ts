@@ -21,7 +21,7 @@ export const DEFAULT_PRIVILEGED_ACTIONS: Array<z.output<typeof privilegedActionS
   { name: 'role grant', actions: ['role.grant', 'Attach*Policy', 'Put*Policy', 'AddUserToGroup', 'CreateAccessKey', 'UpdateAssumeRolePolicy'], severity: 'high' },
   { name: 'audit logging stopped or deleted', actions: ['audit.logging.*', 'StopLogging', 'DeleteTrail', 'UpdateTrail', 'PutEventSelectors', 'DeleteFlowLogs'], severity: 'critical' },
   { name: 'role binding', actions: ['create', 'update', 'patch'], targets: ['*rolebindings*'], severity: 'high' },
-  { name: 'cluster-admin binding', actions: ['create', 'update', 'patch'], targets: ['*clusterrolebindings*cluster-admin*'], severity: 'critical' },
+  { name: 'cluster-admin binding', actions: ['create', 'update', 'patch'], targets: ['*clusterrolebindings*cluster-admin*', '*cluster-admin*clusterrolebindings*'], severity: 'critical' },
 ];
 
 export const auditPolicySchema = z

@@ -1,7 +1,8 @@
 import { sql, type RawBuilder } from 'kysely';
 import type { Window } from '../../lib/window';
 import type { PolicyTables } from '../../lib/policy-tables';
-import type { AuditRule } from './rule';
+import type { Severity } from '../../lib/severity';
+import type { AuditRule, RuleContext } from './rule';
 import { isAnonymous, principalsRelation } from './policy-relations';
 
 // Who acted: a successful action by a principal the policy does not list, or by one it lists as
@@ -23,30 +24,30 @@ function actors(window: Window, t: PolicyTables): RawBuilder<unknown> {
   )`;
 }
 
-const FINDING_COLUMNS = (key: string) => sql`
-  a.tbl || ':' || a.source || ':' || a.event_id as key, a.occurred_at,
-  govflow.pseudonym(a.who, ${key}) as principal_key, govflow.pseudonym(a.subject_id, ${key}) as subject_key,
-  jsonb_build_array(jsonb_build_object('table', a.tbl, 'source', a.source, 'event_id', a.event_id)) as evidence`;
+/** One finding per successful action whose actor satisfies `test` (over `principals p`, `a`). */
+function actorFindings(ctx: RuleContext, severity: Severity, description: string, test: RawBuilder<boolean>): RawBuilder<unknown> {
+  const { window, key, tables } = ctx;
+  return sql`
+    with principals as materialized (select * from ${principalsRelation(tables)})
+    select a.tbl || ':' || a.source || ':' || a.event_id as key, ${severity}::text as severity, ${description}::text as description,
+           a.occurred_at, govflow.pseudonym(a.who, ${key}) as principal_key, govflow.pseudonym(a.subject_id, ${key}) as subject_key,
+           jsonb_build_array(jsonb_build_object('table', a.tbl, 'source', a.source, 'event_id', a.event_id)) as evidence
+    from ${actors(window, tables)} a
+    where ${test}`;
+}
 
 export const unknownPrincipal: AuditRule = {
   id: 'unknown_principal',
   summary: 'a successful action by a principal the policy does not know',
-  select: ({ window, key, policy, tables }) => sql`
-    with principals as materialized (select * from ${principalsRelation(tables)})
-    select ${FINDING_COLUMNS(key)}, ${policy.audit.severity.unknownPrincipal}::text as severity,
-           'Successful action by a principal the policy does not list' as description
-    from ${actors(window, tables)} a
-    where ${tables.principals.length > 0}
-      and not exists (select 1 from principals p where p.name = a.who)`,
+  select: (ctx) =>
+    actorFindings(ctx, ctx.policy.audit.severity.unknownPrincipal, 'Successful action by a principal the policy does not list',
+      sql<boolean>`${ctx.tables.principals.length > 0} and not exists (select 1 from principals p where p.name = a.who)`),
 };
 
 export const deactivatedPrincipal: AuditRule = {
   id: 'deactivated_principal',
   summary: 'a successful action by a principal deactivated at that time',
-  select: ({ window, key, policy, tables }) => sql`
-    with principals as materialized (select * from ${principalsRelation(tables)})
-    select ${FINDING_COLUMNS(key)}, ${policy.audit.severity.deactivatedPrincipal}::text as severity,
-           'Successful action by a deactivated principal' as description
-    from ${actors(window, tables)} a
-    where exists (select 1 from principals p where p.name = a.who and p.deactivated_at <= a.occurred_at)`,
+  select: (ctx) =>
+    actorFindings(ctx, ctx.policy.audit.severity.deactivatedPrincipal, 'Successful action by a deactivated principal',
+      sql<boolean>`exists (select 1 from principals p where p.name = a.who and p.deactivated_at <= a.occurred_at)`),
 };
