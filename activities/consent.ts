@@ -45,9 +45,10 @@ export function consentActivities({ db, config, env }: ActivityDeps) {
       await sql`
         insert into govflow.consent_withdrawals (source, event_id, subject_id, purpose, withdrawn_at, signal, kind, workflow_id)
         select c.source, c.event_id, c.subject_id, c.purpose, c.occurred_at, c.signal,
-               case when c.previous then 'withdrawn' else 'refused' end, ${run.workflowId}
+               c.kind, ${run.workflowId}
         from govflow.consent_changes(${w.start}::timestamptz, ${w.end}::timestamptz) c
-        where not c.granted
+        -- Changes of mind only: a GPC header repeated on every request is one withdrawal, not many.
+        where c.kind in ('withdrawn', 'refused')
         on conflict (source, event_id) do nothing`.execute(db);
 
       // Withdrawing consent ends the lawful basis for that purpose's data (GDPR Art. 17(1)(b)):

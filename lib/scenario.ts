@@ -291,6 +291,8 @@ export function generateScenario(): Scenario {
   // reads three of the withdrawn people's data: violations too.
   const consentSignals: ConsentSignal[] = [
     { source: 'browser', event_id: 'gpc-1', subject_id: 'eu-010', purpose: 'analytics', granted: true, occurred_at: h.at(30), signal: 'gpc' },
+    // Browsers send GPC with every request: the repeat is no second withdrawal.
+    { source: 'browser', event_id: 'gpc-2', subject_id: 'eu-010', purpose: 'analytics', granted: true, occurred_at: h.at(40), signal: 'gpc' },
     { source: 'tcf', event_id: 'tcf-1', subject_id: 'eu-011', purpose: 'analytics', granted: false, occurred_at: h.at(35), signal: 'tcf' },
   ];
   consent.push({ event_id: 'con-eu-007-withdrawn', user_id: 'eu-007', purpose: 'analytics', granted: false,
