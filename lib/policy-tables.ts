@@ -32,9 +32,10 @@ export interface SovereigntyRow {
   region_likes: string[];
 }
 
+/** One row per (kind of privileged action, action pattern), so SQL joins on a single LIKE. */
 export interface PrivilegedRow {
   name: string;
-  action_likes: string[];
+  action_like: string;
   target_likes: string[] | null;
   severity: string;
 }
@@ -86,12 +87,14 @@ export function policyTables(policy: Policy): PolicyTables {
     anonymous: access.anonymousPrincipals,
     publicLikes: access.publicResources.map(globToLike),
     sovereignty: access.sovereignty.map((s) => ({ name: s.name, subjects_like: globToLike(s.subjects), region_likes: s.regions.map(globToLike) })),
-    privileged: audit.privilegedActions.map((a) => ({
-      name: a.name,
-      action_likes: a.actions.map(globToLike),
-      target_likes: a.targets ? a.targets.map(globToLike) : null,
-      severity: a.severity,
-    })),
+    privileged: audit.privilegedActions.flatMap((a) =>
+      a.actions.map((action) => ({
+        name: a.name,
+        action_like: globToLike(action),
+        target_likes: a.targets ? a.targets.map(globToLike) : null,
+        severity: a.severity,
+      })),
+    ),
     exportLikes: audit.bulkExport.actions.map(globToLike),
   };
 }

@@ -14,12 +14,12 @@ export const privilegedAction: AuditRule = {
   select: ({ window, key, tables }) => sql`
     select t.source || ':' || t.event_id as key,
            (array_agg(r.severity order by array_position(array['low', 'medium', 'high', 'critical'], r.severity) desc))[1] as severity,
-           'Privileged action: ' || string_agg(r.name, ', ' order by r.name) || ' (' || left(t.action, 80) || ', ' || t.outcome || ')' as description,
+           'Privileged action: ' || string_agg(distinct r.name, ', ' order by r.name) || ' (' || left(t.action, 80) || ', ' || t.outcome || ')' as description,
            t.occurred_at, govflow.pseudonym(t.actor, ${key}) as principal_key, null::text as subject_key,
            jsonb_build_array(${evidenceRef('audit_trail_events', 't')}) as evidence
     from govflow.audit_trail_events t
-    join jsonb_to_recordset(${asJsonb(tables.privileged)}) as r(name text, action_likes jsonb, target_likes jsonb, severity text)
-      on exists (select 1 from jsonb_array_elements_text(r.action_likes) as a(x) where t.action ilike a.x)
+    join jsonb_to_recordset(${asJsonb(tables.privileged)}) as r(name text, action_like text, target_likes jsonb, severity text)
+      on t.action ilike r.action_like
      and (r.target_likes is null or exists (
            select 1 from jsonb_array_elements_text(r.target_likes) as g(x)
            where coalesce(t.target, '') ilike g.x or t.details::text ilike g.x))

@@ -13,13 +13,17 @@ export const successAfterFailures: AuditRule = {
     const { minFailures, withinMinutes, severity } = policy.audit.successAfterFailures;
     const span = sql`make_interval(mins => ${withinMinutes})`;
     return sql`
-      with attempts as (
+      with raw as (
+        select * from ${attemptsBetween(before(window.start, withinMinutes * MINUTE_MS), window.end)} a where a.source_ip is not null
+      ), suspects as (
+        -- Only IPs with enough failures at all can qualify: skip the rest before the self-join.
+        select r.source_ip from raw r where r.outcome <> 'success' group by r.source_ip having count(*) >= ${minFailures}
+      ), attempts as (
         select a.*,
                count(*) filter (where a.outcome = 'success')
                  over (partition by a.source_ip order by a.occurred_at, a.outcome desc, a.source, a.event_id
                        rows between unbounded preceding and 1 preceding) as successes_before
-        from ${attemptsBetween(before(window.start, withinMinutes * MINUTE_MS), window.end)} a
-        where a.source_ip is not null
+        from raw a join suspects using (source_ip)
       ), hits as (
         select s.tbl, s.source, s.event_id, s.occurred_at, s.principal, count(f.*) as failures,
                (array_agg(jsonb_build_object('table', f.tbl, 'source', f.source, 'event_id', f.event_id)
