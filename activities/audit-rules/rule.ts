@@ -38,11 +38,6 @@ export function asJsonb(value: unknown): RawBuilder<unknown> {
   return sql`${JSON.stringify(value)}::jsonb`;
 }
 
-/** Text values as a text[] parameter. */
-export function asTextArray(values: string[]): RawBuilder<unknown> {
-  return sql`${values}::text[]`;
-}
-
 /** An instant `ms` before an ISO instant, for rules that look back past the window's start. */
 export function before(iso: string, ms: number): string {
   return new Date(Date.parse(iso) - ms).toISOString();
