@@ -73,6 +73,12 @@ export const accessPolicySchema = z
     anonymousPrincipals: z.array(z.string().min(1)).default(['-', 'anonymous', 'system:anonymous']),
     /** Resources anyone may read (path patterns, matched without the query string). */
     publicResources: z.array(pattern).default([]),
+    /**
+     * When given, only these resources (and any carrying a person's data) count as non-public for
+     * anonymous access: the practical choice for web-server logs full of public pages.
+     * When empty, everything not in publicResources is non-public.
+     */
+    protectedResources: z.array(pattern).default([]),
     sovereignty: z.array(sovereigntySchema).default([]),
   })
   .prefault({});

@@ -45,6 +45,7 @@ export interface PolicyTables {
   grants: GrantRow[];
   anonymous: string[];
   publicLikes: string[];
+  protectedLikes: string[];
   sovereignty: SovereigntyRow[];
   privileged: PrivilegedRow[];
   exportLikes: string[];
@@ -86,6 +87,7 @@ export function policyTables(policy: Policy): PolicyTables {
     grants,
     anonymous: access.anonymousPrincipals,
     publicLikes: access.publicResources.map(globToLike),
+    protectedLikes: access.protectedResources.map(globToLike),
     sovereignty: access.sovereignty.map((s) => ({ name: s.name, subjects_like: globToLike(s.subjects), region_likes: s.regions.map(globToLike) })),
     privileged: audit.privilegedActions.flatMap((a) =>
       a.actions.map((action) => ({

@@ -125,6 +125,7 @@ export const SCENARIO_POLICY = {
       { id: 'ex-employee', roles: ['support'], deactivated: '2026-01-01T00:00:00Z' },
     ],
     publicResources: ['/', '/public/*'],
+    protectedResources: ['/api/*', '/admin/*', 'secrets/*'],
     sovereignty: [{ name: 'eu-residents', subjects: 'eu-*', regions: ['eu-*'] }],
   },
 };
@@ -183,6 +184,7 @@ function cleanTraffic(h: HourBuilder): string[] {
       data_category: 'user.behavior.media_consumption', purpose: 'analytics', source_ip: '10.4.0.40', region: 'eu-west-1' }, i));
   h.read(31, { resource: '/public/catalogue?page=2', action: 'read', source_ip: '192.0.2.10' });
   h.read(32, { principal: '-', resource: '/', action: 'read', source_ip: '192.0.2.11' });
+  h.read(33, { resource: '/about/careers', action: 'read', source_ip: '192.0.2.12' });
   h.trail(5, { actor: 'ops-admin', action: 'login', target: 'console', source_ip: '10.9.0.1' });
   h.trail(6, { actor: 'arn:aws:iam::123456789012:user/ops-admin', action: 'DescribeInstances', target: 'ec2', source_ip: '10.9.0.1' });
   h.trail(7, { actor: 'ops-admin', action: 'export.create', target: 'dataset=watch-history rows=500', source_ip: '10.9.0.1' });
@@ -284,6 +286,8 @@ export function generateScenario(): Scenario {
   // Anonymous access to non-public resources, on the platform and on the cluster.
   plant('anonymous_access', 'anonymous profile read', h.read(56, { subject: 'us-003', resource: '/api/v1/users/us-003/account',
     data_category: 'user.account', purpose: 'service_delivery', source_ip: '192.0.2.99' }));
+  plant('anonymous_access', 'anonymous read of a person\'s data off the protected paths', h.read(57, { subject: 'us-004',
+    resource: '/legacy/profile?id=us-004', data_category: 'user.account', purpose: 'service_delivery', source_ip: '192.0.2.97' }));
   plant('anonymous_access', 'anonymous secret read', h.trail(56, { actor: 'system:anonymous', action: 'get', target: 'secrets/db-password', source_ip: '192.0.2.98' }));
 
   // Consent: withdrawals before accesses (explicit; a GPC header, an opt-out even on a record that
