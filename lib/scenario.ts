@@ -110,6 +110,12 @@ export const SCENARIO_POLICY = {
         allow: [{ actions: ['read'], categories: ['user.account'], purposes: ['service_delivery'],
           when: { hours: { from: 9, to: 18, timeZone: 'Asia/Tokyo' } } }],
       },
+      {
+        // Hours spanning midnight, in a half-hour time zone: 16:00–09:00 in India is 10:30–03:30 UTC.
+        id: 'night-support',
+        allow: [{ actions: ['read'], categories: ['user.account'], purposes: ['service_delivery'],
+          when: { hours: { from: 16, to: 9, timeZone: 'Asia/Kolkata' } } }],
+      },
       { id: 'analyst', allow: [{ actions: ['read'], categories: ['user.behavior'], purposes: ['analytics'] }] },
       { id: 'fraud', allow: [{ actions: ['read'], categories: ['user.device'], purposes: ['security'] }] },
       { id: 'exporter', allow: [{ actions: ['export'], categories: ['user.behavior'], purposes: ['analytics'] }] },
@@ -118,6 +124,7 @@ export const SCENARIO_POLICY = {
     principals: [
       { id: 'agent-1', roles: ['support'] },
       { id: 'agent-jp', roles: ['support-jp'] },
+      { id: 'agent-in', roles: ['night-support'] },
       { id: 'svc-analytics', roles: ['analyst'] },
       { id: 'svc-fraud', roles: ['fraud'] },
       { id: 'svc-export', roles: ['exporter'] },
@@ -182,6 +189,8 @@ function cleanTraffic(h: HourBuilder): string[] {
   const exported = EU_SUBJECTS.slice(0, 5).map((subject, i) =>
     h.read(30, { principal: 'svc-export', subject, action: 'export', resource: '/api/v1/exports/watch-history',
       data_category: 'user.behavior.media_consumption', purpose: 'analytics', source_ip: '10.4.0.40', region: 'eu-west-1' }, i));
+  h.read(35, { principal: 'agent-in', subject: 'eu-008', resource: '/api/v1/users/eu-008/account', data_category: 'user.account',
+    purpose: 'service_delivery', source_ip: '10.1.0.13', region: 'eu-west-1' });
   h.read(31, { resource: '/public/catalogue?page=2', action: 'read', source_ip: '192.0.2.10' });
   h.read(32, { principal: '-', resource: '/', action: 'read', source_ip: '192.0.2.11' });
   h.read(33, { resource: '/about/careers', action: 'read', source_ip: '192.0.2.12' });
@@ -254,6 +263,9 @@ export function generateScenario(): Scenario {
     resource: '/api/v1/users/us-001/account?ticket=SUP-9', data_category: 'user.account', purpose: 'service_delivery', source_ip: '10.1.0.10', region: 'us-east-1' }, 30));
   plant('abac_violation', 'Tokyo support outside its hours', h.read(44, { principal: 'agent-jp', subject: 'eu-004',
     resource: '/api/v1/users/eu-004/account', data_category: 'user.account', purpose: 'service_delivery', source_ip: '10.1.0.11', region: 'eu-west-1' }));
+
+  plant('abac_violation', 'night support before its shift', h.read(20, { principal: 'agent-in', subject: 'eu-009',
+    resource: '/api/v1/users/eu-009/account', data_category: 'user.account', purpose: 'service_delivery', source_ip: '10.1.0.13', region: 'eu-west-1' }, 30));
 
   // Sovereignty: an EU resident's data processed in us-east-1 by an otherwise allowed service.
   plant('sovereignty_breach', 'EU data read in the US', h.read(45, { principal: 'svc-analytics', subject: 'eu-005',

@@ -40,7 +40,7 @@ describe('the access and audit sections of the policy', () => {
 
   it('loads the shipped policy.yaml and the scenario policy', () => {
     expect(loadPolicy('policy.yaml').policy.access.roles.length).toBeGreaterThan(0);
-    expect(loadPolicy(policyFile(SCENARIO_POLICY)).policy.access.principals.length).toBe(7);
+    expect(loadPolicy(policyFile(SCENARIO_POLICY)).policy.access.principals.length).toBe(8);
   });
 
   it('names the file, the path and the expectation of each mistake', () => {
