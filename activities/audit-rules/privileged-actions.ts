@@ -22,7 +22,7 @@ export const privilegedAction: AuditRule = {
       on t.action ilike r.action_like
      and (r.target_likes is null or exists (
            select 1 from jsonb_array_elements_text(r.target_likes) as g(x)
-           where coalesce(t.target, '') ilike g.x or t.details::text ilike g.x))
+           where coalesce(t.target, '') || ' ' || t.details::text ilike g.x))
     where ${inWindow('t.occurred_at', window)}
     group by t.source, t.event_id, t.occurred_at, t.actor, t.action, t.outcome`,
 };
