@@ -3,6 +3,7 @@ import { devCommand } from './dev';
 import { workerCommand } from '../../worker/command';
 import { runCommand } from './run';
 import { statusCommand } from './status';
+import { findingsCommand } from './findings';
 import { migrateCommand } from './migrate';
 import { setupCommand } from './setup';
 
@@ -12,6 +13,7 @@ export const COMMANDS: Command[] = [
   workerCommand,
   runCommand,
   statusCommand,
+  findingsCommand,
   migrateCommand,
   setupCommand,
 ];
