@@ -58,6 +58,11 @@ export interface Env {
   temporalUiUrl: string;
   pseudonymKey: string;
   pseudonymKeyId: string;
+  /** smtp:// or smtps:// (TLS from the first byte); unset means reports and alerts are not emailed. */
+  smtpUrl?: string;
+  mailFrom: string;
+  /** Overrides the policy's alerts.webhook.url (a secret URL is better kept out of the policy file). */
+  alertWebhookUrl?: string;
 }
 
 export const DEFAULT_DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/govflow';
@@ -78,5 +83,16 @@ export function loadEnv(env: NodeJS.ProcessEnv = process.env): Env {
     temporalUiUrl: (env.TEMPORAL_UI_URL ?? 'http://localhost:8233').replace(/\/$/, ''),
     pseudonymKey: key ?? DEV_PSEUDONYM_KEY,
     pseudonymKeyId: env.GOVFLOW_PSEUDONYM_KEY_ID ?? (key ? 'k1' : 'dev'),
+    smtpUrl: smtpUrl(env.SMTP_URL),
+    mailFrom: env.GOVFLOW_MAIL_FROM ?? 'govflow <govflow@govflow.localhost>',
+    alertWebhookUrl: env.GOVFLOW_ALERT_WEBHOOK_URL || undefined,
   };
+}
+
+function smtpUrl(value: string | undefined): string | undefined {
+  if (!value) return undefined;
+  if (!/^smtps?:\/\/[^/]/.test(value)) {
+    throw new ConfigError('environment', ['SMTP_URL: expected smtp://[user:pass@]host[:port] or smtps://… (TLS)']);
+  }
+  return value;
 }

@@ -1,6 +1,7 @@
 import type { Migration } from 'kysely';
 import * as initialSchema from './2026-11-22T0000-initial-schema';
 import * as ingestProvenance from './2026-11-22T0100-ingest-provenance';
+import * as deliveriesAndAlertLifecycle from './2026-11-22T0600-deliveries-and-alert-lifecycle';
 
 // Every migration, by name. Listed statically (not read from the folder at run time) so that
 // they load the same way under tsx, vitest and the worker; a unit test checks that no file in
@@ -8,4 +9,5 @@ import * as ingestProvenance from './2026-11-22T0100-ingest-provenance';
 export const MIGRATIONS: Record<string, Migration> = {
   '2026-11-22T0000-initial-schema': initialSchema,
   '2026-11-22T0100-ingest-provenance': ingestProvenance,
+  '2026-11-22T0600-deliveries-and-alert-lifecycle': deliveriesAndAlertLifecycle,
 };

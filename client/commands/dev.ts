@@ -11,7 +11,7 @@ import { formatRunSummary } from '../format';
 import { openActivityDeps } from '../../worker/deps';
 import { createGovflowWorker } from '../../worker/create-worker';
 import { loadEnv } from '../../lib/config';
-import { COMPLIANCE_REPORT } from '../../activities/report';
+import { COMPLIANCE_REPORT } from '../../lib/report-kinds';
 import { installRuntimeLogging } from '../../worker/run-worker';
 import type { Command } from '../command';
 

@@ -29,7 +29,7 @@ describe('configuration and policy', () => {
     const config = loadConfig('govflow.yaml');
     expect(config.sources.map((s) => s.kind).sort()).toEqual(['access', 'audit', 'consent']);
     expect(config.policy.hash).toMatch(/^[0-9a-f]{64}$/);
-    expect(config.policy.policy.alerts).toEqual({ minSeverity: 'medium', minFindings: 1 });
+    expect(config.policy.policy.alerts).toMatchObject({ minSeverity: 'medium', minFindings: 1 });
   });
 
   it('resolves source and policy paths against the config file', () => {
