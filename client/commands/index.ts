@@ -5,6 +5,8 @@ import { runCommand } from './run';
 import { statusCommand } from './status';
 import { migrateCommand } from './migrate';
 import { setupCommand } from './setup';
+import { reportCommand } from './report';
+import { alertsCommand } from './alerts';
 
 /** Every `govflow` sub-command, in the order `govflow --help` lists them. */
 export const COMMANDS: Command[] = [
@@ -14,4 +16,6 @@ export const COMMANDS: Command[] = [
   statusCommand,
   migrateCommand,
   setupCommand,
+  reportCommand,
+  alertsCommand,
 ];

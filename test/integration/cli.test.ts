@@ -1,10 +1,10 @@
-import { spawn } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHarness, type Harness } from '../support/harness';
+import { runGovflow } from '../support/govflow-cli';
 
 // The `govflow` command as a person runs it: a child process, talking to the real dev server.
 
@@ -16,25 +16,7 @@ afterAll(async () => {
   await h?.close();
 });
 
-function govflow(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['bin/govflow.mjs', ...args], {
-      env: {
-        ...process.env,
-        DATABASE_URL: h.databaseUrl,
-        TEMPORAL_ADDRESS: h.temporalAddress,
-        GOVFLOW_TASK_QUEUE: h.taskQueue,
-        ...env,
-      },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('error', reject);
-    child.on('exit', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const govflow = (args: string[], env: NodeJS.ProcessEnv = {}) => runGovflow(h, args, env);
 
 describe('govflow CLI', () => {
   let workflowId: string;
@@ -48,7 +30,7 @@ describe('govflow CLI', () => {
     expect(out.workflowId).toMatch(/^governance-20261101T1000Z-20261101T1100Z-[0-9a-f]{6}$/);
     expect(out.status).toBe('completed');
     expect(out.window).toEqual({ start: '2026-11-01T10:00:00.000Z', end: '2026-11-01T11:00:00.000Z' });
-    for (const task of ['ingest', 'audit', 'consent', 'mask', 'report', 'alert']) {
+    for (const task of ['ingest', 'audit', 'consent', 'mask', 'report', 'email', 'alert']) {
       expect(out.tasks[task]).toMatchObject({ state: 'success', durationMs: expect.any(Number), counts: expect.any(Object) });
     }
     expect(out.kpis).toMatchObject({
@@ -74,7 +56,41 @@ describe('govflow CLI', () => {
     const r = await govflow(['status', workflowId]);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain(`${workflowId}: COMPLETED`);
-    for (const task of ['ingest', 'audit', 'consent', 'mask', 'report', 'alert']) expect(r.stdout).toMatch(new RegExp(`✓ ${task}\\s+success`));
+    for (const task of ['ingest', 'audit', 'consent', 'mask', 'report', 'email', 'alert']) expect(r.stdout).toMatch(new RegExp(`✓ ${task}\\s+success`));
+  });
+
+  it('report prints a run\'s reports as text, HTML or JSON, and saves them with --out', async () => {
+    const text = await govflow(['report', workflowId]);
+    expect(text.code).toBe(0);
+    expect(text.stdout).toMatch(/^Compliance report\n=+/);
+    expect(text.stdout).toMatch(/Audit findings\s+7/);
+
+    const json = await govflow(['report', workflowId, '--kind', 'consent-log', '--format', 'json']);
+    expect(json.code).toBe(0);
+    expect(JSON.parse(json.stdout)).toMatchObject({ kind: 'consent-log', workflowId, kpis: { violations: { total: 2 } } });
+
+    const file = join(mkdtempSync(join(tmpdir(), 'govflow-report-')), 'audit.html');
+    const html = await govflow(['report', workflowId, '--kind', 'access-audit', '--out', file]);
+    expect(html.code).toBe(0);
+    expect(html.stderr).toContain(`wrote access-audit (html) to ${file}`);
+    expect(readFileSync(file, 'utf8')).toContain('<title>Access audit summary');
+
+    const bad = await govflow(['report', workflowId, '--kind', 'weekly']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('--kind "weekly" is not a report; expected compliance, access-audit, consent-log');
+    const missing = await govflow(['report', 'no-such-run']);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain('no compliance-report for run "no-such-run"');
+  });
+
+  it('alerts list shows the window\'s open alert', async () => {
+    const r = await govflow(['alerts', 'list', '--json']);
+    expect(r.code).toBe(0);
+    const alerts = JSON.parse(r.stdout);
+    expect(alerts).toHaveLength(1);
+    expect(alerts[0]).toMatchObject({ severity: 'high', status: 'open', dedupe_key: 'noncompliance:2026-11-01T10:00:00.000Z/2026-11-01T11:00:00.000Z' });
+    const table = await govflow(['alerts', 'list']);
+    expect(table.stdout).toMatch(/#\d+\s+high\s+open/);
   });
 
   it('refuses half a window and a bad policy before doing any work', async () => {
