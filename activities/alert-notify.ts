@@ -107,10 +107,10 @@ export function alertNotifyActivities({ db, config, env }: ActivityDeps) {
     },
 
     /** Open alerts raised or updated by this run: the governance workflow starts their escalations. */
-    async openAlertIds(run: RunRef): Promise<number[]> {
-      const { rows } = await sql<{ id: number }>`
-        select id from govflow.alerts where workflow_id = ${run.workflowId} and status = 'open' order by id`.execute(db);
-      return rows.map((r) => Number(r.id));
+    async openAlerts(run: RunRef): Promise<Array<{ id: number; uid: string }>> {
+      const { rows } = await sql<{ id: number; uid: string }>`
+        select id, uid from govflow.alerts where workflow_id = ${run.workflowId} and status = 'open' order by id`.execute(db);
+      return rows.map((r) => ({ id: Number(r.id), uid: r.uid }));
     },
   };
 }

@@ -19,6 +19,8 @@ export interface AlertRow {
   acknowledged_at: Date | null;
   acknowledged_by: string | null;
   escalated_at: Date | null;
+  /** Names the alert's escalation workflow (escalationWorkflowId). */
+  uid: string;
 }
 
 export async function getAlert(db: Db, id: number): Promise<AlertRow | undefined> {

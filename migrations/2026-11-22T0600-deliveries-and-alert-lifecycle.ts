@@ -24,10 +24,12 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     alter table govflow.alerts
       add column acknowledged_at timestamptz,
       add column acknowledged_by text,
-      add column escalated_at timestamptz`.execute(db);
+      add column escalated_at timestamptz,
+      -- Names the alert's escalation workflow: unique across databases sharing a Temporal namespace.
+      add column uid uuid not null default gen_random_uuid()`.execute(db);
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {
-  await sql`alter table govflow.alerts drop column acknowledged_at, drop column acknowledged_by, drop column escalated_at`.execute(db);
+  await sql`alter table govflow.alerts drop column acknowledged_at, drop column acknowledged_by, drop column escalated_at, drop column uid`.execute(db);
   await sql`drop table govflow.deliveries`.execute(db);
 }

@@ -81,16 +81,16 @@ export async function alertEscalation(input: { alertId: number }): Promise<Escal
 
 /**
  * Starts the escalation of every open alert the run raised or updated. The workflow id is
- * derived from the alert id, so a re-run that updates the same alert starts nothing new; the
+ * derived from the alert's uid, so a re-run that updates the same alert starts nothing new; the
  * escalation outlives the run (ParentClosePolicy ABANDON).
  */
 export async function startEscalations(run: RunRef, alertResult: TaskResult): Promise<TaskResult> {
   let started = 0;
-  for (const alertId of await act.openAlertIds(run)) {
+  for (const alert of await act.openAlerts(run)) {
     try {
       await startChild(alertEscalation, {
-        workflowId: escalationWorkflowId(alertId),
-        args: [{ alertId }],
+        workflowId: escalationWorkflowId(alert.uid),
+        args: [{ alertId: alert.id }],
         parentClosePolicy: ParentClosePolicy.ABANDON,
       });
       started++;

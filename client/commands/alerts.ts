@@ -43,7 +43,7 @@ async function ack(ctx: CommandContext, db: Db): Promise<number> {
   const { client, connection } = await connectClient();
   let result: AckResult;
   try {
-    const handle = client.workflow.getHandle(escalationWorkflowId(id));
+    const handle = client.workflow.getHandle(escalationWorkflowId(alert.uid));
     try {
       const running = (await handle.describe()).status.name === 'RUNNING';
       if (!running) throw new WorkflowNotFoundError('closed', handle.workflowId, undefined);

@@ -65,6 +65,7 @@ async function alertMails(alertId: number) {
 
 describe('alert escalation', () => {
   let alertId: number;
+  let alertUid: string;
 
   it('notifies the first line, then escalates to the second line when the SLA passes unacknowledged', async () => {
     const run: GovernanceResult = await h.client.workflow.execute('governanceRun', {
@@ -73,8 +74,9 @@ describe('alert escalation', () => {
       args: [{ window: SAMPLE_WINDOW, trigger: 'cli' }],
     });
     expect(run.tasks.alert!.counts).toMatchObject({ alertsRaised: 1, escalationsStarted: 1 });
-    const [alert] = await h.sql('select id, severity from govflow.alerts');
+    const [alert] = await h.sql('select id, uid, severity from govflow.alerts');
     alertId = Number(alert!.id);
+    alertUid = String(alert!.uid);
     expect(alert!.severity).toBe('high');
 
     const mails = await eventually(async () => {
@@ -89,7 +91,7 @@ describe('alert escalation', () => {
     expect(second!.subject).toMatch(/^\[govflow\] ESCALATED \[high\]/);
     expect(second!.text).toContain('ESCALATED: not acknowledged within 2s');
 
-    const handle = h.client.workflow.getHandle(escalationWorkflowId(alertId));
+    const handle = h.client.workflow.getHandle(escalationWorkflowId(alertUid));
     expect(await handle.query<EscalationState>('state')).toMatchObject({ phase: 'escalated', escalated: true, slaMs: 2000 });
     const [row] = await h.sql('select status, escalated_at from govflow.alerts where id = $1', [alertId]);
     expect(row!.status).toBe('open');
@@ -121,7 +123,7 @@ describe('alert escalation', () => {
     const r = await runGovflow(h, ['alerts', 'ack', String(alertId), '--by', 'oncall-anna']);
     expect(r.stderr).toBe('');
     expect(r.stdout).toBe(`alert #${alertId}: acknowledged by oncall-anna\n`);
-    const state = await h.client.workflow.getHandle(escalationWorkflowId(alertId)).result();
+    const state = await h.client.workflow.getHandle(escalationWorkflowId(alertUid)).result();
     expect(state).toMatchObject({ phase: 'acknowledged', escalated: true, acknowledgedBy: 'oncall-anna' });
     const list = await runGovflow(h, ['alerts', 'list', '--status', 'acknowledged']);
     expect(list.stdout).toMatch(new RegExp(`#${alertId}\\s+high\\s+acknowledged by oncall-anna`));
@@ -131,12 +133,12 @@ describe('alert escalation', () => {
     const [row] = await h.sql(
       `insert into govflow.alerts (dedupe_key, severity, title, summary, window_start, window_end, workflow_id)
        values ('noncompliance:test-low', 'low', '1 non-compliance finding(s) in a test window', 'odd_hours (low): 1',
-               '2026-11-01T12:00:00Z', '2026-11-01T13:00:00Z', 'test') returning id`,
+               '2026-11-01T12:00:00Z', '2026-11-01T13:00:00Z', 'test') returning id, uid`,
     );
     const id = Number(row!.id);
     const handle = await h.client.workflow.start('alertEscalation', {
       taskQueue: h.taskQueue,
-      workflowId: escalationWorkflowId(id),
+      workflowId: escalationWorkflowId(String(row!.uid)),
       args: [{ alertId: id }],
     });
     await eventually(async () => (await alertMails(id)).length === 1, 'first-line email');

@@ -135,7 +135,7 @@ describe('governanceRun failures', () => {
     }
     const status = await h.client.workflow.getHandle(workflowId).query<DagStatus>('status');
     expect(Object.fromEntries(Object.entries(status.tasks).map(([k, v]) => [k, v.state]))).toEqual({
-      ingest: 'success', audit: 'success', consent: 'success', mask: 'failed', report: 'upstream_failed', alert: 'upstream_failed',
+      ingest: 'success', audit: 'success', consent: 'success', mask: 'failed', report: 'upstream_failed', email: 'upstream_failed', alert: 'upstream_failed',
     });
     const rows = await h.sql('select task, state, error from govflow.task_runs where workflow_id = $1 order by task', [workflowId]);
     expect(rows.find((r) => r.task === 'mask')).toMatchObject({ state: 'failed', error: expect.stringMatching(/42P01/) });
