@@ -85,7 +85,7 @@ export function loadEnv(env: NodeJS.ProcessEnv = process.env): Env {
     pseudonymKeyId: env.GOVFLOW_PSEUDONYM_KEY_ID ?? (key ? 'k1' : 'dev'),
     smtpUrl: smtpUrl(env.SMTP_URL),
     mailFrom: env.GOVFLOW_MAIL_FROM ?? 'govflow <govflow@govflow.localhost>',
-    alertWebhookUrl: env.GOVFLOW_ALERT_WEBHOOK_URL || undefined,
+    alertWebhookUrl: webhookUrl(env.GOVFLOW_ALERT_WEBHOOK_URL),
   };
 }
 
@@ -94,5 +94,11 @@ function smtpUrl(value: string | undefined): string | undefined {
   if (!/^smtps?:\/\/[^/]/.test(value)) {
     throw new ConfigError('environment', ['SMTP_URL: expected smtp://[user:pass@]host[:port] or smtps://… (TLS)']);
   }
+  return value;
+}
+
+function webhookUrl(value: string | undefined): string | undefined {
+  if (!value) return undefined;
+  if (!/^https?:\/\/[^/]/.test(value)) throw new ConfigError('environment', ['GOVFLOW_ALERT_WEBHOOK_URL: expected an http:// or https:// URL']);
   return value;
 }

@@ -151,4 +151,19 @@ describe('alert escalation', () => {
     const [after] = await h.sql('select status, escalated_at, acknowledged_by from govflow.alerts where id = $1', [id]);
     expect(after).toMatchObject({ status: 'acknowledged', escalated_at: null, acknowledged_by: 'oncall-ben' });
   });
+
+  it('takes the acknowledgement as a signal too', async () => {
+    const [row] = await h.sql(
+      `insert into govflow.alerts (dedupe_key, severity, title, summary, window_start, window_end, workflow_id)
+       values ('noncompliance:test-signal', 'medium', '2 non-compliance finding(s) in a test window', 'denied_access (medium): 2',
+               '2026-11-01T13:00:00Z', '2026-11-01T14:00:00Z', 'test') returning id, uid`,
+    );
+    const id = Number(row!.id);
+    const handle = await h.client.workflow.start('alertEscalation', { taskQueue: h.taskQueue, workflowId: escalationWorkflowId(String(row!.uid)), args: [{ alertId: id }] });
+    await eventually(async () => (await handle.query<EscalationState>('state')).phase === 'awaiting-ack', 'the SLA timer');
+    await handle.signal('acknowledge', { by: 'pager-bot' });
+    expect(await handle.result()).toMatchObject({ phase: 'acknowledged', escalated: false, acknowledgedBy: 'pager-bot' });
+    const [after] = await h.sql('select status, acknowledged_by from govflow.alerts where id = $1', [id]);
+    expect(after).toEqual({ status: 'acknowledged', acknowledged_by: 'pager-bot' });
+  });
 });

@@ -126,6 +126,22 @@ describe('compliance report email', () => {
     await connection.close();
   });
 
+  it('draws the trend over the runs before this window', async () => {
+    const earlier = { start: '2026-11-01T09:00:00Z', end: '2026-11-01T10:00:00Z' };
+    for (const [window, id] of [[earlier, 'trend-earlier'], [SAMPLE_WINDOW, 'trend-now']] as const) {
+      const r: GovernanceResult = await h.client.workflow.execute('governanceRun', {
+        taskQueue: h.taskQueue, workflowId: `${id}-${Date.now()}`, args: [{ window, trigger: 'cli' }],
+      });
+      expect(r.status).toBe('completed');
+    }
+    const [row] = await h.sql("select html, text from govflow.reports where kind = 'compliance-report' and window_start = '2026-11-01T10:00:00Z'");
+    const text = row!.text as string;
+    expect(text).toMatch(/2026-11-01 09:00:00 UTC  findings   \.{30} 0\n/);
+    expect(text).toMatch(/2026-11-01 10:00:00 UTC  findings   #{30} 7  <- this run/);
+    const bars = (row!.html as string).split('id="trend-chart"')[1]!.split('</table>\n<p')[0]!;
+    expect(bars.match(/<tr[ >]/g)!.length).toBeGreaterThanOrEqual(2);
+  });
+
   it('speaks TLS from the first byte when SMTP_URL says smtps://', async () => {
     const tls = await startMailCatcher({ secure: true });
     try {
@@ -141,7 +157,7 @@ describe('compliance report email', () => {
 
 describe('the compliance report in a browser', () => {
   it('renders in Chromium with every KPI section visible', async () => {
-    const [row] = await h.sql("select html from govflow.reports where kind = 'compliance-report'");
+    const [row] = await h.sql("select html from govflow.reports where kind = 'compliance-report' and window_start = '2026-11-01T10:00:00Z'");
     mkdirSync('test-artifacts', { recursive: true });
     const browser = await launchChromium();
     try {
@@ -155,6 +171,7 @@ describe('the compliance report in a browser', () => {
       // The bars have width: the chart really draws.
       const bar = await page.locator('#trend-chart td[style*="#dc2626"]').first().boundingBox();
       expect(bar!.width).toBeGreaterThan(100);
+      expect(await page.locator('#trend-chart').innerText()).toMatch(/09:00:00 UTC[\s\S]*10:00:00 UTC \(this run\)/);
       await page.screenshot({ path: 'test-artifacts/compliance-report.png', fullPage: true });
     } finally {
       await browser.close();
