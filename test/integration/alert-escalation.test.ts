@@ -129,20 +129,24 @@ describe('alert escalation', () => {
     expect(list.stdout).toMatch(new RegExp(`#${alertId}\\s+high\\s+acknowledged by oncall-anna`));
   });
 
-  it('does not escalate an alert acknowledged within its SLA', async () => {
+  /** An alert of a test window (its own dedupe key), with its escalation workflow waiting on the SLA timer. */
+  async function escalatingAlert(severity: string, hour: number) {
+    const start = `2026-11-01T${String(hour).padStart(2, '0')}:00:00Z`;
     const [row] = await h.sql(
       `insert into govflow.alerts (dedupe_key, severity, title, summary, window_start, window_end, workflow_id)
-       values ('noncompliance:test-low', 'low', '1 non-compliance finding(s) in a test window', 'odd_hours (low): 1',
-               '2026-11-01T12:00:00Z', '2026-11-01T13:00:00Z', 'test') returning id, uid`,
+       values ($1, $2, '1 non-compliance finding(s) in a test window', 'odd_hours (low): 1', $3, $3::timestamptz + interval '1 hour', 'test')
+       returning id, uid`,
+      [`noncompliance:test-${hour}`, severity, start],
     );
     const id = Number(row!.id);
-    const handle = await h.client.workflow.start('alertEscalation', {
-      taskQueue: h.taskQueue,
-      workflowId: escalationWorkflowId(String(row!.uid)),
-      args: [{ alertId: id }],
-    });
-    await eventually(async () => (await alertMails(id)).length === 1, 'first-line email');
+    const handle = await h.client.workflow.start('alertEscalation', { taskQueue: h.taskQueue, workflowId: escalationWorkflowId(String(row!.uid)), args: [{ alertId: id }] });
     await eventually(async () => (await handle.query<EscalationState>('state')).phase === 'awaiting-ack', 'the SLA timer');
+    return { id, handle };
+  }
+
+  it('does not escalate an alert acknowledged within its SLA', async () => {
+    const { id, handle } = await escalatingAlert('low', 12);
+    await eventually(async () => (await alertMails(id)).length === 1, 'first-line email');
 
     const r = await runGovflow(h, ['alerts', 'ack', String(id), '--by', 'oncall-ben', '--json']);
     expect(JSON.parse(r.stdout)).toEqual({ alertId: id, status: 'acknowledged', acknowledgedBy: 'oncall-ben' });
@@ -153,14 +157,7 @@ describe('alert escalation', () => {
   });
 
   it('takes the acknowledgement as a signal too', async () => {
-    const [row] = await h.sql(
-      `insert into govflow.alerts (dedupe_key, severity, title, summary, window_start, window_end, workflow_id)
-       values ('noncompliance:test-signal', 'medium', '2 non-compliance finding(s) in a test window', 'denied_access (medium): 2',
-               '2026-11-01T13:00:00Z', '2026-11-01T14:00:00Z', 'test') returning id, uid`,
-    );
-    const id = Number(row!.id);
-    const handle = await h.client.workflow.start('alertEscalation', { taskQueue: h.taskQueue, workflowId: escalationWorkflowId(String(row!.uid)), args: [{ alertId: id }] });
-    await eventually(async () => (await handle.query<EscalationState>('state')).phase === 'awaiting-ack', 'the SLA timer');
+    const { id, handle } = await escalatingAlert('medium', 13);
     await handle.signal('acknowledge', { by: 'pager-bot' });
     expect(await handle.result()).toMatchObject({ phase: 'acknowledged', escalated: false, acknowledgedBy: 'pager-bot' });
     const [after] = await h.sql('select status, acknowledged_by from govflow.alerts where id = $1', [id]);
