@@ -22,7 +22,8 @@ export interface Delivery {
 
 export type DeliveryOutcome = 'sent' | 'already-sent';
 
-export async function deliverOnce(db: Db, d: Delivery, send: () => Promise<string>): Promise<DeliveryOutcome> {
+/** `send` gets the transaction, so reads it needs (an attachment's rows) use no second connection. */
+export async function deliverOnce(db: Db, d: Delivery, send: (trx: Db) => Promise<string>): Promise<DeliveryOutcome> {
   return db.transaction().execute(async (trx) => {
     await sql`
       insert into govflow.deliveries (delivery_key, channel, purpose, reference, recipients, status)
@@ -31,7 +32,7 @@ export async function deliverOnce(db: Db, d: Delivery, send: () => Promise<strin
     const { rows } = await sql<{ status: string }>`
       select status from govflow.deliveries where delivery_key = ${d.key} for update`.execute(trx);
     if (rows[0]?.status === 'sent') return 'already-sent';
-    const response = await send();
+    const response = await send(trx);
     await sql`
       update govflow.deliveries set status = 'sent', sent_at = now(), response = ${response.slice(0, 500)}
       where delivery_key = ${d.key}`.execute(trx);

@@ -37,8 +37,8 @@ export function emailActivities({ db, config, env }: ActivityDeps) {
       const outcome = await deliverOnce(
         db,
         { key: id, channel: 'email', purpose: `report:${COMPLIANCE_REPORT}`, reference: run.workflowId, recipients: to },
-        async () => {
-          const csv = await findingsCsv(db, run, policy.reports.csvMaxRows);
+        async (trx) => {
+          const csv = await findingsCsv(trx, run, policy.reports.csvMaxRows);
           const attachments = [{ filename: 'findings.csv', content: csv.csv, contentType: 'text/csv; charset=utf-8' }];
           for (const kind of [ACCESS_AUDIT_REPORT, CONSENT_LOG_REPORT]) {
             const r = byKind.get(kind);
