@@ -10,6 +10,8 @@ import { consentActivities } from './consent';
 import { maskActivities } from './mask';
 import { reportActivities } from './report';
 import { alertActivities } from './alert';
+import { emailActivities } from './email-report';
+import { alertNotifyActivities } from './alert-notify';
 
 type Step = (run: RunRef) => Promise<TaskResult>;
 
@@ -35,6 +37,7 @@ function asSteps<T extends Record<string, Step>>(steps: T): T {
 export function createActivities(deps: ActivityDeps) {
   return {
     ...runLedgerActivities(deps),
+    ...alertNotifyActivities(deps),
     ...asSteps({
       ...ingestActivities(deps),
       ...auditActivities(deps),
@@ -42,6 +45,7 @@ export function createActivities(deps: ActivityDeps) {
       ...maskActivities(deps),
       ...reportActivities(deps),
       ...alertActivities(deps),
+      ...emailActivities(deps),
     }),
   };
 }

@@ -1,10 +1,12 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { loadYamlFile } from './yaml-file';
-import { SEVERITIES, severitySchema as severity, type Severity } from './severity';
+import { SEVERITIES, type Severity } from './severity';
 import { accessPolicySchema, refineAccessReferences } from './policy-access';
 import { auditPolicySchema } from './policy-audit';
 import { retentionPolicySchema } from './policy-retention';
+import { alertsPolicySchema, recipientsPolicySchema } from './policy-alerts';
+import { reportsPolicySchema } from './policy-reports';
 
 // Policy is data (DESIGN rule 5): everything a governance team may tune lives in one validated
 // YAML file, and every run records the hash of the policy it used.
@@ -23,17 +25,9 @@ export const policySchema = z.strictObject({
   audit: auditPolicySchema,
   access: accessPolicySchema,
   retention: retentionPolicySchema,
-  alerts: z
-    .strictObject({
-      minSeverity: severity.default('medium'),
-      minFindings: z.number().int().min(1, 'expected a whole number of at least 1').default(1),
-    })
-    .prefault({}),
-  recipients: z
-    .strictObject({
-      compliance: z.array(z.email({ message: 'expected an email address' })).default([]),
-    })
-    .prefault({}),
+  alerts: alertsPolicySchema,
+  recipients: recipientsPolicySchema,
+  reports: reportsPolicySchema,
 }).superRefine(refineAccessReferences);
 
 export type Policy = z.output<typeof policySchema>;

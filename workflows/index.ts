@@ -1,2 +1,3 @@
 // Everything the worker's workflow bundle exports: each export is a workflow type.
 export { governanceRun } from './governance';
+export { alertEscalation } from './alert-escalation';

@@ -6,6 +6,8 @@ import { statusCommand } from './status';
 import { findingsCommand } from './findings';
 import { migrateCommand } from './migrate';
 import { setupCommand } from './setup';
+import { reportCommand } from './report';
+import { alertsCommand } from './alerts';
 
 /** Every `govflow` sub-command, in the order `govflow --help` lists them. */
 export const COMMANDS: Command[] = [
@@ -16,4 +18,6 @@ export const COMMANDS: Command[] = [
   findingsCommand,
   migrateCommand,
   setupCommand,
+  reportCommand,
+  alertsCommand,
 ];

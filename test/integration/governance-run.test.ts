@@ -20,7 +20,7 @@ afterAll(async () => {
   await h?.close();
 });
 
-const TASKS = ['ingest', 'audit', 'consent', 'mask', 'report', 'alert'];
+const TASKS = ['ingest', 'audit', 'consent', 'mask', 'report', 'email', 'alert'];
 
 async function runWindow(window: { start: string; end: string } | undefined, id: string): Promise<GovernanceResult> {
   return h.client.workflow.execute('governanceRun', {
@@ -62,7 +62,7 @@ describe('governanceRun over the sample window', () => {
     const counts = await tableCounts();
     expect(counts).toMatchObject({
       access_events: 39, audit_trail_events: 6, consent_events: 27, rejected_records: 5,
-      audit_findings: 19, consent_violations: 2, masked_events: 37, reports: 1, alerts: 1,
+      audit_findings: 19, consent_violations: 2, masked_events: 37, reports: 3, alerts: 1,
     });
 
     const reasons = await h.sql('select source, position, reason from govflow.rejected_records order by source, position');
@@ -86,7 +86,7 @@ describe('governanceRun over the sample window', () => {
     const findings = await h.sql('select principal_key, subject_key, description, evidence from govflow.audit_findings');
     expect(JSON.stringify(findings)).not.toMatch(/user-10\d\d|contractor-x|admin-bob/);
 
-    const [report] = await h.sql('select html, text, policy_hash, workflow_id from govflow.reports');
+    const [report] = await h.sql("select html, text, policy_hash, workflow_id from govflow.reports where kind = 'compliance-report'");
     expect(report!.policy_hash).toBe(first.policyHash);
     expect(report!.html).toContain('Audit findings by rule');
     expect(report!.html).toContain(first.workflowId);
@@ -136,7 +136,7 @@ describe('governanceRun failures', () => {
     }
     const status = await h.client.workflow.getHandle(workflowId).query<DagStatus>('status');
     expect(Object.fromEntries(Object.entries(status.tasks).map(([k, v]) => [k, v.state]))).toEqual({
-      ingest: 'success', audit: 'success', consent: 'success', mask: 'failed', report: 'upstream_failed', alert: 'upstream_failed',
+      ingest: 'success', audit: 'success', consent: 'success', mask: 'failed', report: 'upstream_failed', email: 'upstream_failed', alert: 'upstream_failed',
     });
     const rows = await h.sql('select task, state, error from govflow.task_runs where workflow_id = $1 order by task', [workflowId]);
     expect(rows.find((r) => r.task === 'mask')).toMatchObject({ state: 'failed', error: expect.stringMatching(/42P01/) });
