@@ -10,6 +10,8 @@ import { consentActivities } from './consent';
 import { maskActivities } from './mask';
 import { reportActivities } from './report';
 import { alertActivities } from './alert';
+import { emailActivities } from './email-report';
+import { alertNotifyActivities } from './alert-notify';
 import { streamActivities } from './stream/pull';
 
 type Step = (run: RunRef) => Promise<TaskResult>;
@@ -36,6 +38,7 @@ function asSteps<T extends Record<string, Step>>(steps: T): T {
 export function createActivities(deps: ActivityDeps) {
   return {
     ...runLedgerActivities(deps),
+    ...alertNotifyActivities(deps),
     ...streamActivities(deps),
     ...asSteps({
       ...ingestActivities(deps),
@@ -44,6 +47,7 @@ export function createActivities(deps: ActivityDeps) {
       ...maskActivities(deps),
       ...reportActivities(deps),
       ...alertActivities(deps),
+      ...emailActivities(deps),
     }),
   };
 }

@@ -101,6 +101,11 @@ export interface Env {
   temporalUiUrl: string;
   pseudonymKey: string;
   pseudonymKeyId: string;
+  /** smtp:// or smtps:// (TLS from the first byte); unset means reports and alerts are not emailed. */
+  smtpUrl?: string;
+  mailFrom: string;
+  /** Overrides the policy's alerts.webhook.url (a secret URL is better kept out of the policy file). */
+  alertWebhookUrl?: string;
 }
 
 export const DEFAULT_DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/govflow';
@@ -121,5 +126,22 @@ export function loadEnv(env: NodeJS.ProcessEnv = process.env): Env {
     temporalUiUrl: (env.TEMPORAL_UI_URL ?? 'http://localhost:8233').replace(/\/$/, ''),
     pseudonymKey: key ?? DEV_PSEUDONYM_KEY,
     pseudonymKeyId: env.GOVFLOW_PSEUDONYM_KEY_ID ?? (key ? 'k1' : 'dev'),
+    smtpUrl: smtpUrl(env.SMTP_URL),
+    mailFrom: env.GOVFLOW_MAIL_FROM ?? 'govflow <govflow@govflow.localhost>',
+    alertWebhookUrl: webhookUrl(env.GOVFLOW_ALERT_WEBHOOK_URL),
   };
+}
+
+function smtpUrl(value: string | undefined): string | undefined {
+  if (!value) return undefined;
+  if (!/^smtps?:\/\/[^/]/.test(value)) {
+    throw new ConfigError('environment', ['SMTP_URL: expected smtp://[user:pass@]host[:port] or smtps://… (TLS)']);
+  }
+  return value;
+}
+
+function webhookUrl(value: string | undefined): string | undefined {
+  if (!value) return undefined;
+  if (!/^https?:\/\/[^/]/.test(value)) throw new ConfigError('environment', ['GOVFLOW_ALERT_WEBHOOK_URL: expected an http:// or https:// URL']);
+  return value;
 }

@@ -2,6 +2,8 @@ import type { Migration } from 'kysely';
 import * as initialSchema from './2026-11-22T0000-initial-schema';
 import * as ingestProvenance from './2026-11-22T0100-ingest-provenance';
 import * as ingestAccounting from './2026-11-22T0110-ingest-accounting';
+import * as auditConsentLedger from './2026-11-22T0400-audit-consent-ledger';
+import * as deliveriesAndAlertLifecycle from './2026-11-22T0600-deliveries-and-alert-lifecycle';
 import * as stream from './2026-11-22T0800-stream';
 
 // Every migration, by name. Listed statically (not read from the folder at run time) so that
@@ -11,5 +13,7 @@ export const MIGRATIONS: Record<string, Migration> = {
   '2026-11-22T0000-initial-schema': initialSchema,
   '2026-11-22T0100-ingest-provenance': ingestProvenance,
   '2026-11-22T0110-ingest-accounting': ingestAccounting,
+  '2026-11-22T0400-audit-consent-ledger': auditConsentLedger,
+  '2026-11-22T0600-deliveries-and-alert-lifecycle': deliveriesAndAlertLifecycle,
   '2026-11-22T0800-stream': stream,
 };

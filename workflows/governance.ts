@@ -5,6 +5,7 @@ import type { RunRef } from '../lib/run-ref';
 import { InputError, resolveInput, type GovernanceInput } from '../lib/run-input';
 import type { Window } from '../lib/window';
 import { runDag } from './dag-runner';
+import { startEscalations } from './alert-escalation';
 import { ledger } from './ledger';
 import { governanceKpis, type GovernanceKpis } from '../lib/kpis';
 
@@ -22,7 +23,8 @@ export const GOVERNANCE_DAG: TaskSpec<RunRef>[] = [
   { id: 'consent', upstream: ['ingest'], run: (r) => step.consent(r) },
   { id: 'mask', upstream: ['consent'], run: (r) => step.mask(r) },
   { id: 'report', upstream: ['audit', 'mask'], run: (r) => step.report(r) },
-  { id: 'alert', upstream: ['report'], run: (r) => step.alert(r) },
+  { id: 'email', upstream: ['report'], run: (r) => step.emailReport(r) },
+  { id: 'alert', upstream: ['report'], run: async (r) => startEscalations(r, await step.alert(r)) },
 ];
 
 export interface GovernanceResult {

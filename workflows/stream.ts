@@ -9,6 +9,7 @@ import {
 } from '@temporalio/workflow';
 import type { GovflowActivities } from '../activities';
 import type { StreamSource } from '../lib/stream-source';
+import { startEscalations } from './alert-escalation';
 
 // streamGovernance: continuous governance of a stream of access events. Each micro-batch is pulled
 // into Postgres by one activity (rows and checkpoint commit together), then the same audit,
@@ -102,7 +103,8 @@ export async function streamGovernance(input: StreamInput): Promise<StreamKpis> 
       const run = { workflowId, runId, window: batch.window };
       const [audit, consent] = await Promise.all([step.audit(run), step.consent(run)]);
       const mask = await step.mask(run);
-      const alert = await step.alert(run);
+      // The same alerting as a batch run: one alert per span with findings, escalated until acknowledged.
+      const alert = await startEscalations(run, await step.alert(run));
       kpis.alertsRaised += alert.counts.alertsRaised ?? 0;
       kpis.last = {
         events: batch.records,

@@ -3,8 +3,11 @@ import { devCommand } from './dev';
 import { workerCommand } from '../../worker/command';
 import { runCommand } from './run';
 import { statusCommand } from './status';
+import { findingsCommand } from './findings';
 import { migrateCommand } from './migrate';
 import { setupCommand } from './setup';
+import { reportCommand } from './report';
+import { alertsCommand } from './alerts';
 import { streamCommand } from './stream';
 
 /** Every `govflow` sub-command, in the order `govflow --help` lists them. */
@@ -13,7 +16,10 @@ export const COMMANDS: Command[] = [
   workerCommand,
   runCommand,
   statusCommand,
+  findingsCommand,
   streamCommand,
   migrateCommand,
   setupCommand,
+  reportCommand,
+  alertsCommand,
 ];
