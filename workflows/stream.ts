@@ -9,6 +9,7 @@ import {
 } from '@temporalio/workflow';
 import type { GovflowActivities } from '../activities';
 import type { StreamSource } from '../lib/stream-source';
+import type { PullResult } from '../activities/stream/pull';
 import { startEscalations } from './alert-escalation';
 
 // streamGovernance: continuous governance of a stream of access events. Each micro-batch is pulled
@@ -88,17 +89,33 @@ export async function streamGovernance(input: StreamInput): Promise<StreamKpis> 
   }));
 
   const { workflowId, runId } = workflowInfo();
+  let pulls = 0;
+  const startPull = () =>
+    pull.pullStreamBatch({ batchId: `${workflowId}:${runId}:${pulls++}`, source: input.source, batchSize, maxWaitMs, lookbackMs });
   // Idle polls count too: an empty stream must not grow one run's history without bound.
-  for (let pullsThisRun = 0; ; pullsThisRun++) {
-    if (paused && !stopping) {
-      idle = true;
-      await condition(() => !paused || stopping);
-      idle = false;
-    }
-    if (stopping) return kpis;
+  const timeToContinue = () => pulls >= batchesPerRun || workflowInfo().continueAsNewSuggested;
+  let next: Promise<PullResult> | undefined;
 
-    const batchId = `${workflowId}:${runId}:${pullsThisRun}`;
-    const batch = await pull.pullStreamBatch({ batchId, source: input.source, batchSize, maxWaitMs, lookbackMs });
+  for (;;) {
+    if (!next) {
+      if (paused && !stopping) {
+        idle = true;
+        await condition(() => !paused || stopping);
+        idle = false;
+      }
+      if (stopping) return kpis;
+      if (timeToContinue()) {
+        // Only here, with no pull in flight: a pulled batch is always governed by the run that pulled it.
+        kpis.continuedAsNew += 1;
+        await continueAsNew<typeof streamGovernance>({ ...input, kpis, paused });
+      }
+      next = startPull();
+    }
+    const batch = await next;
+    next = undefined;
+    // Pull the next batch while this one is governed: its wait overlaps our work.
+    if (!paused && !stopping && !timeToContinue()) next = startPull();
+
     if (batch.window) {
       const run = { workflowId, runId, window: batch.window };
       const [audit, consent] = await Promise.all([step.audit(run), step.consent(run)]);
@@ -123,10 +140,6 @@ export async function streamGovernance(input: StreamInput): Promise<StreamKpis> 
       kpis.batches += 1;
       kpis.events += batch.records;
       kpis.rejected += batch.rejected;
-    }
-    if (pullsThisRun + 1 >= batchesPerRun || workflowInfo().continueAsNewSuggested) {
-      kpis.continuedAsNew += 1;
-      await continueAsNew<typeof streamGovernance>({ ...input, kpis, paused });
     }
   }
 }
