@@ -10,6 +10,7 @@ import { consentActivities } from './consent';
 import { maskActivities } from './mask';
 import { reportActivities } from './report';
 import { alertActivities } from './alert';
+import { deadlineActivities } from './deadline';
 
 type Step = (run: RunRef) => Promise<TaskResult>;
 
@@ -35,6 +36,7 @@ function asSteps<T extends Record<string, Step>>(steps: T): T {
 export function createActivities(deps: ActivityDeps) {
   return {
     ...runLedgerActivities(deps),
+    ...deadlineActivities(deps),
     ...asSteps({
       ...ingestActivities(deps),
       ...auditActivities(deps),

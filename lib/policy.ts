@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { loadYamlFile } from './yaml-file';
+import { runsPolicySchema } from './policy-runs';
 
 // Policy is data (DESIGN rule 5): everything a governance team may tune lives in one validated
 // YAML file, and every run records the hash of the policy it used.
@@ -35,6 +36,7 @@ export const policySchema = z.strictObject({
       compliance: z.array(z.email({ message: 'expected an email address' })).default([]),
     })
     .prefault({}),
+  runs: runsPolicySchema,
 });
 
 export type Policy = z.output<typeof policySchema>;
