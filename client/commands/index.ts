@@ -5,6 +5,7 @@ import { runCommand } from './run';
 import { statusCommand } from './status';
 import { migrateCommand } from './migrate';
 import { setupCommand } from './setup';
+import { scheduleCommand } from './schedule';
 
 /** Every `govflow` sub-command, in the order `govflow --help` lists them. */
 export const COMMANDS: Command[] = [
@@ -14,4 +15,5 @@ export const COMMANDS: Command[] = [
   statusCommand,
   migrateCommand,
   setupCommand,
+  scheduleCommand,
 ];

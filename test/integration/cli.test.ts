@@ -1,10 +1,10 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHarness, type Harness } from '../support/harness';
+import { runGovflow } from '../support/govflow-cli';
 
 // The `govflow` command as a person runs it: a child process, talking to the real dev server.
 
@@ -16,25 +16,7 @@ afterAll(async () => {
   await h?.close();
 });
 
-function govflow(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['bin/govflow.mjs', ...args], {
-      env: {
-        ...process.env,
-        DATABASE_URL: h.databaseUrl,
-        TEMPORAL_ADDRESS: h.temporalAddress,
-        GOVFLOW_TASK_QUEUE: h.taskQueue,
-        ...env,
-      },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('error', reject);
-    child.on('exit', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const govflow = (args: string[], env: NodeJS.ProcessEnv = {}) => runGovflow(h, args, env);
 
 describe('govflow CLI', () => {
   let workflowId: string;
