@@ -6,6 +6,8 @@ import { statusCommand } from './status';
 import { migrateCommand } from './migrate';
 import { setupCommand } from './setup';
 import { scheduleCommand } from './schedule';
+import { runsCommand } from './runs';
+import { replayCommand } from './replay';
 
 /** Every `govflow` sub-command, in the order `govflow --help` lists them. */
 export const COMMANDS: Command[] = [
@@ -16,4 +18,6 @@ export const COMMANDS: Command[] = [
   migrateCommand,
   setupCommand,
   scheduleCommand,
+  runsCommand,
+  replayCommand,
 ];
