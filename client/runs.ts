@@ -1,4 +1,4 @@
-import type { Client, WorkflowExecutionInfo } from '@temporalio/client';
+import { isGrpcServiceError, type Client, type WorkflowExecutionInfo } from '@temporalio/client';
 import { RUN_STATUS, TRIGGER, VIOLATIONS, WINDOW_START } from '../lib/search-attributes';
 import { UsageError } from './command';
 
@@ -64,8 +64,11 @@ export async function listRuns(client: Client, o: { status?: string; query?: str
       if (rows.length >= limit) break;
     }
   } catch (err) {
-    const msg = (err as Error).message;
-    if (/invalid query|unknown|not defined|syntax|malformed/i.test(msg)) throw new UsageError(`--query: Temporal rejected the query: ${msg}`);
+    // INVALID_ARGUMENT: the visibility store could not parse the query or does not know a name in it.
+    const grpc = isGrpcServiceError(err) ? err : isGrpcServiceError((err as Error).cause) ? ((err as Error).cause as Error) : undefined;
+    if (grpc && (grpc as { code?: number }).code === 3) {
+      throw new UsageError(`--query: Temporal rejected the query: ${(grpc as { details?: string }).details ?? grpc.message}`);
+    }
     throw err;
   }
   return rows;
