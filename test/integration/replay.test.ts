@@ -3,6 +3,7 @@ import { WorkflowFailedError } from '@temporalio/client';
 import proto from '@temporalio/proto';
 import { startHarness, type Harness } from '../support/harness';
 import { eventually, runGovflow } from '../support/govflow-cli';
+import { withMaskStepBroken } from '../support/broken-mask';
 import { SAMPLE_WINDOW } from '../../client/commands/dev';
 import type { GovernanceResult } from '../../workflows/governance';
 
@@ -21,15 +22,12 @@ afterAll(async () => {
 const EventType = proto.temporal.api.enums.v1.EventType;
 
 async function failAtMask(workflowId: string): Promise<void> {
-  await h.sql('alter table govflow.masked_events rename to masked_events_hidden');
-  try {
-    const err = await h.client.workflow
+  const err = await withMaskStepBroken(h, () =>
+    h.client.workflow
       .execute('governanceRun', { taskQueue: h.taskQueue, workflowId, args: [{ window: SAMPLE_WINDOW, trigger: 'cli' }] })
-      .then(() => undefined, (e: unknown) => e);
-    expect(err).toBeInstanceOf(WorkflowFailedError);
-  } finally {
-    await h.sql('alter table govflow.masked_events_hidden rename to masked_events');
-  }
+      .then(() => undefined, (e: unknown) => e),
+  );
+  expect(err).toBeInstanceOf(WorkflowFailedError);
 }
 
 /** Activity types scheduled after the reset point, in the new run's history. */

@@ -1,0 +1,15 @@
+import type { Harness } from './harness';
+
+/**
+ * Runs `fn` while the mask step's table is renamed away: mask then fails at once (a missing
+ * relation is a permanent Postgres error, see activities/step-errors.ts). The table is put back
+ * afterwards, which is the "repair".
+ */
+export async function withMaskStepBroken<T>(h: Harness, fn: () => Promise<T>): Promise<T> {
+  await h.sql('alter table govflow.masked_events rename to masked_events_hidden');
+  try {
+    return await fn();
+  } finally {
+    await h.sql('alter table govflow.masked_events_hidden rename to masked_events');
+  }
+}
