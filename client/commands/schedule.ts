@@ -36,10 +36,34 @@ function settings(ctx: CommandContext): ScheduleSettings {
   };
 }
 
+interface CalendarRange {
+  start: number | string;
+  end: number | string;
+  step: number;
+}
+
+// Temporal describes a cron schedule as calendar ranges; people read it back as cron.
+const FULL: Record<string, [number | string, number | string]> = {
+  minute: [0, 59], hour: [0, 23], dayOfMonth: [1, 31], month: ['JANUARY', 'DECEMBER'], dayOfWeek: ['SUNDAY', 'SATURDAY'],
+};
+
+function calendarAsCron(c: Record<string, CalendarRange[]>): string {
+  const short = (v: number | string) => (typeof v === 'string' ? v.slice(0, 3) : String(v));
+  const field = (name: string) => {
+    const ranges = c[name] ?? [];
+    const [lo, hi] = FULL[name]!;
+    if (ranges.length === 0 || (ranges.length === 1 && ranges[0]!.start === lo && ranges[0]!.end === hi && ranges[0]!.step <= 1)) return '*';
+    return ranges
+      .map((r) => `${r.start === r.end ? short(r.start) : `${short(r.start)}-${short(r.end)}`}${r.step > 1 ? `/${r.step}` : ''}`)
+      .join(',');
+  };
+  return ['minute', 'hour', 'dayOfMonth', 'month', 'dayOfWeek'].map(field).join(' ');
+}
+
 export function describeSchedule(d: ScheduleDescription): string[] {
   const timing = [
     ...(d.spec.intervals ?? []).map((i) => `every ${formatSeconds(Number(i.every) / 1000)}`),
-    ...(d.spec.calendars ?? []).map((c) => `calendar ${JSON.stringify(c)}`),
+    ...(d.spec.calendars ?? []).map((c) => `calendar "${calendarAsCron(c as unknown as Record<string, CalendarRange[]>)}"`),
   ].join(', ');
   return [
     `schedule ${d.scheduleId}: ${d.state.paused ? 'PAUSED' : 'active'}${d.state.note ? ` (note: ${d.state.note})` : ''}`,

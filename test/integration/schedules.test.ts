@@ -112,6 +112,18 @@ describe('govflow schedule', () => {
     expect(gone.code).not.toBe(0);
   });
 
+  it('takes a cron expression with a time zone, and reads it back as cron', async () => {
+    const nightly = `${id}-nightly`;
+    const r = await runGovflow(h, ['schedule', 'create', nightly, '--cron', '0 2 * * *', '--timezone', 'Europe/Paris', '--window', '1d', '--paused']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain(`schedule ${nightly}: PAUSED (note: created paused)`);
+    expect(r.stdout).toContain('calendar "0 2 * * *" (Europe/Paris); each run governs the 1d ending at its action time');
+    const d = await h.client.schedule.getHandle(nightly).describe();
+    // 02:00 in Paris is 01:00 UTC in winter.
+    expect(d.info.nextActionTimes[0]!.toISOString()).toMatch(/T01:00:00\.000Z$/);
+    await h.client.schedule.getHandle(nightly).delete();
+  });
+
   it('explains a missing spec or a bad overlap policy', async () => {
     const r = await runGovflow(h, ['schedule', 'create', 'nothing']);
     expect(r.code).toBe(2);
