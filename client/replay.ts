@@ -60,6 +60,7 @@ async function reset(client: Client, d: WorkflowExecutionDescription): Promise<R
     namespace: client.options.namespace,
     workflowExecution: { workflowId: d.workflowId, runId: d.runId },
     reason: `govflow replay: resume at ${point.failed.join(', ')}`,
+    // The generated type says Long; protobufjs encodes a plain number just as well.
     workflowTaskFinishEventId: point.eventId as never,
     requestId: randomUUID(),
   });

@@ -3,6 +3,7 @@ import { msNumberToTs, tsToMs } from '@temporalio/common/lib/time';
 import { sql } from 'kysely';
 import type { Db } from '../lib/db';
 import type { GovernanceInput } from '../lib/run-input';
+import type { governanceRun } from '../workflows/governance';
 import { planBackfill, type BackfillPlan } from '../lib/backfill-plan';
 import type { Window } from '../lib/window';
 import { UsageError } from './command';
@@ -44,10 +45,10 @@ function spec(s: ScheduleSettings) {
   };
 }
 
-function action(scheduleId: string, taskQueue: string, s: ScheduleSettings): ScheduleOptionsStartWorkflowAction<never> {
+function action(scheduleId: string, taskQueue: string, s: ScheduleSettings): ScheduleOptionsStartWorkflowAction<typeof governanceRun> {
   const input: GovernanceInput = { windowSeconds: s.windowSeconds ?? s.everySeconds ?? 3600 };
   if (s.deadlineSeconds) input.deadlineSeconds = s.deadlineSeconds;
-  return { type: 'startWorkflow', workflowType: 'governanceRun', taskQueue, workflowId: scheduleId, args: [input] } as unknown as ScheduleOptionsStartWorkflowAction<never>;
+  return { type: 'startWorkflow', workflowType: 'governanceRun', taskQueue, workflowId: scheduleId, args: [input] };
 }
 
 export async function createSchedule(client: Client, scheduleId: string, taskQueue: string, s: ScheduleSettings): Promise<void> {
@@ -85,7 +86,7 @@ export async function updateSchedule(client: Client, scheduleId: string, s: Sche
       },
       state: { ...prev.state, ...(s.paused !== undefined ? { paused: s.paused } : {}), ...(s.note !== undefined ? { note: s.note } : {}) },
     };
-    return next as ScheduleUpdateOptions<ScheduleOptionsStartWorkflowAction<never>>;
+    return next as ScheduleUpdateOptions<ScheduleOptionsStartWorkflowAction<typeof governanceRun>>;
   });
 }
 

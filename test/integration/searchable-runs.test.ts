@@ -4,6 +4,10 @@ import { startHarness, type Harness } from '../support/harness';
 import { eventually, runGovflow } from '../support/govflow-cli';
 import { SAMPLE_WINDOW } from '../../client/commands/dev';
 import { RUN_STATUS, TRIGGER, VIOLATIONS, WINDOW_START } from '../../lib/search-attributes';
+import { Connection } from '@temporalio/client';
+import { startDevServer } from '../../client/dev-server';
+import { ensureTemporalCli } from '../../client/temporal-binary';
+import { registerSearchAttributes } from '../../client/search-attributes';
 
 // Runs carry govflow's search attributes, so they can be found in the Temporal UI and with
 // `govflow runs --query`.
@@ -51,6 +55,24 @@ describe('searchable runs', () => {
     expect(byWindow.stdout).toContain(quietId);
     expect(byWindow.stdout).not.toContain(sampleId);
     expect(byWindow.stdout).toMatch(/WORKFLOW ID\s+STATUS\s+WINDOW START\s+TRIGGER\s+VIOLATIONS/);
+  });
+
+  it('registers the search attributes on a Temporal that lacks them (govflow dev on an existing server)', async () => {
+    const bare = await startDevServer({ binary: await ensureTemporalCli() });
+    try {
+      const logged: string[] = [];
+      await registerSearchAttributes(bare.address, 'default', (l) => logged.push(l));
+      await registerSearchAttributes(bare.address, 'default', (l) => logged.push(l));
+      expect(logged).toEqual([
+        'govflow: registered search attributes GovflowWindowStart, GovflowTrigger, GovflowStatus, GovflowViolations in namespace default',
+      ]);
+      const connection = await Connection.connect({ address: bare.address });
+      const { customAttributes } = await connection.operatorService.listSearchAttributes({ namespace: 'default' });
+      await connection.close();
+      expect(Object.keys(customAttributes ?? {})).toEqual(expect.arrayContaining(['GovflowWindowStart', 'GovflowTrigger', 'GovflowStatus', 'GovflowViolations']));
+    } finally {
+      await bare.stop();
+    }
   });
 
   it('explains a query Temporal rejects', async () => {
