@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
 import { startHarness, type Harness } from '../support/harness';
-import { eventually } from '../support/govflow-cli';
+import { eventually } from '../support/eventually';
 import { launchChromium } from '../support/chromium';
 import { freePort, startDevServer, type DevServer } from '../../client/dev-server';
 import { ensureTemporalCli } from '../../client/temporal-binary';

@@ -1,12 +1,11 @@
 import { writeFileSync, mkdirSync, rmSync } from 'node:fs';
-import pg from 'pg';
 import { afterAll, beforeAll, it } from 'vitest';
 import type { WorkflowHandle } from '@temporalio/client';
 import { execFileSync } from 'node:child_process';
 import { ensureTemporalCli } from '../../client/temporal-binary';
 import { startHarness, type Harness } from '../support/harness';
-import { withMaskStepBroken } from '../support/broken-mask';
-import { eventually } from '../support/govflow-cli';
+import { holdMaskStep, withMaskStepBroken } from '../support/broken-mask';
+import { eventually } from '../support/eventually';
 import { SAMPLE_WINDOW } from '../../client/commands/dev';
 import { createSchedule } from '../../client/schedules';
 import { replayRun } from '../../client/replay';
@@ -63,14 +62,10 @@ it('records the histories', async () => {
   await h.client.schedule.getHandle(scheduleId).delete();
 
   // Past its deadline: the mask step is held up by a lock until the alert is raised.
-  const locker = new pg.Client({ connectionString: h.databaseUrl });
-  await locker.connect();
-  await locker.query('begin');
-  await locker.query('lock table govflow.masked_events in access exclusive mode');
+  const release = await holdMaskStep(h);
   const lateId = `hist-deadline-${stamp}`;
   const late = await start(lateId, { window: SAMPLE_WINDOW, deadlineSeconds: 1 });
   await eventually(async () => (await h.sql('select 1 from govflow.alerts where dedupe_key = $1', [`deadline:${lateId}`]))[0], 'the deadline alert');
-  await locker.query('rollback');
-  await locker.end();
+  await release();
   await save('deadline-exceeded', late);
 });

@@ -1,8 +1,8 @@
-import pg from 'pg';
 import proto from '@temporalio/proto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHarness, type Harness } from '../support/harness';
-import { eventually } from '../support/govflow-cli';
+import { holdMaskStep } from '../support/broken-mask';
+import { eventually } from '../support/eventually';
 import { SAMPLE_WINDOW } from '../../client/commands/dev';
 import type { DagStatus } from '../../workflows/dag-runner';
 import type { GovernanceResult } from '../../workflows/governance';
@@ -21,12 +21,9 @@ afterAll(async () => {
 describe('run deadline', () => {
   it('raises a deadline alert for a run past its deadline, without stopping it', async () => {
     const workflowId = `deadline-${Date.now()}`;
-    const locker = new pg.Client({ connectionString: h.databaseUrl });
-    await locker.connect();
+    const release = await holdMaskStep(h);
     let handle;
     try {
-      await locker.query('begin');
-      await locker.query('lock table govflow.masked_events in access exclusive mode');
       handle = await h.client.workflow.start('governanceRun', {
         taskQueue: h.taskQueue,
         workflowId,
@@ -43,8 +40,7 @@ describe('run deadline', () => {
       expect(status.state).toBe('running');
       expect(status.tasks.mask!.state).toBe('running');
     } finally {
-      await locker.query('rollback').catch(() => {});
-      await locker.end();
+      await release();
     }
     const result = (await handle!.result()) as GovernanceResult;
     expect(result.status).toBe('completed');

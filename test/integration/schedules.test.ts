@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHarness, type Harness } from '../support/harness';
-import { eventually, runGovflow } from '../support/govflow-cli';
+import { runGovflow } from '../support/govflow-cli';
+import { eventually } from '../support/eventually';
 
 // `govflow schedule` over a real Temporal Schedule: trigger, backfill six hourly windows, and a
 // second backfill that finds them all completed in the runs ledger and starts nothing.

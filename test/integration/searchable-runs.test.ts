@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHarness, type Harness } from '../support/harness';
-import { eventually, runGovflow } from '../support/govflow-cli';
+import { runGovflow } from '../support/govflow-cli';
+import { eventually } from '../support/eventually';
 import { SAMPLE_WINDOW } from '../../client/commands/dev';
 import { RUN_STATUS, TRIGGER, VIOLATIONS, WINDOW_START } from '../../lib/search-attributes';
 import { Connection } from '@temporalio/client';

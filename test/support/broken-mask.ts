@@ -1,3 +1,4 @@
+import pg from 'pg';
 import type { Harness } from './harness';
 
 /**
@@ -12,4 +13,19 @@ export async function withMaskStepBroken<T>(h: Harness, fn: () => Promise<T>): P
   } finally {
     await h.sql('alter table govflow.masked_events_hidden rename to masked_events');
   }
+}
+
+/**
+ * Holds the mask step up for real: a transaction locks its table until the returned function
+ * lets go. Used to make a run outlast its deadline without any timing assumption.
+ */
+export async function holdMaskStep(h: Harness): Promise<() => Promise<void>> {
+  const locker = new pg.Client({ connectionString: h.databaseUrl });
+  await locker.connect();
+  await locker.query('begin');
+  await locker.query('lock table govflow.masked_events in access exclusive mode');
+  return async () => {
+    await locker.query('rollback').catch(() => {});
+    await locker.end();
+  };
 }

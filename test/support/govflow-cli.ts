@@ -29,14 +29,3 @@ export function runGovflow(h: Harness, args: string[], env: NodeJS.ProcessEnv = 
     child.on('exit', (code) => resolve({ code, stdout, stderr }));
   });
 }
-
-/** Polls `check` until it returns a value other than undefined (real work, so no fixed sleeps). */
-export async function eventually<T>(check: () => Promise<T | undefined>, what: string, timeoutMs = 90_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await check();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
