@@ -12,6 +12,7 @@ import { reportActivities } from './report';
 import { alertActivities } from './alert';
 import { emailActivities } from './email-report';
 import { alertNotifyActivities } from './alert-notify';
+import { deadlineActivities } from './deadline';
 
 type Step = (run: RunRef) => Promise<TaskResult>;
 
@@ -38,6 +39,7 @@ export function createActivities(deps: ActivityDeps) {
   return {
     ...runLedgerActivities(deps),
     ...alertNotifyActivities(deps),
+    ...deadlineActivities(deps),
     ...asSteps({
       ...ingestActivities(deps),
       ...auditActivities(deps),
