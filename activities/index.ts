@@ -12,6 +12,7 @@ import { reportActivities } from './report';
 import { alertActivities } from './alert';
 import { emailActivities } from './email-report';
 import { alertNotifyActivities } from './alert-notify';
+import { deadlineActivities } from './deadline';
 import { streamActivities } from './stream/pull';
 
 type Step = (run: RunRef) => Promise<TaskResult>;
@@ -39,6 +40,7 @@ export function createActivities(deps: ActivityDeps) {
   return {
     ...runLedgerActivities(deps),
     ...alertNotifyActivities(deps),
+    ...deadlineActivities(deps),
     ...streamActivities(deps),
     ...asSteps({
       ...ingestActivities(deps),

@@ -7,6 +7,7 @@ import { auditPolicySchema } from './policy-audit';
 import { retentionPolicySchema } from './policy-retention';
 import { alertsPolicySchema, recipientsPolicySchema } from './policy-alerts';
 import { reportsPolicySchema } from './policy-reports';
+import { runsPolicySchema } from './policy-runs';
 
 // Policy is data (DESIGN rule 5): everything a governance team may tune lives in one validated
 // YAML file, and every run records the hash of the policy it used.
@@ -28,6 +29,7 @@ export const policySchema = z.strictObject({
   alerts: alertsPolicySchema,
   recipients: recipientsPolicySchema,
   reports: reportsPolicySchema,
+  runs: runsPolicySchema,
 }).superRefine(refineAccessReferences);
 
 export type Policy = z.output<typeof policySchema>;

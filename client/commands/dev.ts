@@ -15,6 +15,8 @@ import { COMPLIANCE_REPORT } from '../../lib/report-kinds';
 import { installRuntimeLogging } from '../../worker/run-worker';
 import type { Command } from '../command';
 import { startMailCatcher, type MailCatcher } from '../mail-catcher';
+import { devServerSearchAttributes } from '../../lib/search-attributes';
+import { registerSearchAttributes } from '../search-attributes';
 
 // `npm start` / `govflow dev`: everything on one machine. The Temporal dev server (SQLite file and
 // Web UI), the schema, a worker, and one governance run over the bundled sample data; then it keeps
@@ -64,6 +66,7 @@ export async function dev(opts: { configFile?: string; log: (line: string) => vo
   let uiUrl = env.temporalUiUrl;
   if (await temporalReachable(address)) {
     log(`govflow dev: using the Temporal server already answering at ${address}`);
+    await registerSearchAttributes(address, namespace, log);
   } else {
     const binary = await ensureTemporalCli(log);
     const port = Number(address.split(':').pop());
@@ -75,6 +78,7 @@ export async function dev(opts: { configFile?: string; log: (line: string) => vo
       dbFile: resolve(DATA_DIR, 'temporal.db'),
       logFile: resolve(DATA_DIR, 'temporal.log'),
       namespace,
+      searchAttributes: devServerSearchAttributes(),
     });
     uiUrl = server.uiUrl ?? uiUrl;
   }

@@ -8,6 +8,9 @@ import { migrateCommand } from './migrate';
 import { setupCommand } from './setup';
 import { reportCommand } from './report';
 import { alertsCommand } from './alerts';
+import { scheduleCommand } from './schedule';
+import { runsCommand } from './runs';
+import { replayCommand } from './replay';
 import { streamCommand } from './stream';
 
 /** Every `govflow` sub-command, in the order `govflow --help` lists them. */
@@ -22,4 +25,7 @@ export const COMMANDS: Command[] = [
   setupCommand,
   reportCommand,
   alertsCommand,
+  scheduleCommand,
+  runsCommand,
+  replayCommand,
 ];

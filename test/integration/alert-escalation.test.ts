@@ -1,4 +1,5 @@
 import { createServer, type Server } from 'node:http';
+import { SAMPLE_FINDINGS_BY_RULE } from '../support/sample-findings';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -13,6 +14,8 @@ import { SAMPLE_WINDOW } from '../../client/commands/dev';
 import { escalationWorkflowId } from '../../lib/alert-ids';
 import type { EscalationState } from '../../workflows/alert-escalation';
 import type { GovernanceResult } from '../../workflows/governance';
+
+const SAMPLE_FINDINGS = Object.values(SAMPLE_FINDINGS_BY_RULE).reduce((a, b) => a + b, 0);
 
 // Alerts people act on: an alert goes to the first line by email and webhook, waits for an
 // acknowledgement on a durable timer of the policy's SLA, and escalates to the second line when
@@ -77,7 +80,7 @@ describe('alert escalation', () => {
     const [alert] = await h.sql('select id, uid, severity from govflow.alerts');
     alertId = Number(alert!.id);
     alertUid = String(alert!.uid);
-    expect(alert!.severity).toBe('high');
+    expect(alert!.severity).toBe('critical');
 
     const mails = await eventually(async () => {
       const m = await alertMails(alertId);
@@ -85,10 +88,10 @@ describe('alert escalation', () => {
     }, 'first-line and escalation emails');
     const [first, second] = mails;
     expect(first!.envelopeTo).toEqual(['governance-oncall@streaming.example']);
-    expect(first!.subject).toMatch(/^\[govflow\] \[high\] 9 non-compliance finding/);
+    expect(first!.subject).toMatch(new RegExp(`^\\[govflow\\] \\[critical\\] ${SAMPLE_FINDINGS + 2} non-compliance finding`));
     expect(first!.text).toContain(`govflow alerts ack ${alertId}`);
     expect(second!.envelopeTo).toEqual(['ciso@streaming.example']);
-    expect(second!.subject).toMatch(/^\[govflow\] ESCALATED \[high\]/);
+    expect(second!.subject).toMatch(/^\[govflow\] ESCALATED \[critical\]/);
     expect(second!.text).toContain('ESCALATED: not acknowledged within 2s');
 
     const handle = h.client.workflow.getHandle(escalationWorkflowId(alertUid));
@@ -100,7 +103,7 @@ describe('alert escalation', () => {
     // The webhook: the first POST got a 500 and was retried; then the escalation was posted.
     await eventually(() => hookRequests.length >= 3, 'webhook posts');
     expect(hookRequests.map((r) => r.status)).toEqual([500, 200, 200]);
-    expect(hookRequests[1]!.body).toMatchObject({ text: expect.stringContaining('[high]'), blocks: expect.any(Array), govflow: { alertId, stage: 'first-line' } });
+    expect(hookRequests[1]!.body).toMatchObject({ text: expect.stringContaining('[critical]'), blocks: expect.any(Array), govflow: { alertId, stage: 'first-line' } });
     expect(hookRequests[2]!.body).toMatchObject({ govflow: { alertId, stage: 'escalation' } });
     const everything = JSON.stringify(hookRequests) + mail.messages.map((m) => m.raw.toString('utf8')).join('');
     expect(everything).not.toMatch(RAW_IDENTIFIERS);
@@ -126,7 +129,7 @@ describe('alert escalation', () => {
     const state = await h.client.workflow.getHandle(escalationWorkflowId(alertUid)).result();
     expect(state).toMatchObject({ phase: 'acknowledged', escalated: true, acknowledgedBy: 'oncall-anna' });
     const list = await runGovflow(h, ['alerts', 'list', '--status', 'acknowledged']);
-    expect(list.stdout).toMatch(new RegExp(`#${alertId}\\s+high\\s+acknowledged by oncall-anna`));
+    expect(list.stdout).toMatch(new RegExp(`#${alertId}\\s+critical\\s+acknowledged by oncall-anna`));
   });
 
   /** An alert of a test window (its own dedupe key), with its escalation workflow waiting on the SLA timer. */

@@ -65,7 +65,7 @@ describe('govflow CLI', () => {
     const text = await govflow(['report', workflowId]);
     expect(text.code).toBe(0);
     expect(text.stdout).toMatch(/^Compliance report\n=+/);
-    expect(text.stdout).toMatch(/Audit findings\s+7/);
+    expect(text.stdout).toMatch(new RegExp(`Audit findings\\s+${Object.values(SAMPLE_FINDINGS_BY_RULE).reduce((a, b) => a + b, 0)}`));
 
     const json = await govflow(['report', workflowId, '--kind', 'consent-log', '--format', 'json']);
     expect(json.code).toBe(0);
@@ -92,9 +92,9 @@ describe('govflow CLI', () => {
     expect(r.code).toBe(0);
     const alerts = JSON.parse(r.stdout);
     expect(alerts).toHaveLength(1);
-    expect(alerts[0]).toMatchObject({ severity: 'high', status: 'open', dedupe_key: 'noncompliance:2026-11-01T10:00:00.000Z/2026-11-01T11:00:00.000Z' });
+    expect(alerts[0]).toMatchObject({ severity: 'critical', status: 'open', dedupe_key: 'noncompliance:2026-11-01T10:00:00.000Z/2026-11-01T11:00:00.000Z' });
     const table = await govflow(['alerts', 'list']);
-    expect(table.stdout).toMatch(/#\d+\s+high\s+open/);
+    expect(table.stdout).toMatch(/#\d+\s+critical\s+open/);
   });
 
   it('findings lists the run\'s findings, filtered by rule and severity, pseudonymously', async () => {

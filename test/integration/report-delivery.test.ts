@@ -1,4 +1,5 @@
 import { mkdirSync } from 'node:fs';
+import { SAMPLE_FINDINGS_BY_RULE } from '../support/sample-findings';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
 import { NativeConnection, Worker } from '@temporalio/worker';
@@ -11,6 +12,8 @@ import { createMailer, messageId } from '../../lib/mailer';
 import { SAMPLE_WINDOW } from '../../client/commands/dev';
 import type { GovernanceResult } from '../../workflows/governance';
 import type { RunRef } from '../../lib/run-ref';
+
+const SAMPLE_FINDINGS = Object.values(SAMPLE_FINDINGS_BY_RULE).reduce((a, b) => a + b, 0);
 
 // The compliance report as its readers get it: rendered, stored, and emailed over real SMTP (an
 // smtp-server in this process), exactly once even when the email step is retried, the worker
@@ -49,10 +52,10 @@ describe('compliance report email', () => {
     const mails = await reportMails(run.workflowId);
     expect(mails).toHaveLength(1);
     const m = mails[0]!;
-    expect(m.subject).toBe('[govflow] Compliance report 2026-11-01 10:00 UTC – 2026-11-01 11:00 UTC: 7 finding(s), 2 consent violation(s)');
+    expect(m.subject).toBe(`[govflow] Compliance report 2026-11-01 10:00 UTC – 2026-11-01 11:00 UTC: ${SAMPLE_FINDINGS} finding(s), 2 consent violation(s)`);
     expect(m.envelopeTo.sort()).toEqual(['auditor@streaming.example', 'dpo@streaming.example']);
     expect(m.messageId).toBe(messageId(['compliance-report', run.workflowId], 'reports@govflow.test'));
-    expect(m.text).toMatch(/Audit findings\s+7/);
+    expect(m.text).toMatch(new RegExp(`Audit findings\\s+${SAMPLE_FINDINGS}`));
     expect(m.text).toContain('Trend over the last runs');
     expect(m.html).toContain('id="trend-chart"');
     expect(m.html).toContain('Violations by severity');
@@ -61,7 +64,7 @@ describe('compliance report email', () => {
     expect(names).toEqual(['access-audit.html', 'consent-log.html', 'findings.csv']);
     const csv = m.attachments.find((a) => a.filename === 'findings.csv')!.content.toString('utf8').trim().split('\r\n');
     expect(csv[0]).toBe('kind,rule_or_purpose,severity_or_reason,occurred_at,principal_key,subject_key');
-    expect(csv).toHaveLength(1 + 7 + 2);
+    expect(csv).toHaveLength(1 + SAMPLE_FINDINGS + 2);
     expect(csv.filter((l) => l.startsWith('consent_violation,'))).toHaveLength(2);
     expect(csv.slice(1).every((l) => /,p_[0-9a-f]{32}$/.test(l) || /,$/.test(l))).toBe(true);
 
@@ -76,7 +79,7 @@ describe('compliance report email', () => {
     const rows = await h.sql('select kind, text from govflow.reports where workflow_id = $1 order by kind', [run.workflowId]);
     expect(rows.map((r) => r.kind)).toEqual(['access-audit', 'compliance-report', 'consent-log']);
     const access = rows.find((r) => r.kind === 'access-audit')!.text as string;
-    expect(access).toMatch(/Findings\s+7/);
+    expect(access).toMatch(new RegExp(`Findings\\s+${SAMPLE_FINDINGS}`));
     const consent = rows.find((r) => r.kind === 'consent-log')!.text as string;
     expect(consent).toMatch(/Processing without consent\s+2/);
     expect(rows.map((r) => r.text).join('\n')).not.toMatch(RAW_IDENTIFIERS);
@@ -137,7 +140,7 @@ describe('compliance report email', () => {
     const [row] = await h.sql("select html, text from govflow.reports where kind = 'compliance-report' and window_start = '2026-11-01T10:00:00Z'");
     const text = row!.text as string;
     expect(text).toMatch(/2026-11-01 09:00:00 UTC  findings   \.{30} 0\n/);
-    expect(text).toMatch(/2026-11-01 10:00:00 UTC  findings   #{30} 7  <- this run/);
+    expect(text).toMatch(new RegExp(`2026-11-01 10:00:00 UTC  findings   #{30} ${SAMPLE_FINDINGS}  <- this run`));
     const bars = (row!.html as string).split('id="trend-chart"')[1]!.split('</table>\n<p')[0]!;
     expect(bars.match(/<tr[ >]/g)!.length).toBeGreaterThanOrEqual(2);
   });
@@ -166,8 +169,8 @@ describe('the compliance report in a browser', () => {
       for (const id of ['summary', 'severity', 'findings', 'consent', 'masking', 'quarantine', 'trend', 'provenance']) {
         expect(await page.locator(`#${id}`).isVisible(), id).toBe(true);
       }
-      expect(await page.locator('#summary').innerText()).toMatch(/Audit findings\s+7/);
-      expect(await page.locator('#severity').innerText()).toMatch(/high/);
+      expect(await page.locator('#summary').innerText()).toMatch(new RegExp(`Audit findings\\s+${SAMPLE_FINDINGS}`));
+      expect(await page.locator('#severity').innerText()).toMatch(/critical/);
       // The bars have width: the chart really draws.
       const bar = await page.locator('#trend-chart td[style*="#dc2626"]').first().boundingBox();
       expect(bar!.width).toBeGreaterThan(100);
