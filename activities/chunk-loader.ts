@@ -5,9 +5,9 @@ import { from as copyFrom } from 'pg-copy-streams';
 import type { SourceKind } from '../lib/config';
 import { TABLES } from '../lib/ingest/tables';
 
-// Loads one chunk of records in one transaction, with the chunk's quarantined lines and the file's
-// progress in the manifest: rows and progress commit together, so a worker that dies mid-file
-// resumes exactly after the last committed chunk.
+// Loads one chunk of records in one transaction, with the chunk's quarantined lines and its
+// bookkeeping (a file's progress in the manifest, a stream's checkpoint): rows and position commit
+// together, so a worker that dies mid-file or mid-stream resumes exactly after the last chunk.
 //
 // The rows go in by COPY straight into the real table, which is as fast as Postgres can take
 // them. COPY has no ON CONFLICT, so when the chunk holds an event already loaded (from another
@@ -23,19 +23,14 @@ export interface RejectedLine {
   raw: string;
 }
 
-export interface ChunkProgress {
-  source: string;
-  contentHash: string;
-  offset: number;
-  position: number;
-  records: number;
-  rejected: number;
-}
-
 export interface Chunk {
   lines: string[]; // COPY text lines, in TABLES[kind].columns order
   rejected: RejectedLine[];
-  progress?: ChunkProgress;
+  /**
+   * Bookkeeping that must commit with the rows (a file's progress, a stream's checkpoint),
+   * given how many of the chunk's rows were new.
+   */
+  commitWith?: (client: pg.PoolClient, inserted: number) => Promise<void>;
 }
 
 /** Lines joined into ~1 MB pieces: one CopyData message per record would cost more than the data. */
@@ -96,16 +91,7 @@ export class ChunkLoader {
           [this.source, this.file, this.workflowId, JSON.stringify(chunk.rejected)],
         );
       }
-      const p = chunk.progress;
-      if (p) {
-        await c.query(
-          `update govflow.ingested_files
-             set committed_offset = $3, committed_position = $4, records = records + $5, rejected = rejected + $6,
-                 duplicates = duplicates + $7
-           where source = $1 and content_hash = $2`,
-          [p.source, p.contentHash, p.offset, p.position, p.records, p.rejected, chunk.lines.length - inserted],
-        );
-      }
+      if (chunk.commitWith) await chunk.commitWith(c, inserted);
       await c.query('commit');
       return inserted;
     } catch (err) {

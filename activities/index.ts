@@ -13,6 +13,7 @@ import { alertActivities } from './alert';
 import { emailActivities } from './email-report';
 import { alertNotifyActivities } from './alert-notify';
 import { deadlineActivities } from './deadline';
+import { streamActivities } from './stream/pull';
 
 type Step = (run: RunRef) => Promise<TaskResult>;
 
@@ -40,6 +41,7 @@ export function createActivities(deps: ActivityDeps) {
     ...runLedgerActivities(deps),
     ...alertNotifyActivities(deps),
     ...deadlineActivities(deps),
+    ...streamActivities(deps),
     ...asSteps({
       ...ingestActivities(deps),
       ...auditActivities(deps),

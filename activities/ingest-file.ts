@@ -8,7 +8,7 @@ import { hashFile } from '../lib/file-hash';
 import { readLines, DEFAULT_MAX_LINE_BYTES, type Line } from '../lib/ingest/line-reader';
 import { copyLine } from '../lib/ingest/copy-text';
 import { TABLES } from '../lib/ingest/tables';
-import { ChunkLoader, type RejectedLine } from './chunk-loader';
+import { ChunkLoader, type Chunk, type RejectedLine } from './chunk-loader';
 import type { RecordChecker } from './record-checkers';
 import type { PartitionKeeper } from './partitions';
 
@@ -117,17 +117,20 @@ export async function ingestFile(
     await inflight; // one chunk in flight: parsing the next overlaps loading this one
     if (!lastLine) return;
     if (source.kind === 'access') await partitions.ensure(days);
-    const chunk = {
+    const upTo = { offset: lastLine.endOffset, position: lastLine.position, records: chunkRecords, rejected: rejected.length };
+    const chunk: Chunk = {
       lines,
       rejected,
-      progress: {
-        source: source.name,
-        contentHash,
-        offset: lastLine.endOffset,
-        position: lastLine.position,
-        records: chunkRecords,
-        rejected: rejected.length,
-      },
+      commitWith: (c, inserted) =>
+        c
+          .query(
+            `update govflow.ingested_files
+               set committed_offset = $3, committed_position = $4, records = records + $5, rejected = rejected + $6,
+                   duplicates = duplicates + $7
+             where source = $1 and content_hash = $2`,
+            [source.name, contentHash, upTo.offset, upTo.position, upTo.records, upTo.rejected, upTo.records - inserted],
+          )
+          .then(() => undefined),
     };
     result.records += chunkRecords;
     result.rejected += rejected.length;

@@ -19,6 +19,8 @@ export interface AccessRecord {
   source_ip: string | null;
   region: string | null;
   user_agent: string | null;
+  /** A ticket or justification given for the access (ABAC rules may require one). */
+  justification: string | null;
 }
 
 export interface AuditTrailRecord {
@@ -139,6 +141,7 @@ export function checkAccess(obj: unknown, knownPurposes: ReadonlySet<string>): C
       source_ip: f.ip('source_ip'),
       region: f.text('region'),
       user_agent: f.text('user_agent'),
+      justification: f.text('justification') ?? f.text('ticket'),
     };
   });
 }

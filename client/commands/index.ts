@@ -11,6 +11,7 @@ import { alertsCommand } from './alerts';
 import { scheduleCommand } from './schedule';
 import { runsCommand } from './runs';
 import { replayCommand } from './replay';
+import { streamCommand } from './stream';
 
 /** Every `govflow` sub-command, in the order `govflow --help` lists them. */
 export const COMMANDS: Command[] = [
@@ -19,6 +20,7 @@ export const COMMANDS: Command[] = [
   runCommand,
   statusCommand,
   findingsCommand,
+  streamCommand,
   migrateCommand,
   setupCommand,
   reportCommand,

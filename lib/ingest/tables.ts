@@ -16,7 +16,7 @@ export const TABLES: Record<SourceKind, TableSpec> = {
     columns: [
       ['source', 'text'], ['event_id', 'text'], ['occurred_at', 'timestamptz'], ['principal', 'text'], ['subject_id', 'text'],
       ['action', 'text'], ['resource', 'text'], ['data_category', 'text'], ['purpose', 'text'], ['outcome', 'text'],
-      ['source_ip', 'text'], ['region', 'text'], ['user_agent', 'text'], ['file', 'text'], ['position', 'bigint'],
+      ['source_ip', 'text'], ['region', 'text'], ['user_agent', 'text'], ['justification', 'text'], ['file', 'text'], ['position', 'bigint'],
     ],
   },
   audit: {

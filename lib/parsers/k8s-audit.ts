@@ -42,6 +42,8 @@ export const k8sAuditFormat: Format<typeof options> = {
             groups: pick(e, 'user.groups'),
             decision: (e.annotations as Record<string, unknown> | undefined)?.['authorization.k8s.io/decision'],
             userAgent: e.userAgent,
+            // What a (cluster) role binding grants: the audit rules tell a cluster-admin binding by it.
+            roleRef: pick(e, 'requestObject.roleRef'),
             ...(source_host ? { source_host } : {}),
           },
         });
