@@ -2,42 +2,34 @@ import { sql } from 'kysely';
 import type { ActivityDeps } from './deps';
 import type { RunRef } from '../lib/run-ref';
 import type { TaskResult } from '../lib/dag';
+import { policyTables } from '../lib/policy-tables';
 import { inWindow } from './sql-window';
+import { AUDIT_RULES } from './audit-rules';
 
-// audit: set-based rules over the window's events. A finding's dedupe key is derived from the
-// evidence, so the same event yields the same finding however often the window is run.
-// Findings carry pseudonyms and event references, never raw identifiers.
+// audit: every rule of activities/audit-rules/ is one set-based SELECT over the window; this step
+// writes their rows into audit_findings. A finding's dedupe key is the rule's id and a key derived
+// from the evidence, so the same events yield the same finding however often the window is run
+// (a re-run only moves last_workflow_id). Findings carry pseudonyms and event references only.
 
 export function auditActivities({ db, config, env }: ActivityDeps) {
-  const key = env.pseudonymKey;
-  const severity = config.policy.policy.audit.deniedSeverity;
+  const policy = config.policy.policy;
+  const tables = policyTables(policy);
 
   return {
     async audit(run: RunRef): Promise<TaskResult> {
       const wf = run.workflowId;
-      await sql`
-        insert into govflow.audit_findings
-          (dedupe_key, rule, severity, description, occurred_at, principal_key, subject_key, evidence, first_workflow_id, last_workflow_id)
-        select 'denied_access:' || e.source || ':' || e.event_id, 'denied_access', ${severity},
-               'Access attempt was ' || e.outcome || ' (' || e.action || ')',
-               e.occurred_at, govflow.pseudonym(e.principal, ${key}), govflow.pseudonym(e.subject_id, ${key}),
-               jsonb_build_array(jsonb_build_object('table', 'access_events', 'source', e.source, 'event_id', e.event_id)),
-               ${wf}, ${wf}
-        from govflow.access_events e
-        where ${inWindow('e.occurred_at', run.window)} and e.outcome in ('denied', 'failed')
-        on conflict (dedupe_key) do update set last_workflow_id = excluded.last_workflow_id, updated_at = now()`.execute(db);
-
-      await sql`
-        insert into govflow.audit_findings
-          (dedupe_key, rule, severity, description, occurred_at, principal_key, subject_key, evidence, first_workflow_id, last_workflow_id)
-        select 'denied_admin_action:' || t.source || ':' || t.event_id, 'denied_admin_action', ${severity},
-               'Audit-trail action was ' || t.outcome || ' (' || t.action || ')',
-               t.occurred_at, govflow.pseudonym(t.actor, ${key}), null,
-               jsonb_build_array(jsonb_build_object('table', 'audit_trail_events', 'source', t.source, 'event_id', t.event_id)),
-               ${wf}, ${wf}
-        from govflow.audit_trail_events t
-        where ${inWindow('t.occurred_at', run.window)} and t.outcome in ('denied', 'failed')
-        on conflict (dedupe_key) do update set last_workflow_id = excluded.last_workflow_id, updated_at = now()`.execute(db);
+      const ctx = { window: run.window, key: env.pseudonymKey, policy, tables };
+      for (const rule of AUDIT_RULES) {
+        await sql`
+          insert into govflow.audit_findings
+            (dedupe_key, rule, severity, description, occurred_at, principal_key, subject_key, evidence, first_workflow_id, last_workflow_id)
+          select ${rule.id}::text || ':' || f.key, ${rule.id}::text, f.severity, f.description, f.occurred_at, f.principal_key, f.subject_key,
+                 f.evidence, ${wf}, ${wf}
+          from (${rule.select(ctx)}) as f
+          on conflict (dedupe_key) do update
+            set last_workflow_id = excluded.last_workflow_id, severity = excluded.severity, description = excluded.description,
+                evidence = excluded.evidence, updated_at = now()`.execute(db);
+      }
 
       const { rows } = await sql<{ rule: string; n: number }>`
         select rule, count(*)::int as n from govflow.audit_findings f

@@ -4,52 +4,98 @@ import type { RunRef } from '../lib/run-ref';
 import type { TaskResult } from '../lib/dag';
 import { countOf, inWindow } from './sql-window';
 
-// consent: derive current state from the append-only ledger, then flag every access in the
-// window whose purpose needs consent that the person did not have *at the time of the access*.
+// consent: the ledger (consent_events) is append-only and the only truth; everything here is
+// derived from it through govflow.consent_at() and govflow.consent_changes() (migration T0400),
+// which treat GPC signals and TCF refusals as withdrawals.
+// 1. consent_state: the latest word per (person, purpose), a cache safe to recompute;
+// 2. consent_violations: accesses whose purpose needed consent the person did not have then;
+// 3. consent_withdrawals + erasure_requests: the window's refusals, for mask and erasure;
+// 4. consent_log: the window's consent management log per purpose, for the reports.
 
 export function consentActivities({ db, config, env }: ActivityDeps) {
   const key = env.pseudonymKey;
   const needConsent = config.policy.policy.purposes.filter((p) => p.requiresConsent).map((p) => p.id);
+  const allPurposes = config.policy.policy.purposes.map((p) => p.id);
 
   return {
     async consent(run: RunRef): Promise<TaskResult> {
-      // consent_state is a cache of the ledger's latest word per (person, purpose); the ledger
-      // stays the source of truth, so recomputing it is always safe.
+      const w = run.window;
       await sql`
         insert into govflow.consent_state (subject_id, purpose, granted, as_of, event_ref)
-        select distinct on (subject_id, purpose) subject_id, purpose, granted, occurred_at, id
+        select distinct on (subject_id, purpose) subject_id, purpose, govflow.consent_effective(granted, signal), occurred_at, id
         from govflow.consent_events
-        order by subject_id, purpose, occurred_at desc, id desc
+        order by subject_id, purpose, occurred_at desc, govflow.consent_effective(granted, signal) asc, id desc
         on conflict (subject_id, purpose) do update
           set granted = excluded.granted, as_of = excluded.as_of, event_ref = excluded.event_ref
-          where (govflow.consent_state.as_of, govflow.consent_state.event_ref) is distinct from (excluded.as_of, excluded.event_ref)`.execute(db);
+          where (govflow.consent_state.as_of, govflow.consent_state.event_ref, govflow.consent_state.granted)
+            is distinct from (excluded.as_of, excluded.event_ref, excluded.granted)`.execute(db);
 
       await sql`
         insert into govflow.consent_violations (source, event_id, occurred_at, subject_key, purpose, reason, workflow_id)
         select e.source, e.event_id, e.occurred_at, govflow.pseudonym(e.subject_id, ${key}), e.purpose,
                case when c.granted is null then 'never_granted' else 'withdrawn' end, ${run.workflowId}
         from govflow.access_events e
-        left join lateral (
-          select granted from govflow.consent_events c
-          where c.subject_id = e.subject_id and c.purpose = e.purpose and c.occurred_at <= e.occurred_at
-          order by c.occurred_at desc, c.id desc limit 1
-        ) c on true
-        where ${inWindow('e.occurred_at', run.window)}
+        cross join lateral (select govflow.consent_at(e.subject_id, e.purpose, e.occurred_at) as granted) c
+        where ${inWindow('e.occurred_at', w)}
           and e.outcome = 'success' and e.subject_id is not null
           and e.purpose = any(${needConsent}::text[])
-          and coalesce(c.granted, false) = false
+          and c.granted is not true
         on conflict (source, event_id, purpose) do nothing`.execute(db);
 
+      await sql`
+        insert into govflow.consent_withdrawals (source, event_id, subject_id, purpose, withdrawn_at, signal, kind, workflow_id)
+        select c.source, c.event_id, c.subject_id, c.purpose, c.occurred_at, c.signal,
+               c.kind, ${run.workflowId}
+        from govflow.consent_changes(${w.start}::timestamptz, ${w.end}::timestamptz) c
+        -- Changes of mind only: a GPC header repeated on every request is one withdrawal, not many.
+        where c.kind in ('withdrawn', 'refused')
+        on conflict (source, event_id) do nothing`.execute(db);
+
+      // Withdrawing consent ends the lawful basis for that purpose's data (GDPR Art. 17(1)(b)):
+      // queue its erasure. A refusal of something never granted is queued too: any data processed
+      // for it was processed without consent.
+      await sql`
+        insert into govflow.erasure_requests (subject_id, purpose, reason, requested_at, source, event_id, workflow_id)
+        select w.subject_id, w.purpose, 'consent ' || w.kind || ' (' || w.signal || ')', w.withdrawn_at, w.source, w.event_id, ${run.workflowId}
+        from govflow.consent_withdrawals w
+        where ${inWindow('w.withdrawn_at', w)} and w.purpose = any(${needConsent}::text[])
+        on conflict (source, event_id) do nothing`.execute(db);
+
+      await sql`
+        insert into govflow.consent_log (window_start, window_end, purpose, granted, refused, withdrawn, regranted, changed,
+                                         conflicts, status_granted, status_withdrawn, status_never_asked, workflow_id)
+        select ${w.start}::timestamptz, ${w.end}::timestamptz, l.*, ${run.workflowId}
+        from govflow.consent_log_of(${w.start}::timestamptz, ${w.end}::timestamptz, ${allPurposes}::text[]) l
+        on conflict (window_start, window_end, purpose) do update
+          set granted = excluded.granted, refused = excluded.refused, withdrawn = excluded.withdrawn,
+              regranted = excluded.regranted, changed = excluded.changed, conflicts = excluded.conflicts,
+              status_granted = excluded.status_granted, status_withdrawn = excluded.status_withdrawn,
+              status_never_asked = excluded.status_never_asked, workflow_id = excluded.workflow_id, updated_at = now()`.execute(db);
+
       const violations = await countOf(
-        sql<{ n: number }>`select count(*) as n from govflow.consent_violations v where ${inWindow('v.occurred_at', run.window)}`,
+        sql<{ n: number }>`select count(*) as n from govflow.consent_violations v where ${inWindow('v.occurred_at', w)}`,
         db,
       );
       const checked = await countOf(
         sql<{ n: number }>`select count(*) as n from govflow.access_events e
-          where ${inWindow('e.occurred_at', run.window)} and e.purpose = any(${needConsent}::text[])`,
+          where ${inWindow('e.occurred_at', w)} and e.purpose = any(${needConsent}::text[])`,
         db,
       );
-      return { counts: { consentViolations: violations, rowsIn: checked, rowsOut: violations } };
+      const { rows } = await sql<{ withdrawals: number; conflicts: number; changed: number }>`
+        select coalesce(sum(withdrawn + refused), 0)::int as withdrawals, coalesce(sum(conflicts), 0)::int as conflicts,
+               coalesce(sum(changed), 0)::int as changed
+        from govflow.consent_log where window_start = ${w.start}::timestamptz and window_end = ${w.end}::timestamptz`.execute(db);
+      const log = rows[0] ?? { withdrawals: 0, conflicts: 0, changed: 0 };
+      return {
+        counts: {
+          consentViolations: violations,
+          consentWithdrawals: log.withdrawals,
+          consentChanges: log.changed,
+          consentConflicts: log.conflicts,
+          rowsIn: checked,
+          rowsOut: violations,
+        },
+      };
     },
   };
 }

@@ -10,6 +10,10 @@ import { consentActivities } from './consent';
 import { maskActivities } from './mask';
 import { reportActivities } from './report';
 import { alertActivities } from './alert';
+import { emailActivities } from './email-report';
+import { alertNotifyActivities } from './alert-notify';
+import { deadlineActivities } from './deadline';
+import { streamActivities } from './stream/pull';
 import { eraseActivities } from './erase';
 
 type Step = (run: RunRef) => Promise<TaskResult>;
@@ -36,6 +40,9 @@ function asSteps<T extends Record<string, Step>>(steps: T): T {
 export function createActivities(deps: ActivityDeps) {
   return {
     ...runLedgerActivities(deps),
+    ...alertNotifyActivities(deps),
+    ...deadlineActivities(deps),
+    ...streamActivities(deps),
     ...eraseActivities(deps),
     ...asSteps({
       ...ingestActivities(deps),
@@ -44,6 +51,7 @@ export function createActivities(deps: ActivityDeps) {
       ...maskActivities(deps),
       ...reportActivities(deps),
       ...alertActivities(deps),
+      ...emailActivities(deps),
     }),
   };
 }

@@ -2,6 +2,10 @@ import { sql } from 'kysely';
 import type { Db } from '../lib/db';
 import type { RunRef } from '../lib/run-ref';
 import { countOf, inWindow } from './sql-window';
+import type { TrendPoint } from '../lib/trend';
+import { COMPLIANCE_REPORT } from '../lib/report-kinds';
+import { consentStateByPurpose } from './report-consent-log';
+
 
 // The figures a compliance report is made of, read from Postgres for one window. Aggregates and
 // pseudonyms only: this is what leaves the database in reports and emails.
@@ -15,6 +19,8 @@ export interface ComplianceKpis {
   topPrincipals: Array<{ principalKey: string; n: number }>;
   consentViolations: { total: number; byPurpose: Array<{ purpose: string; reason: string; n: number }> };
   masking: { masked: number; eligible: number };
+  /** Current consent per purpose (as of the report), with whether the policy requires it. */
+  consentStatus: Array<{ purpose: string; granted: number; withdrawn: number }>;
 }
 
 export async function complianceKpis(db: Db, run: RunRef): Promise<ComplianceKpis> {
@@ -53,6 +59,8 @@ export async function complianceKpis(db: Db, run: RunRef): Promise<ComplianceKpi
     db,
   );
 
+  const consentStatus = await consentStateByPurpose(db);
+
   const sum = (rows: Array<{ n: number }>) => rows.reduce((s, r) => s + r.n, 0);
   return {
     accessEvents,
@@ -63,5 +71,26 @@ export async function complianceKpis(db: Db, run: RunRef): Promise<ComplianceKpi
     topPrincipals: top.rows.map((r) => ({ principalKey: r.principal_key, n: r.n })),
     consentViolations: { total: sum(violations.rows), byPurpose: violations.rows },
     masking: { masked, eligible: accessEvents },
+    consentStatus,
   };
+}
+
+/** The compliance figures of the runs before this window, oldest first, for the trend chart. */
+export async function previousComplianceFigures(db: Db, run: RunRef, limit: number): Promise<TrendPoint[]> {
+  const { rows } = await sql<{ window_start: Date; window_end: Date; findings: number; violations: number; rejected: number }>`
+    select window_start, window_end,
+           coalesce((kpis #>> '{findings,total}')::int, 0) as findings,
+           coalesce((kpis #>> '{consentViolations,total}')::int, 0) as violations,
+           coalesce((kpis #>> '{rejected,total}')::int, 0) as rejected
+    from govflow.reports
+    where kind = ${COMPLIANCE_REPORT} and window_end <= ${run.window.start}::timestamptz
+    order by window_start desc limit ${limit}`.execute(db);
+  return rows.reverse().map((r) => ({
+    windowStart: r.window_start.toISOString(),
+    windowEnd: r.window_end.toISOString(),
+    findings: r.findings,
+    violations: r.violations,
+    rejected: r.rejected,
+    current: false,
+  }));
 }

@@ -1,6 +1,8 @@
 import type { ActivityDeps } from './deps';
 import type { RunRef } from '../lib/run-ref';
 import type { TaskStatus } from '../lib/dag';
+import { sql } from 'kysely';
+import type { Db } from '../lib/db';
 
 // The `runs` and `task_runs` ledger: what a regulator (and `govflow replay`) reads to know what
 // ran, when, under which policy, and how each task ended.
@@ -50,7 +52,7 @@ export function runLedgerActivities({ db, config }: ActivityDeps) {
         attempts: s.attempts ?? 0,
       }));
       if (rows.length === 0) return;
-      await db
+      const upsert = () => db
         .insertInto('govflow.task_runs')
         .values(rows)
         .onConflict((oc) =>
@@ -67,6 +69,15 @@ export function runLedgerActivities({ db, config }: ActivityDeps) {
           })),
         )
         .execute();
+      try {
+        await upsert();
+      } catch (err) {
+        // A run made by resetting a failed one (govflow replay) has a run id the ledger has not
+        // seen: its startRun happened before the reset point, under the old run id.
+        if ((err as { code?: string }).code !== '23503') throw err;
+        await adoptResetRun(db, input.workflowId, input.runId);
+        await upsert();
+      }
     },
 
     async finishRun(input: { workflowId: string; runId: string; status: 'completed' | 'failed'; totals: Record<string, unknown> }): Promise<void> {
@@ -78,4 +89,26 @@ export function runLedgerActivities({ db, config }: ActivityDeps) {
         .execute();
     },
   };
+}
+
+/**
+ * Gives a reset run the ledger row of the run it was reset from (same window, trigger, policy),
+ * and that run's succeeded tasks, which the reset kept and will not run again.
+ */
+async function adoptResetRun(db: Db, workflowId: string, runId: string): Promise<void> {
+  await sql`
+    with base as (
+      select * from govflow.runs where workflow_id = ${workflowId} and run_id <> ${runId}
+      order by started_at desc limit 1
+    ), adopted as (
+      insert into govflow.runs (workflow_id, run_id, dag, window_start, window_end, trigger, status, policy_hash, totals)
+      select workflow_id, ${runId}, dag, window_start, window_end, trigger, 'running', policy_hash, '{}' from base
+      on conflict do nothing
+      returning run_id
+    )
+    insert into govflow.task_runs (workflow_id, run_id, task, state, attempts, rows_in, rows_out, counts, started_at, finished_at, duration_ms, error)
+    select t.workflow_id, ${runId}, t.task, t.state, t.attempts, t.rows_in, t.rows_out, t.counts, t.started_at, t.finished_at, t.duration_ms, t.error
+    from govflow.task_runs t join base b on t.workflow_id = b.workflow_id and t.run_id = b.run_id
+    where t.state in ('success', 'skipped') and exists (select 1 from adopted)
+    on conflict do nothing`.execute(db);
 }

@@ -3,19 +3,60 @@ import { z } from 'zod';
 import { loadYamlFile } from './yaml-file';
 import { ConfigError } from './config-error';
 import { loadPolicy, type LoadedPolicy } from './policy';
+import { FORMATS } from './parsers';
 import { loadVaultEnv, readSecret, type VaultEnv } from './vault-env';
 
 // govflow.yaml names the sources and the policy; the environment names the services.
 
 export const SOURCE_KINDS = ['access', 'consent', 'audit'] as const;
 export type SourceKind = (typeof SOURCE_KINDS)[number];
-export const SOURCE_FORMATS = ['jsonl'] as const;
 
-const sourceSchema = z.strictObject({
-  name: z.string().regex(/^[a-z0-9][a-z0-9_-]*$/, 'expected a lower-case name of letters, digits, - and _'),
-  kind: z.enum(SOURCE_KINDS, { message: `expected one of ${SOURCE_KINDS.join(', ')}` }),
-  format: z.enum(SOURCE_FORMATS, { message: `expected one of ${SOURCE_FORMATS.join(', ')}` }),
-  path: z.string().min(1, 'expected a file path'),
+const name = z.string().regex(/^[a-z0-9][a-z0-9_-]*$/, 'expected a lower-case name of letters, digits, - and _');
+const kind = z.enum(SOURCE_KINDS, { message: `expected one of ${SOURCE_KINDS.join(', ')}` });
+const formatNames = () => [...Object.keys(FORMATS), 'postgres'].join(', ');
+
+const fileSourceSchema = z.strictObject({
+  name,
+  kind,
+  format: z.string().refine((f) => f in FORMATS, { message: `expected one of ${formatNames()}` }),
+  path: z.string().min(1, 'expected a file path or glob, e.g. data/inbox/access/*.log*'),
+  options: z.record(z.string(), z.unknown()).default({}),
+});
+
+const postgresSourceSchema = z.strictObject({
+  name,
+  kind,
+  format: z.literal('postgres'),
+  url: z.string().min(1, 'expected a connection URL or env:VARIABLE'),
+  query: z
+    .string()
+    .refine((q) => q.includes('$1') && q.includes('$2'), { message: 'expected a query with $1 and $2 (the window start and end)' }),
+});
+
+/** Picks the schema by `format` so errors speak of the fields that source needs. */
+const sourceSchema = z.unknown().transform((raw, ctx): FileSourceConfig | PostgresSourceConfig => {
+  const fail = (path: PropertyKey[], message: string) => ctx.addIssue({ code: 'custom', path: path.map(String), message });
+  const isPostgres = typeof raw === 'object' && raw !== null && (raw as { format?: unknown }).format === 'postgres';
+  const parsed = (isPostgres ? postgresSourceSchema : fileSourceSchema).safeParse(raw);
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) fail(issue.path, issue.message);
+    return z.NEVER;
+  }
+  const s = parsed.data;
+  if ('url' in s) {
+    if (s.kind !== 'consent') fail(['kind'], 'a postgres source reads consent records: expected consent');
+    const m = /^env:(\w+)$/.exec(s.url);
+    if (m && !process.env[m[1]!]) fail(['url'], `environment variable ${m[1]} is not set`);
+    return s;
+  }
+  const format = FORMATS[s.format]!;
+  if (!format.kinds.includes(s.kind)) fail(['kind'], `format ${s.format} reads ${format.kinds.join(' or ')} records`);
+  const options = format.options.safeParse(s.options);
+  if (!options.success) {
+    for (const issue of options.error.issues) fail(['options', ...issue.path], issue.message);
+    return z.NEVER;
+  }
+  return { ...s, options: options.data as Record<string, unknown> };
 });
 
 const configSchema = z.strictObject({
@@ -32,7 +73,9 @@ const configSchema = z.strictObject({
     }),
 });
 
-export type SourceConfig = z.output<typeof sourceSchema>;
+export type FileSourceConfig = z.output<typeof fileSourceSchema>;
+export type PostgresSourceConfig = z.output<typeof postgresSourceSchema>;
+export type SourceConfig = FileSourceConfig | PostgresSourceConfig;
 
 export interface GovflowConfig {
   file: string;
@@ -48,7 +91,7 @@ export function loadConfig(file = process.env.GOVFLOW_CONFIG ?? 'govflow.yaml'):
   const rel = (p: string) => (isAbsolute(p) ? p : resolve(here, p));
   return {
     file: abs,
-    sources: value.sources.map((s) => ({ ...s, path: rel(s.path) })),
+    sources: value.sources.map((s) => ('url' in s ? s : { ...s, path: rel(s.path) })),
     policy: loadPolicy(rel(value.policy)),
   };
 }
@@ -59,6 +102,11 @@ export interface Env extends VaultEnv {
   temporalUiUrl: string;
   pseudonymKey: string;
   pseudonymKeyId: string;
+  /** smtp:// or smtps:// (TLS from the first byte); unset means reports and alerts are not emailed. */
+  smtpUrl?: string;
+  mailFrom: string;
+  /** Overrides the policy's alerts.webhook.url (a secret URL is better kept out of the policy file). */
+  alertWebhookUrl?: string;
 }
 
 export const DEFAULT_DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/govflow';
@@ -79,6 +127,23 @@ export function loadEnv(env: NodeJS.ProcessEnv = process.env): Env {
     temporalUiUrl: (env.TEMPORAL_UI_URL ?? 'http://localhost:8233').replace(/\/$/, ''),
     pseudonymKey: key ?? DEV_PSEUDONYM_KEY,
     pseudonymKeyId: env.GOVFLOW_PSEUDONYM_KEY_ID ?? (key ? 'k1' : 'dev'),
+    smtpUrl: smtpUrl(env.SMTP_URL),
+    mailFrom: env.GOVFLOW_MAIL_FROM ?? 'govflow <govflow@govflow.localhost>',
+    alertWebhookUrl: webhookUrl(env.GOVFLOW_ALERT_WEBHOOK_URL),
     ...loadVaultEnv(env),
   };
+}
+
+function smtpUrl(value: string | undefined): string | undefined {
+  if (!value) return undefined;
+  if (!/^smtps?:\/\/[^/]/.test(value)) {
+    throw new ConfigError('environment', ['SMTP_URL: expected smtp://[user:pass@]host[:port] or smtps://… (TLS)']);
+  }
+  return value;
+}
+
+function webhookUrl(value: string | undefined): string | undefined {
+  if (!value) return undefined;
+  if (!/^https?:\/\/[^/]/.test(value)) throw new ConfigError('environment', ['GOVFLOW_ALERT_WEBHOOK_URL: expected an http:// or https:// URL']);
+  return value;
 }

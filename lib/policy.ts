@@ -1,15 +1,19 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { loadYamlFile } from './yaml-file';
+import { SEVERITIES, type Severity } from './severity';
+import { accessPolicySchema, refineAccessReferences } from './policy-access';
+import { auditPolicySchema } from './policy-audit';
+import { retentionPolicySchema } from './policy-retention';
+import { alertsPolicySchema, recipientsPolicySchema } from './policy-alerts';
+import { reportsPolicySchema } from './policy-reports';
+import { runsPolicySchema } from './policy-runs';
 import { maskingSchema } from './policy-masking';
 
 // Policy is data (DESIGN rule 5): everything a governance team may tune lives in one validated
 // YAML file, and every run records the hash of the policy it used.
 
-export const SEVERITIES = ['low', 'medium', 'high', 'critical'] as const;
-export type Severity = (typeof SEVERITIES)[number];
-
-const severity = z.enum(SEVERITIES, { message: `expected one of ${SEVERITIES.join(', ')}` });
+export { SEVERITIES, type Severity };
 
 const purposeSchema = z.strictObject({
   id: z.string().regex(/^[a-z][a-z0-9_]*$/, 'expected a lower_snake_case purpose id'),
@@ -20,24 +24,15 @@ const purposeSchema = z.strictObject({
 export const policySchema = z.strictObject({
   version: z.literal(1, { message: 'expected 1' }),
   purposes: z.array(purposeSchema).min(1, 'expected at least one purpose'),
-  audit: z
-    .strictObject({
-      deniedSeverity: severity.default('medium'),
-    })
-    .prefault({}),
-  alerts: z
-    .strictObject({
-      minSeverity: severity.default('medium'),
-      minFindings: z.number().int().min(1, 'expected a whole number of at least 1').default(1),
-    })
-    .prefault({}),
-  recipients: z
-    .strictObject({
-      compliance: z.array(z.email({ message: 'expected an email address' })).default([]),
-    })
-    .prefault({}),
+  audit: auditPolicySchema,
+  access: accessPolicySchema,
+  retention: retentionPolicySchema,
+  alerts: alertsPolicySchema,
+  recipients: recipientsPolicySchema,
+  reports: reportsPolicySchema,
+  runs: runsPolicySchema,
   masking: maskingSchema,
-});
+}).superRefine(refineAccessReferences);
 
 export type Policy = z.output<typeof policySchema>;
 

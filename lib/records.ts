@@ -19,6 +19,8 @@ export interface AccessRecord {
   source_ip: string | null;
   region: string | null;
   user_agent: string | null;
+  /** A ticket or justification given for the access (ABAC rules may require one). */
+  justification: string | null;
 }
 
 export interface AuditTrailRecord {
@@ -29,7 +31,12 @@ export interface AuditTrailRecord {
   target: string | null;
   outcome: Outcome;
   source_ip: string | null;
+  region: string | null;
+  details: Record<string, unknown>;
 }
+
+export const CONSENT_SIGNALS = ['explicit', 'gpc', 'tcf', 'import'] as const;
+export type ConsentSignal = (typeof CONSENT_SIGNALS)[number];
 
 export interface ConsentRecord {
   event_id: string | null;
@@ -38,11 +45,14 @@ export interface ConsentRecord {
   granted: boolean;
   occurred_at: string;
   evidence: string | null;
+  signal: ConsentSignal;
 }
 
 export type Checked<T> = { ok: true; record: T } | { ok: false; reason: string };
 
 class Rejection extends Error {}
+
+const CANONICAL_UTC = /^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])T([01]\d|2[0-3]):[0-5]\d:[0-5]\d(\.\d{1,6})?Z$/;
 
 /** Reads typed fields out of a parsed object, throwing a Rejection with a person-readable reason. */
 class Fields {
@@ -62,6 +72,8 @@ class Fields {
 
   time(name: string): string {
     const raw = this.text(name, true);
+    // Already canonical (UTC, ISO-8601): the common case in bulk loads, kept as is.
+    if (CANONICAL_UTC.test(raw)) return raw;
     const d = new Date(raw);
     if (Number.isNaN(d.getTime()) || !/(Z|[+-]\d{2}:?\d{2})$/i.test(raw)) {
       throw new Rejection(`unparseable time in "${name}" (expected ISO-8601 with a zone)`);
@@ -79,6 +91,20 @@ class Fields {
     const v = this.text(name);
     if (v !== null && isIP(v) === 0) throw new Rejection(`field "${name}" is not an IP address`);
     return v;
+  }
+
+  object(name: string): Record<string, unknown> {
+    const v = this.obj[name];
+    if (v === undefined || v === null) return {};
+    if (typeof v !== 'object' || Array.isArray(v)) throw new Rejection(`field "${name}" must be an object`);
+    return v as Record<string, unknown>;
+  }
+
+  oneOf<T extends string>(name: string, allowed: readonly T[], fallback: T): T {
+    const v = this.text(name);
+    if (v === null) return fallback;
+    if (!(allowed as readonly string[]).includes(v)) throw new Rejection(`field "${name}" must be one of ${allowed.join(', ')}`);
+    return v as T;
   }
 
   bool(name: string): boolean {
@@ -115,6 +141,7 @@ export function checkAccess(obj: unknown, knownPurposes: ReadonlySet<string>): C
       source_ip: f.ip('source_ip'),
       region: f.text('region'),
       user_agent: f.text('user_agent'),
+      justification: f.text('justification') ?? f.text('ticket'),
     };
   });
 }
@@ -128,6 +155,8 @@ export function checkAuditTrail(obj: unknown): Checked<AuditTrailRecord> {
     target: f.text('target'),
     outcome: f.outcome('outcome'),
     source_ip: f.ip('source_ip'),
+    region: f.text('region'),
+    details: f.object('details'),
   }));
 }
 
@@ -142,6 +171,7 @@ export function checkConsent(obj: unknown, knownPurposes: ReadonlySet<string>): 
       granted: f.bool('granted'),
       occurred_at: f.time('time'),
       evidence: f.text('evidence'),
+      signal: f.oneOf('signal', CONSENT_SIGNALS, 'explicit'),
     };
   });
 }

@@ -12,12 +12,20 @@ export interface GovernanceInput {
   trigger?: Trigger;
   /** Tasks that already succeeded for this window in an earlier run: a replay skips them. */
   skipTasks?: string[];
+  /**
+   * Length of the window when none is given and the run was started by a schedule: the window
+   * is then the `windowSeconds` that end at the schedule's action time. Default: one hour.
+   */
+  windowSeconds?: number;
+  /** Raise a deadline alert if the run is still going after this long (default: the policy's). */
+  deadlineSeconds?: number;
 }
 
 export interface ResolvedInput {
   window: Window;
   trigger: Trigger;
   skipTasks: string[];
+  deadlineSeconds?: number;
 }
 
 export class InputError extends Error {
@@ -30,9 +38,15 @@ export class InputError extends Error {
   }
 }
 
-const KNOWN_KEYS = new Set(['window', 'trigger', 'skipTasks']);
+const KNOWN_KEYS = new Set(['window', 'trigger', 'skipTasks', 'windowSeconds', 'deadlineSeconds']);
 
-export function resolveInput(raw: unknown, now: Date, taskIds: readonly string[]): ResolvedInput {
+const HOUR_S = 3600;
+
+/**
+ * `scheduledAt` is the schedule's action time (TemporalScheduledStartTime) when a schedule started
+ * the run: a run without an explicit window then governs the interval that ends there.
+ */
+export function resolveInput(raw: unknown, now: Date, taskIds: readonly string[], scheduledAt?: Date): ResolvedInput {
   const input = raw ?? {};
   if (typeof input !== 'object' || Array.isArray(input)) {
     throw new InputError('(input)', 'expected one JSON object such as {} or {"window": {"start": "…", "end": "…"}}');
@@ -42,8 +56,13 @@ export function resolveInput(raw: unknown, now: Date, taskIds: readonly string[]
     if (!KNOWN_KEYS.has(k)) throw new InputError(k, `unknown field; expected one of ${[...KNOWN_KEYS].join(', ')}`);
   }
 
+  const windowSeconds = positiveNumber(obj, 'windowSeconds') ?? HOUR_S;
+  const deadlineSeconds = positiveNumber(obj, 'deadlineSeconds');
+
   let window: Window;
-  if (obj.window === undefined) {
+  if (obj.window === undefined && scheduledAt) {
+    window = { start: new Date(scheduledAt.getTime() - windowSeconds * 1000).toISOString(), end: scheduledAt.toISOString() };
+  } else if (obj.window === undefined) {
     window = lastFullHour(now);
   } else if (typeof obj.window !== 'object' || obj.window === null) {
     throw new InputError('window', 'expected an object {"start": ISO-8601, "end": ISO-8601}');
@@ -56,7 +75,7 @@ export function resolveInput(raw: unknown, now: Date, taskIds: readonly string[]
     }
   }
 
-  const trigger = obj.trigger ?? 'manual';
+  const trigger = obj.trigger ?? (scheduledAt ? 'schedule' : 'manual');
   if (typeof trigger !== 'string' || !(TRIGGERS as readonly string[]).includes(trigger)) {
     throw new InputError('trigger', `expected one of ${TRIGGERS.join(', ')}`);
   }
@@ -66,5 +85,14 @@ export function resolveInput(raw: unknown, now: Date, taskIds: readonly string[]
     throw new InputError('skipTasks', `expected a list of task ids from ${taskIds.join(', ')}`);
   }
 
-  return { window, trigger: trigger as Trigger, skipTasks: skip as string[] };
+  const resolved: ResolvedInput = { window, trigger: trigger as Trigger, skipTasks: skip as string[] };
+  if (deadlineSeconds !== undefined) resolved.deadlineSeconds = deadlineSeconds;
+  return resolved;
+}
+
+function positiveNumber(obj: Record<string, unknown>, field: string): number | undefined {
+  const v = obj[field];
+  if (v === undefined) return undefined;
+  if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0) throw new InputError(field, 'expected a number of seconds greater than 0');
+  return v;
 }

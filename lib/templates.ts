@@ -8,6 +8,8 @@ import Handlebars from 'handlebars';
 
 export const TEMPLATES_DIR = fileURLToPath(new URL('../templates', import.meta.url));
 
+const SEVERITY_COLORS: Record<string, string> = { critical: '#7f1d1d', high: '#dc2626', medium: '#d97706', low: '#2563eb' };
+
 export type Renderer = (name: string, data: unknown) => string;
 
 export function createRenderer(dir = TEMPLATES_DIR): Renderer {
@@ -23,6 +25,11 @@ export function createRenderer(dir = TEMPLATES_DIR): Renderer {
   );
   hb.registerHelper('short', (hash: unknown) => String(hash ?? '').slice(0, 12));
   hb.registerHelper('eq', (a: unknown, b: unknown) => a === b);
+  hb.registerHelper('concat', (...args: unknown[]) => args.slice(0, -1).map((a) => String(a ?? '')).join(''));
+  hb.registerHelper('severityColor', (s: unknown) => SEVERITY_COLORS[String(s)] ?? '#374151');
+  // Text twins line columns up with pad and draw bars with bar (a percentage, a width in chars).
+  hb.registerHelper('pad', (value: unknown, width: unknown) => String(value ?? '').padEnd(Number(width)));
+  hb.registerHelper('bar', (pct: unknown, width: unknown) => '#'.repeat(Math.round((Number(pct) / 100) * Number(width))).padEnd(Number(width), '.'));
 
   const partialsDir = join(dir, 'partials');
   for (const file of readdirSync(partialsDir)) {

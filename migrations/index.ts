@@ -1,7 +1,11 @@
 import type { Migration } from 'kysely';
 import * as initialSchema from './2026-11-22T0000-initial-schema';
 import * as ingestProvenance from './2026-11-22T0100-ingest-provenance';
+import * as ingestAccounting from './2026-11-22T0110-ingest-accounting';
+import * as auditConsentLedger from './2026-11-22T0400-audit-consent-ledger';
 import * as piiVault from './2026-11-22T0500-pii-vault';
+import * as deliveriesAndAlertLifecycle from './2026-11-22T0600-deliveries-and-alert-lifecycle';
+import * as stream from './2026-11-22T0800-stream';
 
 // Every migration, by name. Listed statically (not read from the folder at run time) so that
 // they load the same way under tsx, vitest and the worker; a unit test checks that no file in
@@ -9,5 +13,9 @@ import * as piiVault from './2026-11-22T0500-pii-vault';
 export const MIGRATIONS: Record<string, Migration> = {
   '2026-11-22T0000-initial-schema': initialSchema,
   '2026-11-22T0100-ingest-provenance': ingestProvenance,
+  '2026-11-22T0110-ingest-accounting': ingestAccounting,
+  '2026-11-22T0400-audit-consent-ledger': auditConsentLedger,
   '2026-11-22T0500-pii-vault': piiVault,
+  '2026-11-22T0600-deliveries-and-alert-lifecycle': deliveriesAndAlertLifecycle,
+  '2026-11-22T0800-stream': stream,
 };

@@ -27,5 +27,7 @@ export async function createGovflowWorker(o: GovflowWorkerOptions): Promise<Work
     // The worker has 2 cores on a typical box: a few concurrent steps keep Postgres busy without
     // starving the workflow thread.
     maxConcurrentActivityTaskExecutions: 8,
+    // Heartbeats carry ingest's progress to `govflow run`: send them often enough to watch.
+    maxHeartbeatThrottleInterval: '2 seconds',
   });
 }

@@ -5,7 +5,10 @@ import type { RunRef } from '../lib/run-ref';
 import { InputError, resolveInput, type GovernanceInput } from '../lib/run-input';
 import type { Window } from '../lib/window';
 import { runDag } from './dag-runner';
+import { startEscalations } from './alert-escalation';
 import { ledger } from './ledger';
+import { markRunFinished, markRunStarted, scheduledStartTime } from './run-search-attributes';
+import { watchDeadline } from './deadline-watch';
 import { governanceKpis, type GovernanceKpis } from '../lib/kpis';
 
 const step = proxyActivities<GovflowActivities>({
@@ -22,7 +25,8 @@ export const GOVERNANCE_DAG: TaskSpec<RunRef>[] = [
   { id: 'consent', upstream: ['ingest'], run: (r) => step.consent(r) },
   { id: 'mask', upstream: ['consent'], run: (r) => step.mask(r) },
   { id: 'report', upstream: ['audit', 'mask'], run: (r) => step.report(r) },
-  { id: 'alert', upstream: ['report'], run: (r) => step.alert(r) },
+  { id: 'email', upstream: ['report'], run: (r) => step.emailReport(r) },
+  { id: 'alert', upstream: ['report'], run: async (r) => startEscalations(r, await step.alert(r)) },
 ];
 
 export interface GovernanceResult {
@@ -40,7 +44,7 @@ export async function governanceRun(input: GovernanceInput = {}): Promise<Govern
   const { workflowId, runId, startTime } = workflowInfo();
   let resolved;
   try {
-    resolved = resolveInput(input, startTime, GOVERNANCE_DAG.map((t) => t.id));
+    resolved = resolveInput(input, startTime, GOVERNANCE_DAG.map((t) => t.id), scheduledStartTime());
   } catch (err) {
     // A bad input can never succeed on retry: fail the workflow now, naming the field.
     if (err instanceof InputError) throw ApplicationFailure.nonRetryable(err.message, 'InputError', { field: err.field });
@@ -49,7 +53,11 @@ export async function governanceRun(input: GovernanceInput = {}): Promise<Govern
   const run: RunRef = { workflowId, runId, window: resolved.window };
   const { policyHash } = await ledger.startRun({ ...run, dag: 'governance', trigger: resolved.trigger });
 
+  markRunStarted(run.window, resolved.trigger);
+  const stopDeadlineWatch = watchDeadline(run, resolved.deadlineSeconds);
+
   const dag = await runDag('governance', run.window, GOVERNANCE_DAG, run, resolved.skipTasks);
+  stopDeadlineWatch();
   const result: GovernanceResult = {
     workflowId,
     runId,
@@ -61,6 +69,7 @@ export async function governanceRun(input: GovernanceInput = {}): Promise<Govern
     kpis: governanceKpis(dag.tasks),
   };
   await ledger.finishRun({ workflowId, runId, status: result.status, totals: { kpis: result.kpis } });
+  markRunFinished(result.status, result.kpis.consentViolations);
 
   if (result.status === 'failed') {
     const failed = Object.entries(dag.tasks).filter(([, t]) => t.state === 'failed').map(([id, t]) => `${id}: ${t.error}`);

@@ -1,3 +1,5 @@
 // Everything the worker's workflow bundle exports: each export is a workflow type.
 export { governanceRun } from './governance';
+export { alertEscalation } from './alert-escalation';
+export { streamGovernance } from './stream';
 export { eraseSubject } from './erase';

@@ -3,8 +3,15 @@ import { devCommand } from './dev';
 import { workerCommand } from '../../worker/command';
 import { runCommand } from './run';
 import { statusCommand } from './status';
+import { findingsCommand } from './findings';
 import { migrateCommand } from './migrate';
 import { setupCommand } from './setup';
+import { reportCommand } from './report';
+import { alertsCommand } from './alerts';
+import { scheduleCommand } from './schedule';
+import { runsCommand } from './runs';
+import { replayCommand } from './replay';
+import { streamCommand } from './stream';
 import { eraseCommand } from './erase';
 import { detokeniseCommand } from './detokenise';
 import { codecServerCommand } from './codec-server';
@@ -15,8 +22,15 @@ export const COMMANDS: Command[] = [
   workerCommand,
   runCommand,
   statusCommand,
+  findingsCommand,
+  streamCommand,
   migrateCommand,
   setupCommand,
+  reportCommand,
+  alertsCommand,
+  scheduleCommand,
+  runsCommand,
+  replayCommand,
   eraseCommand,
   detokeniseCommand,
   codecServerCommand,

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { WorkflowFailedError, type Client, type WorkflowHandle } from '@temporalio/client';
+import { WorkflowFailedError, type Client, type WorkflowClient, type WorkflowHandle } from '@temporalio/client';
+import { formatIngestProgress, pendingIngestProgress } from '../ingest-progress';
 import { ApplicationFailure } from '@temporalio/common';
 import type { GovernanceResult } from '../../workflows/governance';
 import type { DagStatus } from '../../workflows/dag-runner';
@@ -37,9 +38,12 @@ export async function startGovernanceRun(client: Client, o: StartRunOptions): Pr
 export async function waitForRun(
   handle: WorkflowHandle,
   progress?: (line: string) => void,
+  client?: WorkflowClient,
 ): Promise<GovernanceResult> {
   const seen = new Map<string, string>();
   let done = false;
+  let lastIngestLine = '';
+  let lastIngestAt = 0;
   const poll = (async () => {
     while (!done && progress) {
       try {
@@ -48,6 +52,15 @@ export async function waitForRun(
           if (seen.get(id) !== t.state && t.state !== 'pending') {
             seen.set(id, t.state);
             progress(`  ${id}: ${t.state}${t.durationMs !== undefined ? ` (${formatDuration(t.durationMs)})` : ''}`);
+          }
+        }
+        if (client && s.tasks.ingest?.state === 'running' && Date.now() - lastIngestAt > 2000) {
+          const p = await pendingIngestProgress(client, handle);
+          const line = p ? formatIngestProgress(p) : '';
+          if (line && line !== lastIngestLine) {
+            progress(line);
+            lastIngestLine = line;
+            lastIngestAt = Date.now();
           }
         }
       } catch {
@@ -85,7 +98,7 @@ export const runCommand: Command = {
         taskQueue: env.taskQueue,
       });
       if (!json) ctx.err(`started ${handle.workflowId} on task queue "${env.taskQueue}"`);
-      const result = await waitForRun(handle, json ? undefined : ctx.err);
+      const result = await waitForRun(handle, json ? undefined : ctx.err, client.workflow);
       ctx.out(json ? JSON.stringify(result, null, 2) : formatRunSummary(result));
       return result.status === 'completed' ? 0 : 1;
     } finally {

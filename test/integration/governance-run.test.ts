@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WorkflowFailedError } from '@temporalio/client';
 import { startHarness, type Harness } from '../support/harness';
+import { SAMPLE_FINDINGS_BY_RULE } from '../support/sample-findings';
 import type { GovernanceResult } from '../../workflows/governance';
 import type { DagStatus } from '../../workflows/dag-runner';
 import { pseudonym } from '../../lib/pseudonym';
@@ -19,7 +20,7 @@ afterAll(async () => {
   await h?.close();
 });
 
-const TASKS = ['ingest', 'audit', 'consent', 'mask', 'report', 'alert'];
+const TASKS = ['ingest', 'audit', 'consent', 'mask', 'report', 'email', 'alert'];
 
 async function runWindow(window: { start: string; end: string } | undefined, id: string): Promise<GovernanceResult> {
   return h.client.workflow.execute('governanceRun', {
@@ -50,7 +51,7 @@ describe('governanceRun over the sample window', () => {
       eventsIngested: 72,
       eventsInWindow: 43,
       recordsRejected: 5,
-      findings: { total: 7, byRule: { denied_access: 4, denied_admin_action: 3 } },
+      findings: { total: 19, byRule: SAMPLE_FINDINGS_BY_RULE },
       consentViolations: 2,
       // 37 access events in the window less user-1005's 2: analytics consent withdrawn.
       maskedEvents: 35,
@@ -62,7 +63,7 @@ describe('governanceRun over the sample window', () => {
     const counts = await tableCounts();
     expect(counts).toMatchObject({
       access_events: 39, audit_trail_events: 6, consent_events: 27, rejected_records: 5,
-      audit_findings: 7, consent_violations: 2, masked_events: 35, reports: 1, alerts: 1,
+      audit_findings: 19, consent_violations: 2, masked_events: 35, reports: 3, alerts: 1,
     });
 
     const reasons = await h.sql('select source, position, reason from govflow.rejected_records order by source, position');
@@ -86,7 +87,7 @@ describe('governanceRun over the sample window', () => {
     const findings = await h.sql('select principal_key, subject_key, description, evidence from govflow.audit_findings');
     expect(JSON.stringify(findings)).not.toMatch(/user-10\d\d|contractor-x|admin-bob/);
 
-    const [report] = await h.sql('select html, text, policy_hash, workflow_id from govflow.reports');
+    const [report] = await h.sql("select html, text, policy_hash, workflow_id from govflow.reports where kind = 'compliance-report'");
     expect(report!.policy_hash).toBe(first.policyHash);
     expect(report!.html).toContain('Audit findings by rule');
     expect(report!.html).toContain(first.workflowId);
@@ -94,7 +95,7 @@ describe('governanceRun over the sample window', () => {
     expect(`${report!.html}${report!.text}`).not.toMatch(/user-10\d\d|contractor-x|198\.51\.100\.\d+[^/]/);
 
     const [alert] = await h.sql('select severity, status, occurrences from govflow.alerts');
-    expect(alert).toMatchObject({ severity: 'high', status: 'open', occurrences: 1 });
+    expect(alert).toMatchObject({ severity: 'critical', status: 'open', occurrences: 1 });
   });
 
   it('records the run and every task in the ledger, and answers the status query', async () => {
@@ -136,7 +137,7 @@ describe('governanceRun failures', () => {
     }
     const status = await h.client.workflow.getHandle(workflowId).query<DagStatus>('status');
     expect(Object.fromEntries(Object.entries(status.tasks).map(([k, v]) => [k, v.state]))).toEqual({
-      ingest: 'success', audit: 'success', consent: 'success', mask: 'failed', report: 'upstream_failed', alert: 'upstream_failed',
+      ingest: 'success', audit: 'success', consent: 'success', mask: 'failed', report: 'upstream_failed', email: 'upstream_failed', alert: 'upstream_failed',
     });
     const rows = await h.sql('select task, state, error from govflow.task_runs where workflow_id = $1 order by task', [workflowId]);
     expect(rows.find((r) => r.task === 'mask')).toMatchObject({ state: 'failed', error: expect.stringMatching(/42P01/) });

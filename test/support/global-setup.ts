@@ -7,6 +7,7 @@ import { startDevServer, type DevServer } from '../../client/dev-server';
 import { migrate } from '../../client/commands/migrate';
 import { WORKFLOWS_PATH } from '../../worker/create-worker';
 import { ensurePostgres } from './ensure-postgres';
+import { devServerSearchAttributes } from '../../lib/search-attributes';
 
 // Real parts for the whole run: the Temporal dev server (built once into the cache if missing),
 // a database of our own on the machine's Postgres, and the workflow bundle, built once.
@@ -25,7 +26,11 @@ export default async function setup(project: TestProject) {
   mkdirSync('test-artifacts', { recursive: true });
   await ensurePostgres(PG_BASE, (l) => console.log(l));
   const binary = await ensureTemporalCli((l) => console.log(l));
-  const server: DevServer = await startDevServer({ binary, logFile: 'test-artifacts/temporal-dev-server.log' });
+  const server: DevServer = await startDevServer({
+    binary,
+    logFile: 'test-artifacts/temporal-dev-server.log',
+    searchAttributes: devServerSearchAttributes(),
+  });
 
   // A migrated template: each test file clones it into a database of its own in milliseconds.
   const dbName = `govflow_test_${Date.now()}_${process.pid}`;

@@ -45,11 +45,20 @@ function quietRuntime() {
   runtimeInstalled = true;
 }
 
-export async function startHarness(opts: { configFile?: string; env?: NodeJS.ProcessEnv } = {}): Promise<Harness> {
+export async function startHarness(
+  opts: {
+    configFile?: string;
+    env?: NodeJS.ProcessEnv;
+    /** Another Temporal than the shared dev server (e.g. one serving the Web UI). */
+    temporalAddress?: string;
+    /** A fixed task queue instead of a random one (only on a Temporal of the test's own). */
+    taskQueue?: string;
+  } = {},
+): Promise<Harness> {
   quietRuntime();
   const databaseUrl = await cloneTestDatabase();
-  const temporalAddress = inject('temporalAddress');
-  const taskQueue = `governance-test-${randomBytes(4).toString('hex')}`;
+  const temporalAddress = opts.temporalAddress ?? inject('temporalAddress');
+  const taskQueue = opts.taskQueue ?? `governance-test-${randomBytes(4).toString('hex')}`;
   const env: Env = { ...loadEnv({ ...opts.env, DATABASE_URL: databaseUrl }), taskQueue };
   const config = loadConfig(opts.configFile ?? 'govflow.yaml');
   const pool = createPool(databaseUrl, 5);

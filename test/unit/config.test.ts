@@ -29,13 +29,13 @@ describe('configuration and policy', () => {
     const config = loadConfig('govflow.yaml');
     expect(config.sources.map((s) => s.kind).sort()).toEqual(['access', 'audit', 'consent']);
     expect(config.policy.hash).toMatch(/^[0-9a-f]{64}$/);
-    expect(config.policy.policy.alerts).toEqual({ minSeverity: 'medium', minFindings: 1 });
+    expect(config.policy.policy.alerts).toMatchObject({ minSeverity: 'medium', minFindings: 1 });
   });
 
   it('resolves source and policy paths against the config file', () => {
     const dir = files({ 'p.yaml': POLICY, 'g.yaml': 'policy: p.yaml\nsources:\n  - {name: a, kind: access, format: jsonl, path: in/a.jsonl}\n' });
     const config = loadConfig(join(dir, 'g.yaml'));
-    expect(config.sources[0]!.path).toBe(join(dir, 'in/a.jsonl'));
+    expect(config.sources[0]).toMatchObject({ path: join(dir, 'in/a.jsonl') });
     expect(config.policy.file).toBe(join(dir, 'p.yaml'));
   });
 
@@ -71,5 +71,30 @@ describe('configuration and policy', () => {
     expect(() => loadEnv({ GOVFLOW_PSEUDONYM_KEY: 'short' })).toThrow(/at least 32 characters/);
     expect(loadEnv({}).databaseUrl).toBe('postgres://postgres@127.0.0.1:5432/govflow');
     expect(loadEnv({ GOVFLOW_PSEUDONYM_KEY: 'x'.repeat(32) }).pseudonymKeyId).toBe('k1');
+  });
+});
+
+describe('mail and webhook settings', () => {
+  it('takes smtp:// and smtps:// SMTP_URLs and refuses anything else, naming the variable', () => {
+    expect(loadEnv({}).smtpUrl).toBeUndefined();
+    expect(loadEnv({ SMTP_URL: 'smtps://user:pw@mail.example:465' }).smtpUrl).toBe('smtps://user:pw@mail.example:465');
+    expect(() => loadEnv({ SMTP_URL: 'mail.example:25' })).toThrow(/SMTP_URL: expected smtp:\/\//);
+    expect(() => loadEnv({ GOVFLOW_ALERT_WEBHOOK_URL: 'hooks.slack.com/x' })).toThrow(/GOVFLOW_ALERT_WEBHOOK_URL: expected an http/);
+  });
+
+  it('keeps a skeleton policy valid: alerts, recipients and reports all have defaults', () => {
+    const dir = files({ 'p.yaml': POLICY, 'g.yaml': 'policy: p.yaml\nsources:\n  - {name: a, kind: access, format: jsonl, path: a.jsonl}\n' });
+    const { policy } = loadConfig(join(dir, 'g.yaml')).policy;
+    expect(policy.recipients).toEqual({ compliance: [], alerts: [], escalation: [] });
+    expect(policy.reports).toEqual({ trendRuns: 8, csvMaxRows: 10_000 });
+    expect(policy.alerts).toMatchObject({ minSeverity: 'medium', minFindings: 1, channels: ['email', 'webhook'] });
+  });
+
+  it('names the field of a bad recipient or SLA', () => {
+    const dir = files({
+      'p.yaml': `${POLICY}recipients:\n  escalation: [not-an-address]\nalerts:\n  sla: {high: soon}\n`,
+      'g.yaml': 'policy: p.yaml\nsources:\n  - {name: a, kind: access, format: jsonl, path: a.jsonl}\n',
+    });
+    expect(() => loadConfig(join(dir, 'g.yaml'))).toThrow(/recipients\.escalation\.0: expected an email address[\s\S]*alerts\.sla\.high: expected a duration|alerts\.sla\.high: expected a duration[\s\S]*recipients\.escalation\.0: expected an email address/);
   });
 });

@@ -28,3 +28,24 @@ describe('governanceRun input', () => {
     expect(() => resolveInput({ skipTasks: ['mask'] }, now, TASKS)).toThrow(/skipTasks: expected a list of task ids from ingest, audit/);
   });
 });
+
+describe('governanceRun input from a schedule', () => {
+  const scheduledAt = new Date('2026-11-01T12:00:00Z');
+
+  it('governs the interval that ends at the schedule action time', () => {
+    expect(resolveInput({}, now, TASKS, scheduledAt)).toEqual({
+      window: { start: '2026-11-01T11:00:00.000Z', end: '2026-11-01T12:00:00.000Z' },
+      trigger: 'schedule',
+      skipTasks: [],
+    });
+    expect(resolveInput({ windowSeconds: 900 }, now, TASKS, scheduledAt).window.start).toBe('2026-11-01T11:45:00.000Z');
+  });
+
+  it('lets an explicit window win, and validates the durations', () => {
+    const w = { start: '2026-10-31T00:00:00Z', end: '2026-11-01T00:00:00Z' };
+    expect(resolveInput({ window: w }, now, TASKS, scheduledAt).window.end).toBe('2026-11-01T00:00:00.000Z');
+    expect(resolveInput({ deadlineSeconds: 30 }, now, TASKS).deadlineSeconds).toBe(30);
+    expect(() => resolveInput({ windowSeconds: 0 }, now, TASKS)).toThrow(/windowSeconds: expected a number of seconds/);
+    expect(() => resolveInput({ deadlineSeconds: '1h' }, now, TASKS)).toThrow(/deadlineSeconds: expected a number of seconds/);
+  });
+});

@@ -1,0 +1,116 @@
+import { Context } from '@temporalio/activity';
+import { ApplicationFailure } from '@temporalio/common';
+import { sql } from 'kysely';
+import type { ActivityDeps } from './deps';
+import type { RunRef } from '../lib/run-ref';
+import { createRenderer } from '../lib/templates';
+import { createMailer, messageId } from '../lib/mailer';
+import { postJson, WebhookError } from '../lib/webhook';
+import { durationMs } from '../lib/duration';
+import { acknowledgeAlertRow, getAlert, type AlertRow } from '../lib/alert-store';
+import type { Severity } from '../lib/policy';
+import { deliverOnce } from './deliver-once';
+
+// What the alertEscalation workflow does outside itself: send an alert to the first line, or to
+// the second line once its SLA has passed, by email and webhook, each exactly once per (alert,
+// stage); and record an acknowledgement. Bodies carry the alert's title and aggregate summary only.
+
+export type AlertStage = 'first-line' | 'escalation';
+
+export interface AlertNotice {
+  /** The alert's status when we looked: a closed alert is not notified. */
+  status: AlertRow['status'] | 'missing';
+  slaMs: number;
+  sla: string;
+  emails: number;
+  webhooks: number;
+}
+
+export function alertNotifyActivities({ db, config, env }: ActivityDeps) {
+  const render = createRenderer();
+  const mailer = env.smtpUrl ? createMailer(env.smtpUrl) : undefined;
+  const policy = config.policy.policy;
+
+  async function send(alert: AlertRow, stage: AlertStage, sla: string) {
+    const recipients =
+      stage === 'first-line'
+        ? policy.recipients.alerts.length ? policy.recipients.alerts : policy.recipients.compliance
+        : policy.recipients.escalation;
+    const window = { start: alert.window_start.toISOString(), end: alert.window_end.toISOString() };
+    const namespace = Context.current().info.workflowNamespace ?? 'default';
+    const data = {
+      alert,
+      stage,
+      escalated: stage === 'escalation',
+      sla,
+      window,
+      runUrl: `${env.temporalUiUrl}/namespaces/${encodeURIComponent(namespace)}/workflows/${encodeURIComponent(alert.workflow_id)}`,
+    };
+    const text = render('alert.txt', data);
+    const subject = `[govflow] ${stage === 'escalation' ? 'ESCALATED ' : ''}[${alert.severity}] ${alert.title}`;
+    let emails = 0;
+    let webhooks = 0;
+
+    if (policy.alerts.channels.includes('email') && mailer && recipients.length > 0) {
+      const id = messageId([`alert-${alert.id}-${stage}`, alert.dedupe_key], env.mailFrom);
+      const html = render('alert.html', data);
+      const outcome = await deliverOnce(db, { key: id, channel: 'email', purpose: `alert:${stage}`, reference: `alert:${alert.id}`, recipients }, async () => {
+        const info = await mailer.sendMail({ from: env.mailFrom, to: recipients, subject, text, html, messageId: id, headers: { 'X-Govflow-Alert': String(alert.id) } });
+        return String(info.response ?? '');
+      });
+      if (outcome === 'sent') emails++;
+    }
+
+    const url = env.alertWebhookUrl ?? policy.alerts.webhook.url;
+    if (policy.alerts.channels.includes('webhook') && url) {
+      // Slack's incoming-webhook shape: `text` is what every client shows; blocks add structure.
+      const body = {
+        text: `${subject}\n${alert.summary}`,
+        blocks: [
+          { type: 'header', text: { type: 'plain_text', text: `${stage === 'escalation' ? 'ESCALATED: ' : ''}${alert.title}`.slice(0, 150) } },
+          { type: 'section', text: { type: 'mrkdwn', text: `*Severity:* ${alert.severity}\n*Findings:* ${alert.summary}\n*Acknowledge:* \`govflow alerts ack ${alert.id}\`` } },
+        ],
+        govflow: { alertId: alert.id, stage, severity: alert.severity, window, occurrences: alert.occurrences },
+      };
+      try {
+        const outcome = await deliverOnce(db, { key: `webhook:alert-${alert.id}-${stage}`, channel: 'webhook', purpose: `alert:${stage}`, reference: `alert:${alert.id}`, recipients: [new URL(url).host] }, async () => {
+          const res = await postJson(url, body, { attempts: policy.alerts.webhook.attempts });
+          return `HTTP ${res.status} after ${res.attempts} attempt(s)`;
+        });
+        if (outcome === 'sent') webhooks++;
+      } catch (err) {
+        // A rejected webhook (4xx) will not be accepted on retry either.
+        if (err instanceof WebhookError && !err.retryable) throw ApplicationFailure.nonRetryable(err.message, 'WebhookRejected');
+        throw err;
+      }
+    }
+    return { emails, webhooks };
+  }
+
+  return {
+    async notifyAlert(input: { alertId: number; stage: AlertStage }): Promise<AlertNotice> {
+      const alert = await getAlert(db, input.alertId);
+      if (!alert) return { status: 'missing', slaMs: 0, sla: '', emails: 0, webhooks: 0 };
+      const sla = policy.alerts.sla[alert.severity as Severity] ?? policy.alerts.sla.medium;
+      const notice = { status: alert.status, slaMs: durationMs(sla), sla, emails: 0, webhooks: 0 };
+      if (alert.status !== 'open') return notice;
+      const sent = await send(alert, input.stage, sla);
+      if (input.stage === 'escalation') {
+        await sql`update govflow.alerts set escalated_at = coalesce(escalated_at, now()) where id = ${alert.id}`.execute(db);
+      }
+      return { ...notice, ...sent };
+    },
+
+    async acknowledgeAlert(input: { alertId: number; by: string }): Promise<{ status: string; acknowledgedBy: string | null }> {
+      const row = await acknowledgeAlertRow(db, input.alertId, input.by);
+      return { status: row?.status ?? 'missing', acknowledgedBy: row?.acknowledged_by ?? null };
+    },
+
+    /** Open alerts raised or updated by this run: the governance workflow starts their escalations. */
+    async openAlerts(run: RunRef): Promise<Array<{ id: number; uid: string }>> {
+      const { rows } = await sql<{ id: number; uid: string }>`
+        select id, uid from govflow.alerts where workflow_id = ${run.workflowId} and status = 'open' order by id`.execute(db);
+      return rows.map((r) => ({ id: Number(r.id), uid: r.uid }));
+    },
+  };
+}

@@ -1,0 +1,46 @@
+import { sql } from 'kysely';
+import { attemptsBetween } from './attempts';
+import { before, MAX_EVIDENCE, MINUTE_MS, type AuditRule } from './rule';
+
+// Possible compromise: a success from a source IP right after a burst of failures from the same
+// IP (at least N failures within the M minutes before it, since that IP's previous success).
+// Only the first success after the burst is a finding; its key is that success event.
+
+export const successAfterFailures: AuditRule = {
+  id: 'success_after_failures',
+  summary: 'a success from a source right after a burst of failures from it (possible compromise)',
+  select: ({ window, key, policy }) => {
+    const { minFailures, withinMinutes, severity } = policy.audit.successAfterFailures;
+    const span = sql`make_interval(mins => ${withinMinutes})`;
+    return sql`
+      with raw as (
+        select * from ${attemptsBetween(before(window.start, withinMinutes * MINUTE_MS), window.end)} a where a.source_ip is not null
+      ), suspects as (
+        -- Only IPs with enough failures at all can qualify: skip the rest before the self-join.
+        select r.source_ip from raw r where r.outcome <> 'success' group by r.source_ip having count(*) >= ${minFailures}
+      ), attempts as (
+        select a.*,
+               count(*) filter (where a.outcome = 'success')
+                 over (partition by a.source_ip order by a.occurred_at, a.outcome desc, a.source, a.event_id
+                       rows between unbounded preceding and 1 preceding) as successes_before
+        from raw a join suspects using (source_ip)
+      ), hits as (
+        select s.tbl, s.source, s.event_id, s.occurred_at, s.principal, count(f.*) as failures,
+               (array_agg(jsonb_build_object('table', f.tbl, 'source', f.source, 'event_id', f.event_id)
+                          order by f.occurred_at, f.source, f.event_id))[1:${MAX_EVIDENCE}] as refs
+        from attempts s
+        join attempts f on f.source_ip = s.source_ip and f.outcome <> 'success'
+          and f.successes_before = s.successes_before
+          and f.occurred_at >= s.occurred_at - ${span} and f.occurred_at <= s.occurred_at
+        where s.outcome = 'success'
+          and s.occurred_at >= ${window.start}::timestamptz and s.occurred_at < ${window.end}::timestamptz
+        group by s.tbl, s.source, s.event_id, s.occurred_at, s.principal
+        having count(f.*) >= ${minFailures}
+      )
+      select h.tbl || ':' || h.source || ':' || h.event_id as key, ${severity}::text as severity,
+             'Success after ' || h.failures || ' failed attempts from the same source within ' || ${withinMinutes}::int || ' minutes' as description,
+             h.occurred_at, govflow.pseudonym(h.principal, ${key}) as principal_key, null::text as subject_key,
+             jsonb_build_array(jsonb_build_object('table', h.tbl, 'source', h.source, 'event_id', h.event_id)) || to_jsonb(h.refs) as evidence
+      from hits h`;
+  },
+};

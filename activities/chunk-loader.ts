@@ -1,0 +1,102 @@
+import { pipeline } from 'node:stream/promises';
+import { Readable } from 'node:stream';
+import type pg from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
+import type { SourceKind } from '../lib/config';
+import { TABLES } from '../lib/ingest/tables';
+
+// Loads one chunk of records in one transaction, with the chunk's quarantined lines and its
+// bookkeeping (a file's progress in the manifest, a stream's checkpoint): rows and position commit
+// together, so a worker that dies mid-file or mid-stream resumes exactly after the last chunk.
+//
+// The rows go in by COPY straight into the real table, which is as fast as Postgres can take
+// them. COPY has no ON CONFLICT, so when the chunk holds an event already loaded (from another
+// file, or twice in this one) the COPY fails on the unique key; we then roll back to a savepoint
+// and take the slower, exact path: COPY into an unindexed temporary table and one
+// INSERT … ON CONFLICT DO NOTHING from it. New data, the common case, never pays for that.
+
+const UNIQUE_VIOLATION = '23505';
+
+export interface RejectedLine {
+  position: number;
+  reason: string;
+  raw: string;
+}
+
+export interface Chunk {
+  lines: string[]; // COPY text lines, in TABLES[kind].columns order
+  rejected: RejectedLine[];
+  /**
+   * Bookkeeping that must commit with the rows (a file's progress, a stream's checkpoint),
+   * given how many of the chunk's rows were new.
+   */
+  commitWith?: (client: pg.PoolClient, inserted: number) => Promise<void>;
+}
+
+/** Lines joined into ~1 MB pieces: one CopyData message per record would cost more than the data. */
+function* copyPayload(lines: string[]): Generator<string> {
+  for (let i = 0; i < lines.length; i += 4096) yield lines.slice(i, i + 4096).join('');
+}
+
+export class ChunkLoader {
+  private readonly stage: string;
+  private ready = false;
+
+  constructor(
+    private readonly client: pg.PoolClient,
+    private readonly kind: SourceKind,
+    private readonly source: string,
+    private readonly file: string,
+    private readonly workflowId: string,
+  ) {
+    this.stage = `govflow_stage_${kind}`;
+  }
+
+  private async init(): Promise<void> {
+    if (this.ready) return; // the staging table is made once per connection, used only on conflict
+    const cols = TABLES[this.kind].columns.map(([n, t]) => `${n} ${t}`).join(', ');
+    // Session-local and emptied at every commit: each chunk starts with an empty stage.
+    await this.client.query(`create temp table if not exists ${this.stage} (${cols}) on commit delete rows`);
+    this.ready = true;
+  }
+
+  /** Commits one chunk; returns how many rows were new (the rest carried an event id already loaded). */
+  async load(chunk: Chunk): Promise<number> {
+    await this.init();
+    const spec = TABLES[this.kind];
+    const cols = spec.columns.map(([n]) => n).join(', ');
+    const c = this.client;
+    await c.query('begin');
+    try {
+      let inserted = 0;
+      if (chunk.lines.length) {
+        await c.query('savepoint direct_copy');
+        try {
+          await pipeline(Readable.from(copyPayload(chunk.lines)), c.query(copyFrom(`copy ${spec.table} (${cols}) from stdin`)));
+          inserted = chunk.lines.length;
+        } catch (err) {
+          if ((err as { code?: string }).code !== UNIQUE_VIOLATION) throw err;
+          await c.query('rollback to savepoint direct_copy');
+          await pipeline(Readable.from(copyPayload(chunk.lines)), c.query(copyFrom(`copy ${this.stage} (${cols}) from stdin`)));
+          const r = await c.query(`insert into ${spec.table} (${cols}) select ${cols} from ${this.stage} on conflict ${spec.conflict} do nothing`);
+          inserted = r.rowCount ?? 0;
+        }
+      }
+      if (chunk.rejected.length) {
+        await c.query(
+          `insert into govflow.rejected_records (source, file, position, reason, raw, first_workflow_id, last_workflow_id)
+           select $1, $2, r.position, r.reason, r.raw, $3, $3
+           from jsonb_to_recordset($4::jsonb) as r(position bigint, reason text, raw text)
+           on conflict (source, file, position, reason) do update set last_workflow_id = excluded.last_workflow_id`,
+          [this.source, this.file, this.workflowId, JSON.stringify(chunk.rejected)],
+        );
+      }
+      if (chunk.commitWith) await chunk.commitWith(c, inserted);
+      await c.query('commit');
+      return inserted;
+    } catch (err) {
+      await c.query('rollback').catch(() => {});
+      throw err;
+    }
+  }
+}

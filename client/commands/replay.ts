@@ -1,0 +1,45 @@
+import { stringFlag, UsageError, type Command } from '../command';
+import { connectClient } from '../temporal-connection';
+import { replayRun, type ReplayMode } from '../replay';
+import { waitForRun } from './run';
+import { formatRunSummary } from '../format';
+import { loadEnv } from '../../lib/config';
+import { createDb, createPool } from '../../lib/db';
+
+const MODES: ReplayMode[] = ['auto', 'reset', 'new-run'];
+
+export const replayCommand: Command = {
+  name: 'replay',
+  usage: 'replay <workflowId> [--mode auto|reset|new-run] [--no-wait] [--json]',
+  summary: 'resume a failed run from its failed task (Temporal reset; else a new run skipping succeeded tasks)',
+  options: { mode: { type: 'string' }, 'no-wait': { type: 'boolean' }, json: { type: 'boolean' } },
+  async run(ctx) {
+    const workflowId = ctx.args[0];
+    if (!workflowId) throw new UsageError('replay needs a workflow id; list failed runs with: govflow runs --status failed');
+    const mode = (stringFlag(ctx, 'mode') ?? 'auto') as ReplayMode;
+    if (!MODES.includes(mode)) throw new UsageError(`--mode: expected one of ${MODES.join(', ')}`);
+    const env = loadEnv();
+    const { client, connection } = await connectClient();
+    const db = createDb(createPool(env.databaseUrl, 2));
+    try {
+      const outcome = await replayRun(client, db, workflowId, { mode, taskQueue: env.taskQueue });
+      if (!ctx.flags.json) {
+        ctx.err(
+          outcome.mode === 'reset'
+            ? `reset ${workflowId}: run ${outcome.runId} resumes at ${outcome.tasks.join(', ')}; steps before it are kept, not repeated`
+            : `new run ${outcome.runId} of ${workflowId}${outcome.reason ? ` (${outcome.reason})` : ''}, skipping ${outcome.tasks.join(', ') || 'nothing'}`,
+        );
+      }
+      if (ctx.flags['no-wait'] === true) {
+        if (ctx.flags.json) ctx.out(JSON.stringify(outcome, null, 2));
+        return 0;
+      }
+      const result = await waitForRun(client.workflow.getHandle(workflowId, outcome.runId), ctx.flags.json ? undefined : ctx.err);
+      ctx.out(ctx.flags.json ? JSON.stringify({ ...outcome, result }, null, 2) : formatRunSummary(result));
+      return result.status === 'completed' ? 0 : 1;
+    } finally {
+      await connection.close();
+      await db.destroy();
+    }
+  },
+};

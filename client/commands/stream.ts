@@ -1,0 +1,103 @@
+import { readFileSync } from 'node:fs';
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
+import { stringFlag, UsageError, type Command, type CommandContext } from '../command';
+import { connectClient } from '../temporal-connection';
+import { loadEnv } from '../../lib/config';
+import { createPool } from '../../lib/db';
+import { appendToStream } from '../../lib/stream-append';
+import { streamSourceName, type StreamSource } from '../../lib/stream-source';
+import type { StreamInput, StreamStatus } from '../../workflows/stream';
+
+// govflow stream start|status|pause|resume|stop|push: one streamGovernance workflow per stream,
+// with an id derived from the stream, so starting it twice is harmless.
+
+function sourceOf(ctx: CommandContext): StreamSource {
+  const kinesis = stringFlag(ctx, 'kinesis-stream');
+  if (kinesis) return { kind: 'kinesis', streamName: kinesis, region: stringFlag(ctx, 'region'), endpoint: stringFlag(ctx, 'endpoint') };
+  return { kind: 'postgres', stream: stringFlag(ctx, 'stream') ?? 'default' };
+}
+
+export const streamWorkflowId = (s: StreamSource) => `stream-${streamSourceName(s).replace(/[^A-Za-z0-9_.-]/g, '-')}`;
+
+function intFlag(ctx: CommandContext, name: string): number | undefined {
+  const v = stringFlag(ctx, name);
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n <= 0) throw new UsageError(`--${name} expects a positive whole number, got "${v}"`);
+  return n;
+}
+
+const SIGNALS: Record<string, string> = { pause: 'pause', resume: 'resume', stop: 'stop' };
+
+export const streamCommand: Command = {
+  name: 'stream',
+  usage: 'stream start|status|pause|resume|stop|push FILE [--stream NAME | --kinesis-stream NAME]',
+  summary: 'continuous governance of a stream of access events',
+  options: {
+    stream: { type: 'string' },
+    'kinesis-stream': { type: 'string' },
+    region: { type: 'string' },
+    endpoint: { type: 'string' },
+    'batch-size': { type: 'string' },
+    'max-wait-ms': { type: 'string' },
+    json: { type: 'boolean' },
+  },
+  async run(ctx) {
+    const [action, file] = ctx.args;
+    const source = sourceOf(ctx);
+    const workflowId = streamWorkflowId(source);
+
+    if (action === 'push') {
+      if (!file) throw new UsageError('usage: govflow stream push FILE [--stream NAME] (FILE holds one JSON event per line)');
+      if (source.kind !== 'postgres') throw new UsageError('push appends to govflow\'s own stream table; to feed Kinesis, use the AWS tools');
+      const lines = readFileSync(file, 'utf8').split('\n').filter((l) => l.trim() !== '');
+      const pool = createPool(loadEnv().databaseUrl, 2);
+      try {
+        const n = await appendToStream(pool, source.stream ?? 'default', lines.map((payload) => ({ payload })));
+        ctx.out(`appended ${n} record(s) to stream "${source.stream ?? 'default'}"`);
+      } finally {
+        await pool.end();
+      }
+      return 0;
+    }
+
+    const { client, connection } = await connectClient();
+    try {
+      const handle = client.workflow.getHandle(workflowId);
+      switch (action) {
+        case 'start': {
+          const input: StreamInput = { source, batchSize: intFlag(ctx, 'batch-size'), maxWaitMs: intFlag(ctx, 'max-wait-ms') };
+          try {
+            await client.workflow.start('streamGovernance', { taskQueue: loadEnv().taskQueue, workflowId, args: [input] });
+            ctx.out(`started ${workflowId} on ${streamSourceName(source)}`);
+          } catch (err) {
+            if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+            ctx.out(`${workflowId} is already running`);
+          }
+          return 0;
+        }
+        case 'status': {
+          const s = await handle.query<StreamStatus>('streamStatus');
+          if (ctx.flags.json === true) ctx.out(JSON.stringify(s, null, 2));
+          else {
+            const k = s.kpis;
+            ctx.out(`${workflowId}: ${s.state} on ${streamSourceName(s.source)}`);
+            ctx.out(`  batches ${k.batches}  events ${k.events}  rejected ${k.rejected}  alerts raised ${k.alertsRaised}`);
+            ctx.out(`  lag last ${k.lastLagMs ?? '-'} ms, max ${k.maxLagMs} ms; continued as new ${k.continuedAsNew} time(s)`);
+            if (k.last) ctx.out(`  last batch: ${k.last.events} events, ${k.last.findings} findings and ${k.last.consentViolations} consent violations in its span`);
+          }
+          return 0;
+        }
+        default: {
+          const signal = action ? SIGNALS[action] : undefined;
+          if (!signal) throw new UsageError('usage: govflow stream start|status|pause|resume|stop|push FILE');
+          await handle.signal(signal);
+          ctx.out(`${action === 'stop' ? 'stopping' : `${action}d`} ${workflowId}`);
+          return 0;
+        }
+      }
+    } finally {
+      await connection.close();
+    }
+  },
+};

@@ -1,0 +1,170 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { publicFile, PUBLIC_DATA } from '../support/public-data';
+import { parseFile } from '../support/parse-file';
+import { FORMATS } from '../../lib/parsers';
+import { clfTime, outcomeOfStatus } from '../../lib/parsers/combined';
+import { decodeConsents } from '../../lib/parsers/tcf';
+
+// Every format against the real public samples in ../shared/data/public (see SOURCES.md there).
+
+const one = (format: string, kind: 'access' | 'audit' | 'consent', text: string, options: unknown = {}) => {
+  const f = FORMATS[format]!;
+  return f.create(f.options.parse(options), kind).parse(text, 2);
+};
+
+describe('combined (Apache/nginx access logs)', () => {
+  it('reads every line of both public access logs', async () => {
+    for (const [file, n] of [['nielsbasjes-logparser/hackers-access.log', 3456], ['elastic-examples/apache_logs', 10000]] as const) {
+      const r = await parseFile(publicFile(file), 'combined', 'access');
+      expect(r.rejected, file).toEqual([]);
+      expect(r.records, file).toHaveLength(n);
+    }
+  });
+
+  it('maps fields, zones and denials', async () => {
+    const r = await parseFile(publicFile('nielsbasjes-logparser/hackers-access.log'), 'combined', 'access');
+    expect(r.records[1]).toMatchObject({
+      occurred_at: '2015-10-25T03:11:26.000Z', source_ip: '23.95.237.180', action: 'GET', resource: '/join_form', outcome: 'success', principal: null,
+    });
+    expect(clfTime('17/May/2015:10:05:03 +0000')).toBe('2015-05-17T10:05:03+00:00');
+    expect([401, 403, 404, 500, 200].map(outcomeOfStatus)).toEqual(['denied', 'denied', 'success', 'failed', 'success']);
+    expect(one('combined', 'access', '1.2.3.4 - bob [01/Nov/2026:10:00:00 +0000] "GET /admin HTTP/1.1" 403 12')).toMatchObject({
+      ok: true, objects: [{ principal: 'bob', outcome: 'denied', resource: '/admin' }],
+    });
+    expect(one('combined', 'access', 'garbage')).toEqual({ ok: false, reason: 'not a combined/common log line' });
+  });
+});
+
+describe('sshd (OpenSSH auth log)', () => {
+  it('reads the public auth.log: authentication outcomes and sudo commands, skipping the rest', async () => {
+    const r = await parseFile(publicFile('elastic-examples/auth.log'), 'sshd', 'audit', { year: 2024 });
+    expect(r.rejected).toEqual([]);
+    const failed = r.records.filter((x) => x.action === 'ssh.login' && x.outcome === 'failed');
+    const accepted = r.records.filter((x) => x.action === 'ssh.login' && x.outcome === 'success');
+    expect(failed.length).toBeGreaterThan(100);
+    expect(accepted.length).toBeGreaterThan(5);
+    expect(r.records.some((x) => x.action === 'sudo.command')).toBe(true);
+    expect(r.skipped['not sshd (CRON)']).toBeGreaterThan(0);
+    expect(r.records.length + Object.values(r.skipped).reduce((a, b) => a + b, 0)).toBe(r.lines);
+  });
+
+  it('parses each kind of line', () => {
+    expect(one('sshd', 'audit', 'Mar 27 13:08:09 web sshd[1361]: Failed password for invalid user admin from 1.2.3.4 port 5 ssh2', { year: 2024 })).toMatchObject({
+      ok: true, objects: [{ time: '2024-03-27T13:08:09Z', actor: 'admin', action: 'ssh.login', outcome: 'failed', source_ip: '1.2.3.4', details: { invalidUser: true } }],
+    });
+    expect(one('sshd', 'audit', 'Mar  7 01:02:03 web sshd[9]: Invalid user guest from 5.6.7.8 port 22', { year: 2024, timezone: '+02:00' })).toMatchObject({
+      ok: true, objects: [{ time: '2024-03-07T01:02:03+02:00', actor: 'guest', outcome: 'denied' }],
+    });
+    expect(one('sshd', 'audit', 'Mar 27 13:08:09 web sshd[1]: Accepted publickey for ubuntu from host.example port 5 ssh2', { year: 2024 })).toMatchObject({
+      ok: true, objects: [{ outcome: 'success', source_ip: null, details: { source_host: 'host.example' } }],
+    });
+    expect(one('sshd', 'audit', 'Mar 27 13:08:09 web CRON[1]: pam_unix(cron:session): session opened', { year: 2024 })).toEqual({ ok: 'skip', reason: 'not sshd (CRON)' });
+  });
+
+  it('requires the year, since syslog lines carry none', () => {
+    const r = FORMATS.sshd!.options.safeParse({});
+    expect(r.success).toBe(false);
+    expect(JSON.stringify(r.error?.issues)).toContain('syslog lines carry none');
+  });
+});
+
+describe('cloudtrail', () => {
+  it('reads the public CloudTrail JSON lines', async () => {
+    const r = await parseFile(publicFile('otrf-security-datasets/ec2_proxy_s3_exfiltration_2020-09-14011940.json'), 'cloudtrail', 'audit');
+    expect(r.rejected).toEqual([]);
+    expect(r.records).toHaveLength(103);
+    expect(r.records[0]).toMatchObject({ actor: 'arn:aws:iam::123456789123:user/pedro', action: 'DescribeInstanceTypes', region: 'us-east-1', outcome: 'success' });
+  });
+
+  it("reads Panther's CloudTrail test events, quarantining those without a time, each with a reason", async () => {
+    const r = await parseFile(publicFile('panther-analysis/panther_aws_cloudtrail_rule_tests.jsonl'), 'cloudtrail', 'audit', { field: 'log' });
+    expect(r.records.length + r.rejected.length).toBe(461);
+    expect(r.records.length).toBeGreaterThan(400);
+    expect(new Set(r.rejected.map((x) => x.reason.replace(/".*$/, '')))).toEqual(
+      new Set(['missing field ', 'unparseable time in ', 'not a CloudTrail event (no eventName) nor a {']),
+    );
+    expect(r.records.filter((x) => x.outcome === 'denied').length).toBeGreaterThan(0);
+    expect(r.records.some((x) => x.action === 'StopLogging')).toBe(true);
+  });
+
+  it('reads {"Records": [...]} files and classifies error codes', () => {
+    const doc = JSON.stringify({
+      Records: [
+        { eventID: 'e1', eventTime: '2026-11-01T10:00:00Z', eventName: 'GetObject', errorCode: 'AccessDenied', sourceIPAddress: '1.2.3.4', userIdentity: { arn: 'arn:x' } },
+        { eventID: 'e2', eventTime: '2026-11-01T10:00:01Z', eventName: 'RunInstances', errorCode: 'Client.UnauthorizedOperation', sourceIPAddress: 'ec2.amazonaws.com' },
+        { eventID: 'e3', eventTime: '2026-11-01T10:00:02Z', eventName: 'PutObject', errorCode: 'NoSuchBucket' },
+      ],
+    });
+    const r = one('cloudtrail', 'audit', doc);
+    expect(r).toMatchObject({
+      ok: true,
+      objects: [{ outcome: 'denied', actor: 'arn:x' }, { outcome: 'denied', source_ip: null, details: { source_host: 'ec2.amazonaws.com' } }, { outcome: 'failed' }],
+    });
+  });
+});
+
+describe('k8s-audit', () => {
+  it('reads every Falco capture, rejecting only the malformed {"kind": 0}', async () => {
+    const dir = join(PUBLIC_DATA, 'falco-k8s-audit');
+    let records = 0;
+    const rejected: string[] = [];
+    for (const f of readdirSync(dir).filter((n) => n.endsWith('.json'))) {
+      const r = await parseFile(join(dir, f), 'k8s-audit', 'audit');
+      records += r.records.length;
+      rejected.push(...r.rejected.map((x) => `${f}: ${x.reason}`));
+    }
+    expect(records).toBe(51);
+    expect(rejected).toEqual(['fal_01_003.json: not an audit.k8s.io Event (kind is not "Event")']);
+  });
+
+  it('maps 401/403 to denied and reads zone-less exporter times as UTC', async () => {
+    const r = await parseFile(publicFile('panther-analysis/panther_k8s_audit_rule_tests.jsonl'), 'k8s-audit', 'audit', { field: 'log' });
+    expect(r.records.length + r.rejected.length).toBe(188);
+    expect(r.rejected.every((x) => x.reason === 'missing field "time"')).toBe(true);
+    expect(r.records[0]).toMatchObject({ occurred_at: '2022-11-29T00:09:04.38Z', actor: 'system:anonymous', source_ip: '8.8.8.8' });
+    expect(one('k8s-audit', 'audit', JSON.stringify({ kind: 'Event', verb: 'get', timestamp: '2026-11-01T10:00:00Z', responseStatus: { code: 403 } }))).toMatchObject({
+      ok: true, objects: [{ outcome: 'denied' }],
+    });
+  });
+});
+
+describe('tcf (IAB TCF v2 consent strings)', () => {
+  it("decodes every public TC string as IAB's own decodings say", () => {
+    const decoded = readFileSync(publicFile('iabtcf-es/tc_strings_decoded.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    for (const d of decoded) {
+      if (!d.decodes) {
+        expect(() => decodeConsents(d.tc_string)).toThrow();
+        continue;
+      }
+      expect(decodeConsents(d.tc_string).purposeConsents, d.tc_string.slice(0, 20)).toEqual(d.purposeConsents);
+    }
+  });
+
+  it('turns one TC string into one consent event per mapped purpose, refusals included', async () => {
+    const purposes = { '1': 'service_delivery', '4': 'advertising', '7': 'analytics' };
+    const r = await parseFile(publicFile('iabtcf-es/tc_strings.tsv'), 'tcf', 'consent', { delimiter: '\t', purposes, columns: { user_id: 'source_line' } });
+    expect(r.rejected).toEqual([{ position: 2, reason: 'undecodable TC string: bitfield encoding length mismatch' }]);
+    expect(r.records).toHaveLength(6 * 3);
+    expect(r.records.every((x) => x.signal === 'tcf')).toBe(true);
+    const line239 = r.records.filter((x) => x.subject_id === '239');
+    expect(line239.map((x) => [x.purpose, x.granted])).toEqual([['service_delivery', true], ['advertising', true], ['analytics', false]]);
+  });
+});
+
+describe('csv with a column mapping', () => {
+  it('reads the public S3 honey-bucket alerts', async () => {
+    const r = await parseFile(publicFile('otrf-security-datasets/AWS_S3_HoneyBucketLogs.csv'), 'csv', 'audit', {
+      columns: { event_id: 'Event ID', time: 'Event DateTime', actor: 'User ID', action: 'Event Name', target: 'Request Parameters', source_ip: 'Source IP' },
+      constants: { outcome: 'success' },
+    });
+    expect(r.rejected).toEqual([]);
+    expect(r.records).toHaveLength(301);
+    expect(r.records[0]).toMatchObject({ event_id: '283770f5-968d-448d-9328-0b010f4d3696', action: 'ListObjects', source_ip: '177.131.167.145' });
+  });
+
+  it('rejects a file whose header lacks a mapped column', () => {
+    expect(one('csv', 'access', 'a,b', { columns: { time: 'When' } })).toMatchObject({ ok: false });
+  });
+});
