@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { addressOrHost, bad, parseJson, pick, utcIfZoneless, type CanonicalObject, type Format, type Parsed } from './types';
+import { addressOrHost, bad, parseObject, pick, utcIfZoneless, type CanonicalObject, type Format, type Parsed } from './types';
 
 // AWS CloudTrail, both as delivered to S3 ({"Records": [...]} on one line per file) and as JSON
 // lines (one event per line, as SIEM exports write them). AccessDenied and any
@@ -65,16 +65,15 @@ export const cloudtrailFormat: Format<typeof options> = {
   create(o) {
     return {
       parse(text): Parsed {
-        const j = parseJson(text);
+        const j = parseObject(text, o.field);
         if ('error' in j) return bad(j.error);
-        const doc = o.field ? pick(j.value, o.field) : j.value;
-        if (doc === null || typeof doc !== 'object' || Array.isArray(doc)) return bad('not a JSON object');
-        const records = (doc as Record<string, unknown>).Records;
+        const doc = j.value;
+        const records = doc.Records;
         if (Array.isArray(records)) {
           return { ok: true, objects: records.map((r) => (r && typeof r === 'object' ? cloudTrailEvent(r as Record<string, unknown>) : {})) };
         }
         if (!('eventName' in doc)) return bad('not a CloudTrail event (no eventName) nor a {"Records": [...]} file');
-        return { ok: true, objects: [cloudTrailEvent(doc as Record<string, unknown>)] };
+        return { ok: true, objects: [cloudTrailEvent(doc)] };
       },
     };
   },

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { bad, one, parseJson, pick, type Format } from './types';
+import { bad, one, parseObject, type Format } from './types';
 
 // Canonical JSON Lines: one object per line with govflow's own field names (see examples/).
 // `options.field` unwraps an envelope, e.g. {"log": {...}}.
@@ -13,11 +13,8 @@ export const jsonlFormat: Format<typeof options> = {
   create(o) {
     return {
       parse(text) {
-        const j = parseJson(text);
-        if ('error' in j) return bad(j.error);
-        const obj = o.field ? pick(j.value, o.field) : j.value;
-        if (obj === null || typeof obj !== 'object' || Array.isArray(obj)) return bad(o.field ? `no object at "${o.field}"` : 'not a JSON object');
-        return one(obj as Record<string, unknown>);
+        const j = parseObject(text, o.field);
+        return 'error' in j ? bad(j.error) : one(j.value);
       },
     };
   },

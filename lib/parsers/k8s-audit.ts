@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { addressOrHost, bad, one, parseJson, pick, utcIfZoneless, type Format } from './types';
+import { addressOrHost, bad, one, parseObject, pick, utcIfZoneless, type Format } from './types';
 
 // Kubernetes API server audit log: one audit.k8s.io Event per line (apiVersion v1 or v1beta1,
 // or none in old captures). 401/403 responses are denied access; other 4xx/5xx failures.
@@ -20,10 +20,9 @@ export const k8sAuditFormat: Format<typeof options> = {
   create(o) {
     return {
       parse(text) {
-        const j = parseJson(text);
+        const j = parseObject(text, o.field);
         if ('error' in j) return bad(j.error);
-        const e = (o.field ? pick(j.value, o.field) : j.value) as Record<string, unknown> | null;
-        if (!e || typeof e !== 'object' || Array.isArray(e)) return bad('not a JSON object');
+        const e = j.value;
         if (e.kind !== 'Event') return bad('not an audit.k8s.io Event (kind is not "Event")');
         const code = Number(pick(e, 'responseStatus.code'));
         const ips = e.sourceIPs;

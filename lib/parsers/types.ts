@@ -39,6 +39,18 @@ export function parseJson(text: string): { value: unknown } | { error: string } 
   }
 }
 
+/**
+ * A line that must hold one JSON object, optionally inside an envelope (`field`, e.g. "log" for
+ * {"log": {...}}): the object, or the reason it is not one.
+ */
+export function parseObject(text: string, field?: string): { value: Record<string, unknown> } | { error: string } {
+  const j = parseJson(text);
+  if ('error' in j) return j;
+  const obj = field ? pick(j.value, field) : j.value;
+  if (obj === null || typeof obj !== 'object' || Array.isArray(obj)) return { error: field ? `no object at "${field}"` : 'not a JSON object' };
+  return { value: obj as Record<string, unknown> };
+}
+
 /** Reads a dotted path (a.b.c) out of nested objects. */
 export function pick(obj: unknown, path: string): unknown {
   let v: unknown = obj;

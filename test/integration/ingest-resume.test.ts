@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHarness, type Harness } from '../support/harness';
 import { writeConfig } from '../support/config-file';
+import { eventually } from '../support/eventually';
 import { formatIngestProgress, pendingIngestProgress } from '../../client/ingest-progress';
 import type { GovernanceResult } from '../../workflows/governance';
 
@@ -33,15 +34,6 @@ afterAll(async () => {
   await h?.close();
 });
 
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 describe('ingest after a worker crash', () => {
   it('resumes from the last committed chunk and loads every event once', async () => {
@@ -53,17 +45,17 @@ describe('ingest after a worker crash', () => {
     const doomed = await h.client.workflow.start('governanceRun', { taskQueue: crashQueue, workflowId: `crash-${Date.now()}`, args: [{ window: WINDOW }] });
 
     // While it works, `govflow run` can show progress from the activity's heartbeats.
-    const progress = await waitFor('ingest progress', async () => {
+    const progress = await eventually(async () => {
       const p = await pendingIngestProgress(h.client.workflow, doomed);
       return p && p.records > 0 ? p : undefined;
-    });
+    }, 'ingest progress', 60_000, 50);
     expect(progress).toMatchObject({ source: 'big', file: 'big.jsonl', files: 1, totalBytes: statSync(file).size });
     expect(formatIngestProgress(progress)).toMatch(/ingest: \[#*\.*\] +\d+% big big\.jsonl [\d,]+ records/);
 
-    const committed = await waitFor('a committed chunk', async () => {
+    const committed = await eventually(async () => {
       const [m] = await h.sql("select committed_position, status from govflow.ingested_files where source = 'big'");
       return m && Number(m.committed_position) > 0 && m.status === 'loading' ? Number(m.committed_position) : undefined;
-    });
+    }, 'a committed chunk', 60_000, 50);
     child.kill('SIGKILL');
     await new Promise((r) => child!.once('exit', r));
     await doomed.terminate('worker killed by the test');

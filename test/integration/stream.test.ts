@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import kinesalite from 'kinesalite';
 import { CreateStreamCommand, DescribeStreamCommand, PutRecordsCommand } from '@aws-sdk/client-kinesis';
 import { startHarness, type Harness } from '../support/harness';
+import { eventually } from '../support/eventually';
 import { freePort } from '../../client/dev-server';
 import { appendToStream } from '../../lib/stream-append';
 import { handleKinesisEvent, type KinesisEvent } from '../../worker/lambda-kinesis';
@@ -28,15 +29,9 @@ const event = (i: number, over: Record<string, unknown> = {}) =>
     subject: `user-${i % 50}`, action: 'read', purpose: 'service_delivery', outcome: 'success', source_ip: '203.0.113.7', ...over,
   });
 
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 90_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe().catch(() => undefined);
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+// Queries fail until the workflow's first task ran: treat that as "not yet".
+const waitFor = <T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 90_000): Promise<T> =>
+  eventually(() => probe().catch(() => undefined), what, timeoutMs, 100);
 
 const status = (id: string) => h.client.workflow.getHandle(id).query<StreamStatus>('streamStatus');
 
