@@ -4,6 +4,7 @@ import type pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import type { SourceKind } from '../lib/config';
 import { TABLES } from '../lib/ingest/tables';
+import type { CopyRows } from '../lib/ingest/copy-text';
 
 // Loads one chunk of records in one transaction, with the chunk's quarantined lines and its
 // bookkeeping (a file's progress in the manifest, a stream's checkpoint): rows and position commit
@@ -24,18 +25,13 @@ export interface RejectedLine {
 }
 
 export interface Chunk {
-  lines: string[]; // COPY text lines, in TABLES[kind].columns order
+  rows: CopyRows; // in TABLES[kind].columns order
   rejected: RejectedLine[];
   /**
    * Bookkeeping that must commit with the rows (a file's progress, a stream's checkpoint),
    * given how many of the chunk's rows were new.
    */
   commitWith?: (client: pg.PoolClient, inserted: number) => Promise<void>;
-}
-
-/** Lines joined into ~1 MB pieces: one CopyData message per record would cost more than the data. */
-function* copyPayload(lines: string[]): Generator<string> {
-  for (let i = 0; i < lines.length; i += 4096) yield lines.slice(i, i + 4096).join('');
 }
 
 export class ChunkLoader {
@@ -69,15 +65,15 @@ export class ChunkLoader {
     await c.query('begin');
     try {
       let inserted = 0;
-      if (chunk.lines.length) {
+      if (chunk.rows.count) {
         await c.query('savepoint direct_copy');
         try {
-          await pipeline(Readable.from(copyPayload(chunk.lines)), c.query(copyFrom(`copy ${spec.table} (${cols}) from stdin`)));
-          inserted = chunk.lines.length;
+          await pipeline(Readable.from(chunk.rows.payload()), c.query(copyFrom(`copy ${spec.table} (${cols}) from stdin`)));
+          inserted = chunk.rows.count;
         } catch (err) {
           if ((err as { code?: string }).code !== UNIQUE_VIOLATION) throw err;
           await c.query('rollback to savepoint direct_copy');
-          await pipeline(Readable.from(copyPayload(chunk.lines)), c.query(copyFrom(`copy ${this.stage} (${cols}) from stdin`)));
+          await pipeline(Readable.from(chunk.rows.payload()), c.query(copyFrom(`copy ${this.stage} (${cols}) from stdin`)));
           const r = await c.query(`insert into ${spec.table} (${cols}) select ${cols} from ${this.stage} on conflict ${spec.conflict} do nothing`);
           inserted = r.rowCount ?? 0;
         }

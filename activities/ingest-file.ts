@@ -6,7 +6,7 @@ import type { FileSourceConfig } from '../lib/config';
 import { FORMATS } from '../lib/parsers';
 import { hashFile } from '../lib/file-hash';
 import { readLines, DEFAULT_MAX_LINE_BYTES, type Line } from '../lib/ingest/line-reader';
-import { copyLine } from '../lib/ingest/copy-text';
+import { CopyRows } from '../lib/ingest/copy-text';
 import { TABLES } from '../lib/ingest/tables';
 import { ChunkLoader, type Chunk, type RejectedLine } from './chunk-loader';
 import type { RecordChecker } from './record-checkers';
@@ -100,7 +100,7 @@ export async function ingestFile(
   const idPrefix = contentHash.slice(0, 16);
   const client = await deps.pool.connect();
   const loader = new ChunkLoader(client, source.kind, source.name, path, run.workflowId);
-  let lines: string[] = [];
+  let copyRows = new CopyRows();
   let rejected: RejectedLine[] = [];
   let days = new Set<string>();
   let chunkRecords = 0;
@@ -119,7 +119,7 @@ export async function ingestFile(
     if (source.kind === 'access') await partitions.ensure(days);
     const upTo = { offset: lastLine.endOffset, position: lastLine.position, records: chunkRecords, rejected: rejected.length };
     const chunk: Chunk = {
-      lines,
+      rows: copyRows,
       rejected,
       commitWith: (c, inserted) =>
         c
@@ -135,11 +135,11 @@ export async function ingestFile(
     result.records += chunkRecords;
     result.rejected += rejected.length;
     const at = { bytes: lastLine.endOffset, records: result.records };
-    lines = [];
+    copyRows = new CopyRows();
     rejected = [];
     days = new Set();
     chunkRecords = 0;
-    const loaded = chunk.lines.length;
+    const loaded = chunk.rows.count;
     inflight = loader.load(chunk).then((n) => {
       result.inserted += n;
       result.duplicates += loaded - n;
@@ -191,7 +191,7 @@ export async function ingestFile(
             r.source = source.name;
             r.file = path;
             r.position = line.position;
-            lines.push(copyLine(columns.map((c) => r[c])));
+            copyRows.add(columns.map((c) => r[c]));
             if (source.kind === 'access') days.add(String(r.occurred_at).slice(0, 10));
             chunkRecords += 1;
           });

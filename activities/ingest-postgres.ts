@@ -3,7 +3,7 @@ import pg from 'pg';
 import type { ActivityDeps } from './deps';
 import type { RunRef } from '../lib/run-ref';
 import type { PostgresSourceConfig } from '../lib/config';
-import { copyLine } from '../lib/ingest/copy-text';
+import { CopyRows } from '../lib/ingest/copy-text';
 import { TABLES } from '../lib/ingest/tables';
 import { ChunkLoader, type RejectedLine } from './chunk-loader';
 import type { RecordChecker } from './record-checkers';
@@ -57,7 +57,7 @@ export async function ingestPostgres(
     for (;;) {
       const { rows } = await remote.query(`fetch ${FETCH} from govflow_consent`);
       if (rows.length === 0) break;
-      const lines: string[] = [];
+      const copyRows = new CopyRows();
       const rejected: RejectedLine[] = [];
       for (const row of rows as Record<string, unknown>[]) {
         position += 1;
@@ -72,10 +72,10 @@ export async function ingestPostgres(
           r.event_id ??
           createHash('sha256').update(JSON.stringify([r.subject_id, r.purpose, r.granted, r.occurred_at])).digest('hex').slice(0, 32);
         const out: Record<string, unknown> = { ...r, event_id: String(eventId), source: source.name, file, position };
-        lines.push(copyLine(columns.map((c) => out[c])));
+        copyRows.add(columns.map((c) => out[c]));
       }
-      totals.inserted += await loader.load({ lines, rejected });
-      totals.records += lines.length;
+      totals.inserted += await loader.load({ rows: copyRows, rejected });
+      totals.records += copyRows.count;
       totals.rejected += rejected.length;
       heartbeat(totals.records);
     }

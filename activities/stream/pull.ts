@@ -4,7 +4,7 @@ import type { ActivityDeps } from '../deps';
 import { ChunkLoader, type RejectedLine } from '../chunk-loader';
 import { PartitionKeeper } from '../partitions';
 import { recordCheckers } from '../record-checkers';
-import { copyLine } from '../../lib/ingest/copy-text';
+import { CopyRows } from '../../lib/ingest/copy-text';
 import { TABLES } from '../../lib/ingest/tables';
 import { streamSourceName, type StreamSource } from '../../lib/stream-source';
 import type { Window } from '../../lib/window';
@@ -84,7 +84,7 @@ export function streamActivities(deps: ActivityDeps) {
         }
         if (records.length === 0) return { records: 0, inserted: 0, rejected: 0, window: null, oldestReceivedAt: null };
 
-        const lines: string[] = [];
+        const rows = new CopyRows();
         const rejected: RejectedLine[] = [];
         const days = new Set<string>();
         let min = Infinity;
@@ -107,7 +107,7 @@ export function streamActivities(deps: ActivityDeps) {
           r.source = consumer;
           r.file = null;
           r.position = rec.ordinal;
-          lines.push(copyLine(columns.map((c) => r[c])));
+          rows.add(columns.map((c) => r[c]));
           const t = Date.parse(String(r.occurred_at));
           days.add(String(r.occurred_at).slice(0, 10));
           if (t < min) min = t;
@@ -115,17 +115,17 @@ export function streamActivities(deps: ActivityDeps) {
         }
         await partitions.ensure(days);
         const result: PullResult = {
-          records: lines.length,
+          records: rows.count,
           inserted: 0,
           rejected: rejected.length,
-          window: lines.length ? { start: new Date(min - input.lookbackMs).toISOString(), end: new Date(max + 1).toISOString() } : null,
+          window: rows.count ? { start: new Date(min - input.lookbackMs).toISOString(), end: new Date(max + 1).toISOString() } : null,
           oldestReceivedAt: Math.min(...records.map((r) => r.receivedAt)),
         };
         const client = await deps.pool.connect();
         try {
           const loader = new ChunkLoader(client, 'access', consumer, consumer, ctx.info.workflowExecution?.workflowId ?? consumer);
           result.inserted = await loader.load({
-            lines,
+            rows,
             rejected,
             commitWith: async (c, inserted) => {
               await reader.checkpoint(c, records);

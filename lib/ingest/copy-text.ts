@@ -15,3 +15,31 @@ export function copyLine(values: readonly unknown[]): string {
   for (let i = 1; i < values.length; i++) line += `\t${copyValue(values[i])}`;
   return `${line}\n`;
 }
+
+/**
+ * A chunk's rows as COPY text. Lines are joined into flat pieces every 1,000 rows, so each line's
+ * many small strings die young instead of being kept (and promoted by the GC) until the chunk is
+ * sent: that keeps ingest's memory flat however large the file.
+ */
+export class CopyRows {
+  count = 0;
+  private pieces: string[] = [];
+  private pending: string[] = [];
+
+  add(values: readonly unknown[]): void {
+    this.pending.push(copyLine(values));
+    this.count += 1;
+    if (this.pending.length >= 1000) this.seal();
+  }
+
+  payload(): string[] {
+    this.seal();
+    return this.pieces;
+  }
+
+  private seal(): void {
+    if (this.pending.length === 0) return;
+    this.pieces.push(this.pending.join(''));
+    this.pending = [];
+  }
+}
