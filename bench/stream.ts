@@ -33,12 +33,14 @@ const PER_TICK = Math.round((RATE * TICK_MS) / 1000);
 const PG = process.env.BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432';
 const log = (s: string) => console.log(s);
 
+// Traffic the shipped policy allows (the fraud service reading device data for security, from
+// the EU), with one denied access in every 500: what a healthy platform looks like.
 function eventAt(i: number, now: number): string {
   const denied = i % 500 === 0;
   return JSON.stringify({
-    event_id: `b-${i}`, time: new Date(now).toISOString(), principal: denied ? 'contractor-x' : 'svc-recommender',
-    subject: `user-${i % 100_000}`, action: 'read', resource: `/titles/${i % 5000}`, purpose: 'service_delivery',
-    outcome: denied ? 'denied' : 'success', source_ip: '198.51.100.7',
+    event_id: `b-${i}`, time: new Date(now).toISOString(), principal: denied ? 'contractor-x' : 'svc-fraud',
+    subject: `user-${i % 100_000}`, action: 'read', resource: `/api/v1/sessions/${i % 5000}`, data_category: 'user.device.ip_address',
+    purpose: 'security', region: 'eu-west-1', outcome: denied ? 'denied' : 'success', source_ip: `198.51.${(i >> 8) & 255}.${i & 255}`,
   });
 }
 

@@ -24,18 +24,24 @@ export const successAfterFailures: AuditRule = {
                  over (partition by a.source_ip order by a.occurred_at, a.outcome desc, a.source, a.event_id
                        rows between unbounded preceding and 1 preceding) as successes_before
         from raw a join suspects using (source_ip)
+      ), counted as (
+        -- Failures in the M minutes up to each attempt, since the IP's previous success: a window
+        -- over time, not a self-join, so a busy IP (a NAT gateway, a service) costs n, not n².
+        select a.*,
+               count(*) filter (where a.outcome <> 'success')
+                 over (partition by a.source_ip, a.successes_before order by a.occurred_at
+                       range between ${span} preceding and current row) as failures
+        from attempts a
       ), hits as (
-        select s.tbl, s.source, s.event_id, s.occurred_at, s.principal, count(f.*) as failures,
-               (array_agg(jsonb_build_object('table', f.tbl, 'source', f.source, 'event_id', f.event_id)
-                          order by f.occurred_at, f.source, f.event_id))[1:${MAX_EVIDENCE}] as refs
-        from attempts s
-        join attempts f on f.source_ip = s.source_ip and f.outcome <> 'success'
-          and f.successes_before = s.successes_before
-          and f.occurred_at >= s.occurred_at - ${span} and f.occurred_at <= s.occurred_at
-        where s.outcome = 'success'
-          and s.occurred_at >= ${window.start}::timestamptz and s.occurred_at < ${window.end}::timestamptz
-        group by s.tbl, s.source, s.event_id, s.occurred_at, s.principal
-        having count(f.*) >= ${minFailures}
+        select c.tbl, c.source, c.event_id, c.occurred_at, c.principal, c.failures,
+               (select (array_agg(jsonb_build_object('table', f.tbl, 'source', f.source, 'event_id', f.event_id)
+                                  order by f.occurred_at, f.source, f.event_id))[1:${MAX_EVIDENCE}]
+                from attempts f
+                where f.source_ip = c.source_ip and f.outcome <> 'success' and f.successes_before = c.successes_before
+                  and f.occurred_at >= c.occurred_at - ${span} and f.occurred_at <= c.occurred_at) as refs
+        from counted c
+        where c.outcome = 'success' and c.failures >= ${minFailures}
+          and c.occurred_at >= ${window.start}::timestamptz and c.occurred_at < ${window.end}::timestamptz
       )
       select h.tbl || ':' || h.source || ':' || h.event_id as key, ${severity}::text as severity,
              'Success after ' || h.failures || ' failed attempts from the same source within ' || ${withinMinutes}::int || ' minutes' as description,
