@@ -7,7 +7,7 @@ import { FORMATS } from '../lib/parsers';
 import { hashFile } from '../lib/file-hash';
 import { readLines, DEFAULT_MAX_LINE_BYTES, type Line } from '../lib/ingest/line-reader';
 import { CopyRows } from '../lib/ingest/copy-text';
-import { TABLES } from '../lib/ingest/tables';
+import { rowValues } from '../lib/ingest/tables';
 import { ChunkLoader, type Chunk, type RejectedLine } from './chunk-loader';
 import type { RecordChecker } from './record-checkers';
 import type { PartitionKeeper } from './partitions';
@@ -63,8 +63,6 @@ export async function ingestFile(
   progress: (p: FileProgress) => void,
 ): Promise<FileResult> {
   const result: FileResult = { file: path, status: 'loaded', records: 0, rejected: 0, inserted: 0, duplicates: 0, bytes: 0, skipped: {}, rejectedByReason: {} };
-  const spec = TABLES[source.kind];
-  const columns = spec.columns.map(([c]) => c);
 
   let contentHash: string;
   try {
@@ -184,14 +182,11 @@ export async function ingestFile(
               reject(line.position, many ? `record ${i + 1}: ${checked.reason}` : checked.reason, line.text);
               return;
             }
-            const r = checked.record as unknown as Record<string, unknown>;
+            const r = checked.record;
             // Lines without an id are identified by the file's content and their position:
             // real logs repeat identical lines that are nevertheless distinct events.
-            r.event_id ??= `${idPrefix}:${line.position}${many ? `:${i + 1}` : ''}`;
-            r.source = source.name;
-            r.file = path;
-            r.position = line.position;
-            copyRows.add(columns.map((c) => r[c]));
+            const fallbackId = `${idPrefix}:${line.position}${many ? `:${i + 1}` : ''}`;
+            copyRows.add(rowValues(source.kind, r, { source: source.name, file: path, position: line.position, fallbackId }));
             if (source.kind === 'access') days.add(String(r.occurred_at).slice(0, 10));
             chunkRecords += 1;
           });

@@ -4,7 +4,7 @@ import type { ActivityDeps } from './deps';
 import type { RunRef } from '../lib/run-ref';
 import type { PostgresSourceConfig } from '../lib/config';
 import { CopyRows } from '../lib/ingest/copy-text';
-import { TABLES } from '../lib/ingest/tables';
+import { rowValues } from '../lib/ingest/tables';
 import { ChunkLoader, type RejectedLine } from './chunk-loader';
 import type { RecordChecker } from './record-checkers';
 
@@ -48,7 +48,6 @@ export async function ingestPostgres(
   const local = await deps.pool.connect();
   const file = `query:${run.window.start}/${run.window.end}`;
   const loader = new ChunkLoader(local, 'consent', source.name, file, run.workflowId);
-  const columns = TABLES.consent.columns.map(([c]) => c);
   const totals = { records: 0, rejected: 0, inserted: 0 };
   try {
     await remote.query('begin read only');
@@ -68,11 +67,8 @@ export async function ingestPostgres(
           continue;
         }
         const r = checked.record as unknown as Record<string, unknown>;
-        const eventId =
-          r.event_id ??
-          createHash('sha256').update(JSON.stringify([r.subject_id, r.purpose, r.granted, r.occurred_at])).digest('hex').slice(0, 32);
-        const out: Record<string, unknown> = { ...r, event_id: String(eventId), source: source.name, file, position };
-        copyRows.add(columns.map((c) => out[c]));
+        const fallbackId = createHash('sha256').update(JSON.stringify([r.subject_id, r.purpose, r.granted, r.occurred_at])).digest('hex').slice(0, 32);
+        copyRows.add(rowValues('consent', r, { source: source.name, file, position, fallbackId }));
       }
       totals.inserted += await loader.load({ rows: copyRows, rejected });
       totals.records += copyRows.count;

@@ -5,7 +5,7 @@ import { ChunkLoader, type RejectedLine } from '../chunk-loader';
 import { PartitionKeeper } from '../partitions';
 import { recordCheckers } from '../record-checkers';
 import { CopyRows } from '../../lib/ingest/copy-text';
-import { TABLES } from '../../lib/ingest/tables';
+import { rowValues } from '../../lib/ingest/tables';
 import { streamSourceName, type StreamSource } from '../../lib/stream-source';
 import type { Window } from '../../lib/window';
 import { postgresStreamReader } from './postgres-reader';
@@ -64,7 +64,6 @@ async function committedBatch(deps: ActivityDeps, batchId: string): Promise<Pull
 export function streamActivities(deps: ActivityDeps) {
   const check = recordCheckers(deps.config.policy.policy).access;
   const partitions = new PartitionKeeper(deps.db);
-  const columns = TABLES.access.columns.map(([c]) => c);
 
   return {
     async pullStreamBatch(input: PullInput): Promise<PullResult> {
@@ -102,12 +101,8 @@ export function streamActivities(deps: ActivityDeps) {
             rejected.push({ position: ordinalOf(rec), reason: checked.reason, raw: rec.text.slice(0, 2000) });
             continue;
           }
-          const r = checked.record as unknown as Record<string, unknown>;
-          r.event_id ??= rec.ref;
-          r.source = consumer;
-          r.file = null;
-          r.position = rec.ordinal;
-          rows.add(columns.map((c) => r[c]));
+          const r = checked.record;
+          rows.add(rowValues('access', r, { source: consumer, file: null, position: rec.ordinal, fallbackId: rec.ref }));
           const t = Date.parse(String(r.occurred_at));
           days.add(String(r.occurred_at).slice(0, 10));
           if (t < min) min = t;

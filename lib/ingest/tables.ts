@@ -37,3 +37,19 @@ export const TABLES: Record<SourceKind, TableSpec> = {
     ],
   },
 };
+
+/** Where a record came from: the part of its row no format supplies. */
+export interface Provenance {
+  source: string;
+  file: string | null;
+  position: number | null;
+  /** The event's identity when the record carries no event id of its own. */
+  fallbackId: string;
+}
+
+/** A checked record and its provenance as one row, in the COPY column order of its kind's table. */
+export function rowValues(kind: SourceKind, record: object, p: Provenance): unknown[] {
+  const r = record as Record<string, unknown>;
+  const row: Record<string, unknown> = { ...r, event_id: r.event_id ?? p.fallbackId, source: p.source, file: p.file, position: p.position };
+  return TABLES[kind].columns.map(([c]) => row[c]);
+}
