@@ -106,10 +106,17 @@ export function alertNotifyActivities({ db, config, env }: ActivityDeps) {
       return { status: row?.status ?? 'missing', acknowledgedBy: row?.acknowledged_by ?? null };
     },
 
-    /** Open alerts raised or updated by this run: the governance workflow starts their escalations. */
+    /**
+     * Open alerts raised or updated by this run for its window: the workflow starts their
+     * escalations. The window matters for a stream, whose one workflow id raises an alert per batch:
+     * without it every batch would re-visit every alert the stream ever raised.
+     */
     async openAlerts(run: RunRef): Promise<Array<{ id: number; uid: string }>> {
       const { rows } = await sql<{ id: number; uid: string }>`
-        select id, uid from govflow.alerts where workflow_id = ${run.workflowId} and status = 'open' order by id`.execute(db);
+        select id, uid from govflow.alerts
+        where workflow_id = ${run.workflowId} and status = 'open'
+          and window_start = ${run.window.start}::timestamptz and window_end = ${run.window.end}::timestamptz
+        order by id`.execute(db);
       return rows.map((r) => ({ id: Number(r.id), uid: r.uid }));
     },
   };

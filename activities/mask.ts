@@ -4,7 +4,7 @@ import type { ActivityDeps } from './deps';
 import type { RunRef } from '../lib/run-ref';
 import type { TaskResult } from '../lib/dag';
 import { countOf, inWindow } from './sql-window';
-import { pseudonymOf, type MaskKeys, type VaultEntry } from '../lib/masking';
+import type { MaskKeys, VaultEntry } from '../lib/masking';
 import {
   maskAccessEvent,
   maskAuditTrailEvent,
@@ -40,25 +40,41 @@ export function maskActivities({ db, env, config }: ActivityDeps) {
   const purpose = policy.analyticsPurpose;
 
   /**
-   * Keys for one batch: the data keys of the people whose values may be sealed (subjects own the
-   * PII in their events' free text; everyone owns their id when ids are tokenised) are loaded,
-   * or created, before masking starts, into a cache that lives for the whole step.
+   * Masks a batch of rows. Data keys are loaded (or created) only for the people whose values
+   * actually get sealed, and only after a first pass has found out who they are: most events seal
+   * nothing, and creating a key for every new person would cost a vault write per person. Rows that
+   * asked for a missing key are masked again once it is loaded (their sealed values were redacted
+   * in the first pass). The cache lives for the whole step: people recur across batches.
    */
-  async function batchKeys(owners: Array<string | null>, cache: StepCache): Promise<{ keys: MaskKeys; vault: VaultEntry[] }> {
+  async function maskBatch<R, M>(rows: R[], maskOne: (row: R, keys: MaskKeys) => M, cache: StepCache): Promise<M[]> {
     const vault: VaultEntry[] = [];
+    const missing = new Set<string>();
     const keys: MaskKeys = {
       pseudonymKey: env.pseudonymKey,
-      dataKey: (ref) => cache.dataKeys.get(ref),
+      dataKey: (ref) => {
+        const key = cache.dataKeys.get(ref);
+        if (!key) missing.add(ref);
+        return key;
+      },
       onToken: (e) => vault.push(e),
       sealed: cache.sealed,
       pseudonyms: cache.pseudonyms,
       cleanText: cache.cleanText,
     };
-    const refs = owners.filter((id): id is string => id !== null).map((id) => pseudonymOf(id, keys));
-    await loadDataKeys(db, env.vaultKey, env.pseudonymKeyId, refs, cache.dataKeys);
-    return { vault, keys };
+    const again: number[] = [];
+    const masked = rows.map((row, i) => {
+      const before = missing.size;
+      const m = maskOne(row, keys);
+      if (missing.size > before) again.push(i);
+      return m;
+    });
+    if (again.length > 0) {
+      await loadDataKeys(db, env.vaultKey, env.pseudonymKeyId, missing, cache.dataKeys);
+      for (const i of again) masked[i] = maskOne(rows[i]!, keys);
+    }
+    await storeVaultEntries(db, vault);
+    return masked;
   }
-  const idsAreSealed = ['tokenise', 'encrypt'].includes(policy.kinds.person_id.operator);
 
   const withdrawn = (column: string) => sql`not exists (
     select 1 from govflow.consent_state cs where cs.subject_id = ${sql.ref(column)} and cs.purpose = ${purpose} and not cs.granted)`;
@@ -75,9 +91,7 @@ export function maskActivities({ db, env, config }: ActivityDeps) {
           and ${withdrawn('e.subject_id')}
         order by e.source, e.event_id limit ${BATCH}`.execute(db);
       if (rows.length === 0) return written;
-      const { keys, vault } = await batchKeys(rows.flatMap((r) => (idsAreSealed ? [r.subject_id, r.principal] : [r.subject_id])), cache);
-      const masked: MaskedAccessEvent[] = rows.map((r) => maskAccessEvent(r, policy, keys));
-      await storeVaultEntries(db, vault);
+      const masked: MaskedAccessEvent[] = await maskBatch(rows, (r, keys) => maskAccessEvent(r, policy, keys), cache);
       await sql`
         insert into govflow.masked_events
           (source, event_id, occurred_hour, principal_key, subject_key, action, resource, data_category,
@@ -110,9 +124,7 @@ export function maskActivities({ db, env, config }: ActivityDeps) {
           and ${withdrawn('t.actor')}
         order by t.source, t.event_id limit ${BATCH}`.execute(db);
       if (rows.length === 0) return written;
-      const { keys, vault } = await batchKeys(rows.map((r) => r.actor), cache);
-      const masked: MaskedAuditTrailEvent[] = rows.map((r) => maskAuditTrailEvent(r, policy, keys));
-      await storeVaultEntries(db, vault);
+      const masked: MaskedAuditTrailEvent[] = await maskBatch(rows, (r, keys) => maskAuditTrailEvent(r, policy, keys), cache);
       await sql`
         insert into govflow.masked_audit_trail
           (source, event_id, occurred_hour, actor_key, action, target, outcome, ip_prefix, region, key_id, workflow_id)
@@ -137,7 +149,8 @@ export function maskActivities({ db, env, config }: ActivityDeps) {
     const { rows } = await sql<{ subject_id: string }>`
       select subject_id from govflow.consent_state where purpose = ${purpose} and not granted`.execute(db);
     if (rows.length === 0) return 0;
-    const { keys } = await batchKeys([], newStepCache());
+    // No data keys: finding rows needs only the person's key, which is computable without one.
+    const keys: MaskKeys = { pseudonymKey: env.pseudonymKey, dataKey: () => undefined, onToken: () => {} };
     const personKeys = rows.map((r) => personKey(r.subject_id, policy, keys)!);
     const a = await sql`delete from govflow.masked_events where subject_key = any(${personKeys}::text[])`.execute(db);
     const b = await sql`delete from govflow.masked_audit_trail where actor_key = any(${personKeys}::text[])`.execute(db);

@@ -118,10 +118,14 @@ export async function streamGovernance(input: StreamInput): Promise<StreamKpis> 
 
     if (batch.window) {
       const run = { workflowId, runId, window: batch.window };
-      const [audit, consent] = await Promise.all([step.audit(run), step.consent(run)]);
-      const mask = await step.mask(run);
+      // Mask needs consent (withdrawals leave the analytics tables) but the alert needs only audit
+      // and consent: masking runs beside the alert, off the path from event to alert.
+      const consenting = step.consent(run);
+      const masking = consenting.then(() => step.mask(run));
+      const [audit, consent] = await Promise.all([step.audit(run), consenting]);
       // The same alerting as a batch run: one alert per span with findings, escalated until acknowledged.
       const alert = await startEscalations(run, await step.alert(run));
+      const mask = await masking;
       kpis.alertsRaised += alert.counts.alertsRaised ?? 0;
       kpis.last = {
         events: batch.records,

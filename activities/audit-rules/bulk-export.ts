@@ -20,11 +20,21 @@ export const bulkExport: AuditRule = {
         from govflow.audit_trail_events t
         where ${inWindow('t.occurred_at', window)} and t.outcome = 'success'
           and t.action ilike any(${tables.exportLikes}::text[])
+      ), exporters as (
+        -- A threshold can only be crossed inside the window by someone who exported in it: the look-back
+        -- to the start of the hour reads only their rows, and nothing when nobody exported (a stream
+        -- batch late in a busy hour would otherwise rescan the whole hour's traffic).
+        select distinct coalesce(w.principal, '') as principal
+        from govflow.access_events w
+        where ${inWindow('w.occurred_at', window)} and w.outcome = 'success' and w.subject_id is not null
+          and w.action ilike any(${tables.exportLikes}::text[])
       ), firsts as (
         select e.principal, date_trunc('hour', e.occurred_at) as hr, e.subject_id, min(e.occurred_at) as first_at,
                (array_agg(${evidenceRef('access_events', 'e')} order by e.occurred_at, e.source, e.event_id))[1] as ref
         from govflow.access_events e
-        where e.occurred_at >= date_trunc('hour', ${window.start}::timestamptz) and e.occurred_at < ${window.end}::timestamptz
+        where exists (select 1 from exporters)
+          and coalesce(e.principal, '') in (select principal from exporters)
+          and e.occurred_at >= date_trunc('hour', ${window.start}::timestamptz) and e.occurred_at < ${window.end}::timestamptz
           and e.outcome = 'success' and e.subject_id is not null and e.action ilike any(${tables.exportLikes}::text[])
         group by e.principal, date_trunc('hour', e.occurred_at), e.subject_id
       ), ranked as (

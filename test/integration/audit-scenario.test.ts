@@ -162,4 +162,15 @@ describe('audit rules over a scenario with planted violations', () => {
     expect(again.status).toBe('completed');
     expect(await count()).toEqual(before);
   });
+
+  it("counts the hour's earlier exports when a later window crosses the bulk-export threshold", async () => {
+    // The window starts after the ordinary exports of minute 30: only the look-back to the start of
+    // the hour sees them, and the finding must cite them as it does when the whole hour is one window.
+    await h.sql(`delete from govflow.audit_findings where rule = 'bulk_export' and dedupe_key like 'bulk_export:hourly:%'`);
+    const lateWindow = { start: new Date(Date.parse(s.plantedWindow.start) + 45 * 60_000).toISOString(), end: s.plantedWindow.end };
+    expect((await run(lateWindow, 'scenario-late-window')).status).toBe('completed');
+    const hourly = (await findingsIn(s.plantedWindow)).filter((f) => f.rule === 'bulk_export' && f.description.startsWith('Exported'));
+    const planted = s.planted.find((p) => p.rule === 'bulk_export' && p.eventIds.length > 1)!;
+    expect(hourly.map((f) => signature(f.rule, f.evidence.map((e) => e.event_id)))).toEqual([signature(planted.rule, planted.eventIds)]);
+  });
 });

@@ -226,6 +226,18 @@ describe('tokens and erasure', () => {
     expect(log).toEqual([{ accessor: 'dpo', reason: 'DSAR 42', outcome: 'granted', subject_ref: subjectRef() }]);
   });
 
+  it('creates a data key only for the people whose values were sealed', async () => {
+    // Everyone else's events seal nothing: a key (and a vault write) per new person would be waste.
+    const [keys] = await h.sql(
+      `select count(*)::int as n, count(*) filter (where subject_ref not in (select subject_ref from govflow.pii_vault))::int as unused
+       from govflow.subject_keys`,
+    );
+    const [people] = await h.sql('select count(distinct subject_id)::int as n from govflow.access_events');
+    expect(keys).toMatchObject({ unused: 0 });
+    expect(Number(keys!.n)).toBeGreaterThan(0);
+    expect(Number(keys!.n)).toBeLessThan(Number(people!.n));
+  });
+
   it('erase shreds the key, deletes raw rows, keeps pseudonymous aggregates, writes a receipt, and keeps the id out of Temporal', async () => {
     const maskedBefore = await h.sql('select count(*)::int as n from govflow.masked_events where subject_key = $1', [subjectRef()]);
     const r = await runGovflow(h, ['erase', '--subject', SUBJECT, '--by', 'dpo', '--json']);

@@ -10,6 +10,9 @@ import { appendToStream } from '../../lib/stream-append';
 import { handleKinesisEvent, type KinesisEvent } from '../../worker/lambda-kinesis';
 import { kinesisClient } from '../../activities/stream/kinesis-reader';
 import type { StreamInput, StreamStatus } from '../../workflows/stream';
+import proto from '@temporalio/proto';
+
+const EventType = proto.temporal.api.enums.v1.EventType;
 
 // Stream mode on real Temporal and Postgres, and a real Kinesis-protocol server (kinesalite) on
 // loopback: events are governed within the batch that brings them, a worker killed mid-stream
@@ -63,10 +66,20 @@ describe('streamGovernance on the Postgres stream', () => {
     expect((await status(workflowId)).kpis.events).toBe(301);
     await h.client.workflow.getHandle(workflowId).signal('resume');
     await waitFor('resume', async () => ((await status(workflowId)).kpis.events === 302 ? true : undefined));
+    await appendToStream(h.pool, 'a', [{ payload: event(3000, { outcome: 'denied', principal: 'contractor-x' }) }]);
+    await waitFor('the last batch', async () => ((await status(workflowId)).kpis.events === 303 ? true : undefined));
 
     await h.client.workflow.getHandle(workflowId).signal('stop');
     const final = await h.client.workflow.getHandle(workflowId).result();
-    expect(final).toMatchObject({ events: 302, rejected: 1 });
+    expect(final).toMatchObject({ events: 303, rejected: 1 });
+    // One escalation per alert, each started once: a batch never goes back to the stream's earlier alerts.
+    const [{ n: alerts }] = (await h.sql('select count(*)::int as n from govflow.alerts where workflow_id = $1', [workflowId])) as [{ n: number }];
+    expect(alerts).toBeGreaterThanOrEqual(2);
+    expect(final.alertsRaised).toBe(alerts);
+    const history = await h.client.workflow.getHandle(workflowId).fetchHistory();
+    const types = (history.events ?? []).map((e) => EventType[e.eventType!]);
+    expect(types.filter((t) => t === 'EVENT_TYPE_START_CHILD_WORKFLOW_EXECUTION_INITIATED')).toHaveLength(alerts);
+    expect(types).not.toContain('EVENT_TYPE_START_CHILD_WORKFLOW_EXECUTION_FAILED');
   });
 
   it('continues as new, carrying its KPIs', async () => {
