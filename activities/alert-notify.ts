@@ -107,15 +107,16 @@ export function alertNotifyActivities({ db, config, env }: ActivityDeps) {
     },
 
     /**
-     * Open alerts raised or updated by this run for its window: the workflow starts their
-     * escalations. The window matters for a stream, whose one workflow id raises an alert per batch:
-     * without it every batch would re-visit every alert the stream ever raised.
+     * Open alerts raised or updated by this run for its window (or alert span): the workflow starts
+     * their escalations. The span matters for a stream, whose one workflow id raises an alert per
+     * hour: without it every batch would re-visit every alert the stream ever raised.
      */
     async openAlerts(run: RunRef): Promise<Array<{ id: number; uid: string }>> {
+      const span = run.alertSpan ?? run.window;
       const { rows } = await sql<{ id: number; uid: string }>`
         select id, uid from govflow.alerts
         where workflow_id = ${run.workflowId} and status = 'open'
-          and window_start = ${run.window.start}::timestamptz and window_end = ${run.window.end}::timestamptz
+          and window_start = ${span.start}::timestamptz and window_end = ${span.end}::timestamptz
         order by id`.execute(db);
       return rows.map((r) => ({ id: Number(r.id), uid: r.uid }));
     },

@@ -112,6 +112,9 @@ export interface Env extends VaultEnv {
 export const DEFAULT_DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/govflow';
 const DEV_PSEUDONYM_KEY = 'govflow-development-key-do-not-use-in-production';
 
+/** The database alone: what `govflow migrate` needs, so it runs without the service's secrets. */
+export const databaseUrlOf = (env: NodeJS.ProcessEnv = process.env): string => env.DATABASE_URL ?? DEFAULT_DATABASE_URL;
+
 /** Service settings from the environment, with defaults that work on a developer's machine. */
 export function loadEnv(env: NodeJS.ProcessEnv = process.env): Env {
   const key = readSecret(env, 'GOVFLOW_PSEUDONYM_KEY');
@@ -122,7 +125,7 @@ export function loadEnv(env: NodeJS.ProcessEnv = process.env): Env {
     throw new ConfigError('environment', ['GOVFLOW_PSEUDONYM_KEY: expected a secret of at least 32 characters']);
   }
   return {
-    databaseUrl: env.DATABASE_URL ?? DEFAULT_DATABASE_URL,
+    databaseUrl: databaseUrlOf(env),
     taskQueue: env.GOVFLOW_TASK_QUEUE ?? 'governance',
     temporalUiUrl: (env.TEMPORAL_UI_URL ?? 'http://localhost:8233').replace(/\/$/, ''),
     pseudonymKey: key ?? DEV_PSEUDONYM_KEY,

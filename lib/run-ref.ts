@@ -5,4 +5,9 @@ export interface RunRef {
   workflowId: string;
   runId: string;
   window: Window;
+  /**
+   * The span one alert covers, when it is wider than the window: a stream groups its batches'
+   * findings into one alert per clock hour, so the governance team hears once, not per batch.
+   */
+  alertSpan?: Window;
 }

@@ -82,11 +82,14 @@ export async function alertEscalation(input: { alertId: number }): Promise<Escal
 /**
  * Starts the escalation of every open alert the run raised or updated. The workflow id is
  * derived from the alert's uid, so a re-run that updates the same alert starts nothing new; the
- * escalation outlives the run (ParentClosePolicy ABANDON).
+ * escalation outlives the run (ParentClosePolicy ABANDON). A caller that governs many windows
+ * (the stream) passes `escalated`, the alerts it has already seen escalating, and is spared a
+ * refused start per batch for an alert that spans many batches.
  */
-export async function startEscalations(run: RunRef, alertResult: TaskResult): Promise<TaskResult> {
+export async function startEscalations(run: RunRef, alertResult: TaskResult, escalated?: Set<number>): Promise<TaskResult> {
   let started = 0;
   for (const alert of await act.openAlerts(run)) {
+    if (escalated?.has(alert.id)) continue;
     try {
       await startChild(alertEscalation, {
         workflowId: escalationWorkflowId(alert.uid),
@@ -98,6 +101,7 @@ export async function startEscalations(run: RunRef, alertResult: TaskResult): Pr
       // Already running for this alert (the SDK's WorkflowExecutionAlreadyStartedError): nothing to do.
       if ((err as Error).name !== 'WorkflowExecutionAlreadyStartedError') throw err;
     }
+    escalated?.add(alert.id);
   }
   return { ...alertResult, counts: { ...alertResult.counts, escalationsStarted: started } };
 }

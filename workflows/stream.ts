@@ -10,6 +10,7 @@ import {
 import type { GovflowActivities } from '../activities';
 import type { StreamSource } from '../lib/stream-source';
 import type { PullResult } from '../activities/stream/pull';
+import type { Window } from '../lib/window';
 import { startEscalations } from './alert-escalation';
 
 // streamGovernance: continuous governance of a stream of access events. Each micro-batch is pulled
@@ -35,6 +36,8 @@ export interface StreamKpis {
   events: number;
   rejected: number;
   alertsRaised: number;
+  /** Batches whose findings went to an alert already open for their hour. */
+  alertsUpdated?: number;
   /** Figures of the last non-empty batch's span. */
   last?: { events: number; findings: number; consentViolations: number; maskedEvents: number; at: string };
   /** From the stream receiving a batch's oldest event to the batch being governed. */
@@ -48,6 +51,12 @@ export interface StreamStatus {
   state: 'running' | 'pausing' | 'paused' | 'stopping';
   source: StreamSource;
   kpis: StreamKpis;
+}
+
+/** The clock hour (UTC) an instant falls in: the span of a stream's alert. */
+function clockHourOf(iso: string): Window {
+  const start = Math.floor(Date.parse(iso) / 3_600_000) * 3_600_000;
+  return { start: new Date(start).toISOString(), end: new Date(start + 3_600_000).toISOString() };
 }
 
 export const pauseSignal = defineSignal('pause');
@@ -89,6 +98,7 @@ export async function streamGovernance(input: StreamInput): Promise<StreamKpis> 
   }));
 
   const { workflowId, runId } = workflowInfo();
+  const escalated = new Set<number>();
   let pulls = 0;
   const startPull = () =>
     pull.pullStreamBatch({ batchId: `${workflowId}:${runId}:${pulls++}`, source: input.source, batchSize, maxWaitMs, lookbackMs });
@@ -117,16 +127,18 @@ export async function streamGovernance(input: StreamInput): Promise<StreamKpis> 
     if (!paused && !stopping && !timeToContinue()) next = startPull();
 
     if (batch.window) {
-      const run = { workflowId, runId, window: batch.window };
+      const run = { workflowId, runId, window: batch.window, alertSpan: clockHourOf(batch.window.start) };
       // Mask needs consent (withdrawals leave the analytics tables) but the alert needs only audit
       // and consent: masking runs beside the alert, off the path from event to alert.
       const consenting = step.consent(run);
       const masking = consenting.then(() => step.mask(run));
       const [audit, consent] = await Promise.all([step.audit(run), consenting]);
-      // The same alerting as a batch run: one alert per span with findings, escalated until acknowledged.
-      const alert = await startEscalations(run, await step.alert(run));
+      // The same alerting as a batch run, one alert per clock hour: the first batch with findings
+      // raises it (and its escalation), later ones update it and are recorded as its occurrences.
+      const alert = await startEscalations(run, await step.alert(run), escalated);
       const mask = await masking;
       kpis.alertsRaised += alert.counts.alertsRaised ?? 0;
+      kpis.alertsUpdated = (kpis.alertsUpdated ?? 0) + (alert.counts.alertsUpdated ?? 0);
       kpis.last = {
         events: batch.records,
         findings: audit.counts.findings ?? 0,

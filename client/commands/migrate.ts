@@ -1,5 +1,5 @@
 import type { Command } from '../command';
-import { loadEnv } from '../../lib/config';
+import { databaseUrlOf } from '../../lib/config';
 import { createDb, createPool, ensureDatabase, redactUrl } from '../../lib/db';
 import { migrateToLatest } from '../../lib/migrate';
 
@@ -20,7 +20,8 @@ export const migrateCommand: Command = {
   usage: 'migrate',
   summary: 'create the database if missing and apply migrations',
   async run({ out }) {
-    await migrate(loadEnv().databaseUrl, out);
+    // Only the database: the one-shot migrate container of docker-compose.yml has no keys.
+    await migrate(databaseUrlOf(), out);
     return 0;
   },
 };

@@ -82,7 +82,7 @@ export const streamCommand: Command = {
           else {
             const k = s.kpis;
             ctx.out(`${workflowId}: ${s.state} on ${streamSourceName(s.source)}`);
-            ctx.out(`  batches ${k.batches}  events ${k.events}  rejected ${k.rejected}  alerts raised ${k.alertsRaised}`);
+            ctx.out(`  batches ${k.batches}  events ${k.events}  rejected ${k.rejected}  alerts raised ${k.alertsRaised} (updated by ${k.alertsUpdated ?? 0} later batches)`);
             ctx.out(`  lag last ${k.lastLagMs ?? '-'} ms, max ${k.maxLagMs} ms; continued as new ${k.continuedAsNew} time(s)`);
             if (k.last) ctx.out(`  last batch: ${k.last.events} events, ${k.last.findings} findings and ${k.last.consentViolations} consent violations in its span`);
           }

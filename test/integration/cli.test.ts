@@ -135,10 +135,11 @@ describe('govflow CLI', () => {
     expect(bad.stderr).toContain('purposes: expected at least one purpose');
   });
 
-  it('migrate creates a missing database and is idempotent', async () => {
+  it('migrate creates a missing database and is idempotent, and needs no secrets', async () => {
     const url = new URL(h.databaseUrl);
     url.pathname = `${url.pathname}_fresh`;
-    const first = await govflow(['migrate'], { DATABASE_URL: url.toString() });
+    // As docker-compose's one-shot migrate container runs it: production, no keys.
+    const first = await govflow(['migrate'], { DATABASE_URL: url.toString(), NODE_ENV: 'production', GOVFLOW_PSEUDONYM_KEY: '' });
     expect(first.code).toBe(0);
     expect(first.stdout).toContain('created database');
     expect(first.stdout).toContain(`applied ${Object.keys(MIGRATIONS).join(', ')}`);

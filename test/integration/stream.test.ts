@@ -66,19 +66,30 @@ describe('streamGovernance on the Postgres stream', () => {
     expect((await status(workflowId)).kpis.events).toBe(301);
     await h.client.workflow.getHandle(workflowId).signal('resume');
     await waitFor('resume', async () => ((await status(workflowId)).kpis.events === 302 ? true : undefined));
+    // Two more denied accesses, one batch each: later in the same hour, then in the next hour.
     await appendToStream(h.pool, 'a', [{ payload: event(3000, { outcome: 'denied', principal: 'contractor-x' }) }]);
-    await waitFor('the last batch', async () => ((await status(workflowId)).kpis.events === 303 ? true : undefined));
+    await waitFor('the third batch', async () => ((await status(workflowId)).kpis.events === 303 ? true : undefined));
+    await appendToStream(h.pool, 'a', [{ payload: event(360_500, { outcome: 'denied', principal: 'contractor-x' }) }]);
+    await waitFor('the next hour', async () => ((await status(workflowId)).kpis.events === 304 ? true : undefined));
 
     await h.client.workflow.getHandle(workflowId).signal('stop');
     const final = await h.client.workflow.getHandle(workflowId).result();
-    expect(final).toMatchObject({ events: 303, rejected: 1 });
-    // One escalation per alert, each started once: a batch never goes back to the stream's earlier alerts.
-    const [{ n: alerts }] = (await h.sql('select count(*)::int as n from govflow.alerts where workflow_id = $1', [workflowId])) as [{ n: number }];
-    expect(alerts).toBeGreaterThanOrEqual(2);
-    expect(final.alertsRaised).toBe(alerts);
+    expect(final).toMatchObject({ events: 304, rejected: 1, alertsRaised: 2 });
+
+    // One alert per clock hour: later batches update it (each recorded as an occurrence) instead
+    // of notifying the governance team again; one escalation per alert, each started once.
+    const alerts = (await h.sql(
+      `select a.window_start, a.occurrences, (select count(*)::int from govflow.alert_occurrences o where o.alert_id = a.id) as recorded
+       from govflow.alerts a where a.workflow_id = $1 order by a.window_start`,
+      [workflowId],
+    )) as Array<{ window_start: Date; occurrences: number; recorded: number }>;
+    expect(alerts.map((a) => a.window_start.toISOString())).toEqual(['2026-11-01T10:00:00.000Z', '2026-11-01T11:00:00.000Z']);
+    expect(alerts[0]!.occurrences).toBeGreaterThanOrEqual(2);
+    expect(alerts.map((a) => a.recorded)).toEqual(alerts.map((a) => a.occurrences));
+    expect(final.alertsUpdated).toBe(alerts[0]!.occurrences - 1 + alerts[1]!.occurrences - 1);
     const history = await h.client.workflow.getHandle(workflowId).fetchHistory();
     const types = (history.events ?? []).map((e) => EventType[e.eventType!]);
-    expect(types.filter((t) => t === 'EVENT_TYPE_START_CHILD_WORKFLOW_EXECUTION_INITIATED')).toHaveLength(alerts);
+    expect(types.filter((t) => t === 'EVENT_TYPE_START_CHILD_WORKFLOW_EXECUTION_INITIATED')).toHaveLength(2);
     expect(types).not.toContain('EVENT_TYPE_START_CHILD_WORKFLOW_EXECUTION_FAILED');
   });
 
