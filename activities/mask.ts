@@ -79,70 +79,84 @@ export function maskActivities({ db, env, config }: ActivityDeps) {
   const withdrawn = (column: string) => sql`not exists (
     select 1 from govflow.consent_state cs where cs.subject_id = ${sql.ref(column)} and cs.purpose = ${purpose} and not cs.granted)`;
 
-  async function maskAccess(run: RunRef, cache: StepCache): Promise<number> {
+  /**
+   * Walks a raw table's window in keyset pages of (source, event_id), masking and writing each
+   * page before reading the next: memory stays one page whatever the window holds.
+   */
+  async function inPages<R extends { source: string; event_id: string }>(
+    table: string,
+    read: (after: [string, string]) => Promise<R[]>,
+    write: (rows: R[]) => Promise<void>,
+  ): Promise<number> {
     let after: [string, string] = ['', ''];
     let written = 0;
     for (;;) {
-      const { rows } = await sql<RawAccessEvent>`
-        select source, event_id, occurred_at, principal, subject_id, action, resource, data_category, purpose,
-               outcome, source_ip, region, user_agent
-        from govflow.access_events e
-        where ${inWindow('e.occurred_at', run.window)} and (e.source, e.event_id) > (${after[0]}, ${after[1]})
-          and ${withdrawn('e.subject_id')}
-        order by e.source, e.event_id limit ${BATCH}`.execute(db);
+      const rows = await read(after);
       if (rows.length === 0) return written;
-      const masked: MaskedAccessEvent[] = await maskBatch(rows, (r, keys) => maskAccessEvent(r, policy, keys), cache);
-      await sql`
-        insert into govflow.masked_events
-          (source, event_id, occurred_hour, principal_key, subject_key, action, resource, data_category,
-           purpose, outcome, ip_prefix, region, user_agent, key_id, workflow_id)
-        select source, event_id, occurred_hour, principal_key, subject_key, action, resource, data_category,
-               purpose, outcome, ip_prefix, region, user_agent, ${env.pseudonymKeyId}, ${run.workflowId}
-        from jsonb_to_recordset(${JSON.stringify(masked)}::jsonb) as r(
-          source text, event_id text, occurred_hour timestamptz, principal_key text, subject_key text, action text,
-          resource text, data_category text, purpose text, outcome text, ip_prefix text, region text, user_agent text)
-        on conflict (source, event_id) do update set
-          occurred_hour = excluded.occurred_hour, principal_key = excluded.principal_key, subject_key = excluded.subject_key,
-          action = excluded.action, resource = excluded.resource, data_category = excluded.data_category,
-          purpose = excluded.purpose, outcome = excluded.outcome, ip_prefix = excluded.ip_prefix, region = excluded.region,
-          user_agent = excluded.user_agent, key_id = excluded.key_id`.execute(db);
+      await write(rows);
       written += rows.length;
       const last = rows[rows.length - 1]!;
       after = [last.source, last.event_id];
-      Context.current().heartbeat({ table: 'access_events', written });
+      Context.current().heartbeat({ table, written });
     }
   }
 
-  async function maskAuditTrail(run: RunRef, cache: StepCache): Promise<number> {
-    let after: [string, string] = ['', ''];
-    let written = 0;
-    for (;;) {
-      const { rows } = await sql<RawAuditTrailEvent>`
-        select source, event_id, occurred_at, actor, action, target, outcome, source_ip, region
-        from govflow.audit_trail_events t
-        where ${inWindow('t.occurred_at', run.window)} and (t.source, t.event_id) > (${after[0]}, ${after[1]})
-          and ${withdrawn('t.actor')}
-        order by t.source, t.event_id limit ${BATCH}`.execute(db);
-      if (rows.length === 0) return written;
-      const masked: MaskedAuditTrailEvent[] = await maskBatch(rows, (r, keys) => maskAuditTrailEvent(r, policy, keys), cache);
-      await sql`
-        insert into govflow.masked_audit_trail
-          (source, event_id, occurred_hour, actor_key, action, target, outcome, ip_prefix, region, key_id, workflow_id)
-        select source, event_id, occurred_hour, actor_key, action, target, outcome, ip_prefix, region,
-               ${env.pseudonymKeyId}, ${run.workflowId}
-        from jsonb_to_recordset(${JSON.stringify(masked)}::jsonb) as r(
-          source text, event_id text, occurred_hour timestamptz, actor_key text, action text, target text,
-          outcome text, ip_prefix text, region text)
-        on conflict (source, event_id) do update set
-          occurred_hour = excluded.occurred_hour, actor_key = excluded.actor_key, action = excluded.action,
-          target = excluded.target, outcome = excluded.outcome, ip_prefix = excluded.ip_prefix,
-          region = excluded.region, key_id = excluded.key_id`.execute(db);
-      written += rows.length;
-      const last = rows[rows.length - 1]!;
-      after = [last.source, last.event_id];
-      Context.current().heartbeat({ table: 'audit_trail_events', written });
-    }
-  }
+  const maskAccess = (run: RunRef, cache: StepCache): Promise<number> =>
+    inPages(
+      'access_events',
+      async (after) =>
+        (await sql<RawAccessEvent>`
+          select source, event_id, occurred_at, principal, subject_id, action, resource, data_category, purpose,
+                 outcome, source_ip, region, user_agent
+          from govflow.access_events e
+          where ${inWindow('e.occurred_at', run.window)} and (e.source, e.event_id) > (${after[0]}, ${after[1]})
+            and ${withdrawn('e.subject_id')}
+          order by e.source, e.event_id limit ${BATCH}`.execute(db)).rows,
+      async (rows) => {
+        const masked: MaskedAccessEvent[] = await maskBatch(rows, (r, keys) => maskAccessEvent(r, policy, keys), cache);
+        await sql`
+          insert into govflow.masked_events
+            (source, event_id, occurred_hour, principal_key, subject_key, action, resource, data_category,
+             purpose, outcome, ip_prefix, region, user_agent, key_id, workflow_id)
+          select source, event_id, occurred_hour, principal_key, subject_key, action, resource, data_category,
+                 purpose, outcome, ip_prefix, region, user_agent, ${env.pseudonymKeyId}, ${run.workflowId}
+          from jsonb_to_recordset(${JSON.stringify(masked)}::jsonb) as r(
+            source text, event_id text, occurred_hour timestamptz, principal_key text, subject_key text, action text,
+            resource text, data_category text, purpose text, outcome text, ip_prefix text, region text, user_agent text)
+          on conflict (source, event_id) do update set
+            occurred_hour = excluded.occurred_hour, principal_key = excluded.principal_key, subject_key = excluded.subject_key,
+            action = excluded.action, resource = excluded.resource, data_category = excluded.data_category,
+            purpose = excluded.purpose, outcome = excluded.outcome, ip_prefix = excluded.ip_prefix, region = excluded.region,
+            user_agent = excluded.user_agent, key_id = excluded.key_id`.execute(db);
+      },
+    );
+
+  const maskAuditTrail = (run: RunRef, cache: StepCache): Promise<number> =>
+    inPages(
+      'audit_trail_events',
+      async (after) =>
+        (await sql<RawAuditTrailEvent>`
+          select source, event_id, occurred_at, actor, action, target, outcome, source_ip, region
+          from govflow.audit_trail_events t
+          where ${inWindow('t.occurred_at', run.window)} and (t.source, t.event_id) > (${after[0]}, ${after[1]})
+            and ${withdrawn('t.actor')}
+          order by t.source, t.event_id limit ${BATCH}`.execute(db)).rows,
+      async (rows) => {
+        const masked: MaskedAuditTrailEvent[] = await maskBatch(rows, (r, keys) => maskAuditTrailEvent(r, policy, keys), cache);
+        await sql`
+          insert into govflow.masked_audit_trail
+            (source, event_id, occurred_hour, actor_key, action, target, outcome, ip_prefix, region, key_id, workflow_id)
+          select source, event_id, occurred_hour, actor_key, action, target, outcome, ip_prefix, region,
+                 ${env.pseudonymKeyId}, ${run.workflowId}
+          from jsonb_to_recordset(${JSON.stringify(masked)}::jsonb) as r(
+            source text, event_id text, occurred_hour timestamptz, actor_key text, action text, target text,
+            outcome text, ip_prefix text, region text)
+          on conflict (source, event_id) do update set
+            occurred_hour = excluded.occurred_hour, actor_key = excluded.actor_key, action = excluded.action,
+            target = excluded.target, outcome = excluded.outcome, ip_prefix = excluded.ip_prefix,
+            region = excluded.region, key_id = excluded.key_id`.execute(db);
+      },
+    );
 
   /** A withdrawal reaches back: the person's rows masked by earlier runs leave the analytics tables too. */
   async function removeWithdrawn(): Promise<number> {
