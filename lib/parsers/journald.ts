@@ -25,6 +25,8 @@ export function journalText(value: unknown, name: string): { text: string | null
   if (value === undefined) return { text: null };
   if (value === null) return { error: `${name} omitted by journalctl (larger than 4 KiB: export with --all)` };
   if (typeof value === 'string') return { text: value };
+  // Shippers that re-serialise the journal (Vector, Fluent Bit) may write numbers as numbers.
+  if (typeof value === 'number' && Number.isFinite(value)) return { text: String(value) };
   if (Array.isArray(value) && value.every((b) => Number.isInteger(b) && b >= 0 && b <= 255)) {
     return { text: decoder.decode(Uint8Array.from(value as number[])) };
   }
@@ -68,7 +70,8 @@ export const journaldFormat: Format<typeof options> = {
         if ('error' in message) return bad(message.error);
         if (message.text === null) return skip('journal entry without MESSAGE');
         const parsed = interpretAuthMessage({
-          time, host: fields._HOSTNAME ?? null, program, pid: fields.SYSLOG_PID || fields._PID || null, message: message.text,
+          time, host: fields._HOSTNAME ?? null, program, pid: fields.SYSLOG_PID || fields._PID || null,
+          message: message.text.replace(/\n+$/, ''),
         });
         if (parsed.ok !== true || !fields.__CURSOR) return parsed;
         const cursor = fields.__CURSOR;

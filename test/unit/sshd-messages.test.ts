@@ -234,6 +234,7 @@ describe('journald (journalctl -o json)', () => {
     expect(parse({ MESSAGE: [...Buffer.from('Accepted password for jürgen from 10.0.0.2 port 3 ssh2')] })).toMatchObject({ ok: true, objects: [{ actor: 'jürgen' }] });
     expect(parse({ SYSLOG_IDENTIFIER: 'CRON', MESSAGE: 'x' })).toEqual({ ok: 'skip', reason: 'not sshd (CRON)' });
     expect(parse({ MESSAGE: '  deploy : TTY=pts/0 ; PWD=/ ; USER=root ; COMMAND=/bin/id', SYSLOG_IDENTIFIER: 'sudo' })).toMatchObject({ ok: true, objects: [{ action: 'sudo.command' }] });
+    expect(parse({ _PID: 77, SYSLOG_IDENTIFIER: 'sudo', MESSAGE: 'a : TTY=x ; PWD=/ ; USER=root ; COMMAND=/bin/id\n' })).toMatchObject({ ok: true, objects: [{ details: { command: '/bin/id' } }] });
     expect(p.parse(`\x1e${JSON.stringify({ ...base, MESSAGE: 'Accepted password for a from 10.0.0.1 port 1 ssh2' })}`, 1)).toMatchObject({ ok: true });
   });
 
