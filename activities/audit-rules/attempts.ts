@@ -22,7 +22,8 @@ export function attemptsBetween(from: string, to: string): RawBuilder<unknown> {
     select 'audit_trail_events'::text, t.source, t.event_id, t.occurred_at, t.actor, t.source_ip, t.outcome
     from govflow.audit_trail_events t
     where t.occurred_at >= ${from}::timestamptz and t.occurred_at < ${to}::timestamptz
-      and not (t.details->>'userLookup' = 'true' and exists (
+      -- (is not distinct from: a row without the flag must stay, not turn the test into null)
+      and not ((t.details->>'userLookup') is not distinct from 'true' and exists (
         select 1 from govflow.audit_trail_events c
         where c.source = t.source and (c.details->>'connection') is not null
           and (c.details->>'connection') = (t.details->>'connection')
