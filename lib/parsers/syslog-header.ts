@@ -222,6 +222,8 @@ export function utcInstant(
   fraction: string | undefined, offsetMin: number,
 ): { value: string } | { error: string } {
   const daysInMonth = new Date(Date.UTC(year, month, 0)).getUTCDate();
+  // (Date.UTC would read years 0–99 as 1900–1999.)
+  if (year < 1900 || year > 9999) return { error: `implausible year ${year}` };
   if (month < 1 || month > 12 || day < 1 || day > daysInMonth || hour > 23 || minute > 59 || second > 60) {
     return { error: `impossible date or time ${year}-${pad(month)}-${pad(day)} ${pad(hour)}:${pad(minute)}:${pad(second)}` };
   }

@@ -118,6 +118,7 @@ describe('utcInstant', () => {
   it('checks the calendar, keeps fractions, reads a leap second as :59', () => {
     expect(utcInstant(2024, 2, 29, 0, 0, 0, undefined, 0)).toEqual({ value: '2024-02-29T00:00:00Z' });
     expect(utcInstant(2023, 2, 29, 0, 0, 0, undefined, 0)).toHaveProperty('error');
+    expect(utcInstant(26, 11, 20, 0, 0, 0, undefined, 0)).toEqual({ error: 'implausible year 26' });
     expect(utcInstant(2016, 12, 31, 23, 59, 60, '5', 0)).toEqual({ value: '2016-12-31T23:59:59.5Z' });
     expect(utcInstant(2026, 1, 1, 0, 30, 0, '000100', 60)).toEqual({ value: '2025-12-31T23:30:00.000100Z' });
   });
