@@ -113,7 +113,8 @@ describe('CloudTrail deliveries as streams of records', () => {
     writeFileSync(join(dir, 'cut.json'), doc.slice(0, doc.indexOf('"ev-3"') + 3));
     const items = [];
     for await (const item of readJsonRecords(join(dir, 'cut.json'), 'Records')) items.push(item);
-    expect(items.map((i) => ('problem' in i ? `${i.position}: ${i.reason.slice(0, 50)}` : i.position))).toEqual([1, 2, '3: malformed JSON document after record 2: the rest']);
+    expect(items.map((i) => i.position)).toEqual([1, 2, 3]);
+    expect(items[2]).toMatchObject({ problem: 'malformed', reason: expect.stringMatching(/^malformed JSON document after record 2: the rest of the file cannot be read/) });
   });
 
   it('resumes after a committed position', async () => {
