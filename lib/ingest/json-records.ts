@@ -92,7 +92,12 @@ export async function* readJsonRecords(path: string, key: string, opts: ReadJson
   });
 
   try {
-    for await (const chunk of stream as AsyncIterable<Buffer>) {
+    for await (let chunk of stream as AsyncIterable<Buffer>) {
+      // A UTF-8 byte-order mark (some copy tools add one) is not part of the JSON text.
+      if (offset === 0 && chunk[0] === 0xef && chunk[1] === 0xbb && chunk[2] === 0xbf) {
+        offset += 3;
+        chunk = chunk.subarray(3);
+      }
       offset += chunk.length;
       try {
         parser.write(chunk);

@@ -99,7 +99,7 @@ describe('CloudTrail deliveries as streams of records', () => {
 
   it('reads pretty-printed and concatenated documents, each bad record quarantined at its index', async () => {
     const pretty = JSON.stringify({ Records: [rec(1), 42, { ...rec(3), eventTime: 'yesterday' }] }, null, 4) + '\n' + JSON.stringify({ Records: [rec(4)] });
-    writeFileSync(join(dir, 'pretty.json'), pretty);
+    writeFileSync(join(dir, 'pretty.json'), `\uFEFF${pretty}`);
     const r = await parseFile(join(dir, 'pretty.json'), 'cloudtrail', 'audit');
     expect(r.records.map((x) => x.event_id)).toEqual(['ev-1', 'ev-4']);
     expect(r.rejected).toEqual([
