@@ -82,7 +82,7 @@ describe('09 CloudTrail delivery over 1 MiB on one line', () => {
     ]);
     // Each record's position is its index in the Records array.
     const [trail] = await c.h.sql("select position from govflow.audit_trail_events where action = 'DeleteTrail'");
-    expect(trail).toEqual({ position: '501' });
+    expect(trail).toEqual({ position: 501 });
   });
 
   it('finds the DeleteTrail (critical) and the four AccessDenied calls, and no brute force', async () => {
