@@ -29,13 +29,21 @@ export function isDenied(errorCode: string): boolean {
  * `errorMessage` such as "Failed authentication". The name of the member that says so, if any.
  */
 function signInFailure(event: Record<string, unknown>): string | undefined {
+  // Only sign-in events say so this way; an ordinary API response may hold a member whose value
+  // happens to be "Failure" (a command's status, say) and is still a successful call.
+  const signIn = event.eventType === 'AwsConsoleSignIn' || SIGN_IN_SOURCES.has(String(event.eventSource));
   for (const holder of ['responseElements', 'serviceEventDetails'] as const) {
     const o = event[holder];
     if (!o || typeof o !== 'object' || Array.isArray(o)) continue;
-    for (const [k, v] of Object.entries(o)) if (typeof v === 'string' && /^failure$/i.test(v)) return `${holder}.${k}`;
+    for (const [k, v] of Object.entries(o)) {
+      if (typeof v === 'string' && /^failure$/i.test(v) && (signIn || k === event.eventName)) return `${holder}.${k}`;
+    }
   }
   return undefined;
 }
+
+/** Where sign-in events come from: AWS sign-in, and IAM Identity Center (successor of AWS SSO). */
+const SIGN_IN_SOURCES = new Set(['signin.amazonaws.com', 'sso.amazonaws.com']);
 
 /**
  * The canonical outcome of one record: an errorCode decides (denied or failed); without one, a

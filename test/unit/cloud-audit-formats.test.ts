@@ -39,6 +39,9 @@ describe('CloudTrail outcomes', () => {
     // IAM Identity Center writes the verdict in serviceEventDetails.
     const idc = signIn('CredentialVerification', null, { eventType: 'AwsServiceEvent', serviceEventDetails: { CredentialVerification: 'Failure', CredentialType: 'PASSWORD' } });
     expect(first('cloudtrail', idc)).toMatchObject({ outcome: 'failed', details: { failedBy: 'serviceEventDetails.CredentialVerification' } });
+    // An ordinary API call whose response holds a "Failure" value still succeeded.
+    const api = { eventID: 'x', eventTime: '2026-11-20T10:00:00Z', eventSource: 'ssm.amazonaws.com', eventName: 'SendCommand', eventType: 'AwsApiCall', responseElements: { command: { status: 'Pending' }, lastStatus: 'Failure' } };
+    expect(first('cloudtrail', api).outcome).toBe('success');
     // An errorMessage without an errorCode is only ever written for a request that did not succeed.
     expect(cloudTrailOutcome(signIn('ConsoleLogin', null, { errorMessage: 'Failed authentication' }))).toBe('failed');
   });
