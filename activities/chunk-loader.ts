@@ -81,15 +81,15 @@ export class ChunkLoader {
       const r = await this.client.query(`insert into ${spec.table} (${cols}) select ${cols} from ${this.stage} on conflict ${spec.conflict} do nothing`);
       return r.rowCount ?? 0;
     }
-    const key = spec.conflict.replace(/[()]/g, '');
-    const assign = TABLES[this.kind].columns
-      .map(([n]) => n)
-      .filter((n) => !key.split(',').map((k) => k.trim()).includes(n))
-      .map((n) => `${n} = excluded.${n}`)
+    const keyColumns = spec.conflict.replace(/[()]/g, '').split(',').map((k) => k.trim());
+    const key = keyColumns.join(', ');
+    const assign = spec.columns
+      .filter(([n]) => !keyColumns.includes(n))
+      .map(([n]) => `${n} = excluded.${n}`)
       .join(', ');
     // DISTINCT ON: one version per event within the chunk (DO UPDATE may touch a row only once),
-    // the first in the file among equals, as DO NOTHING keeps;
-    // xmax = 0 tells a newly inserted row from an updated one.
+    // among equal ranks the first in the file, as DO NOTHING keeps. xmax = 0 tells a newly
+    // inserted row from an updated one.
     const r = await this.client.query<{ inserted: boolean }>(
       `insert into ${spec.table} as t (${cols})
        select ${cols} from (select distinct on (${key}) * from ${this.stage} s order by ${key}, ${rank('s')} desc, s.position nulls last) d
