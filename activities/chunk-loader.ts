@@ -15,8 +15,21 @@ import type { CopyRows } from '../lib/ingest/copy-text';
 // file, or twice in this one) the COPY fails on the unique key; we then roll back to a savepoint
 // and take the slower, exact path: COPY into an unindexed temporary table and one
 // INSERT … ON CONFLICT DO NOTHING from it. New data, the common case, never pays for that.
+//
+// Some producers log one event several times, each time more complete: the Kubernetes API server
+// writes a record per stage of a request under one auditID (RequestReceived, then
+// ResponseComplete with the response code and request body). For those rows `details.stageRank`
+// orders the versions, and the conflict path keeps the highest: within the chunk (DISTINCT ON) and
+// against the stored row (DO UPDATE … WHERE the incoming rank is higher). The stored row is then
+// the most complete stage whatever order the stages arrive in, across chunks and files; rows
+// without a rank (every other format) keep the first version, as before.
 
 const UNIQUE_VIOLATION = '23505';
+
+/** Per table, the SQL rank of a row's version (`r` is the row): higher supersedes lower. */
+const SUPERSEDE_RANK: Partial<Record<SourceKind, (r: string) => string>> = {
+  audit: (r) => `coalesce((${r}.details->>'stageRank')::int, 0)`,
+};
 
 export interface RejectedLine {
   position: number;
@@ -56,6 +69,36 @@ export class ChunkLoader {
     this.ready = true;
   }
 
+  /**
+   * Moves the staged chunk into the table; returns how many rows were new. Where the kind's rows
+   * have versions (SUPERSEDE_RANK), a higher-ranked version replaces the stored one; that still
+   * counts as a duplicate of the event, not a new row.
+   */
+  private async insertFromStage(cols: string): Promise<number> {
+    const spec = TABLES[this.kind];
+    const rank = SUPERSEDE_RANK[this.kind];
+    if (!rank) {
+      const r = await this.client.query(`insert into ${spec.table} (${cols}) select ${cols} from ${this.stage} on conflict ${spec.conflict} do nothing`);
+      return r.rowCount ?? 0;
+    }
+    const keyColumns = spec.conflict.replace(/[()]/g, '').split(',').map((k) => k.trim());
+    const key = keyColumns.join(', ');
+    const assign = spec.columns
+      .filter(([n]) => !keyColumns.includes(n))
+      .map(([n]) => `${n} = excluded.${n}`)
+      .join(', ');
+    // DISTINCT ON: one version per event within the chunk (DO UPDATE may touch a row only once),
+    // among equal ranks the first in the file, as DO NOTHING keeps. xmax = 0 tells a newly
+    // inserted row from an updated one.
+    const r = await this.client.query<{ inserted: boolean }>(
+      `insert into ${spec.table} as t (${cols})
+       select ${cols} from (select distinct on (${key}) * from ${this.stage} s order by ${key}, ${rank('s')} desc, s.position nulls last) d
+       on conflict ${spec.conflict} do update set ${assign} where ${rank('excluded')} > ${rank('t')}
+       returning (xmax = 0) as inserted`,
+    );
+    return r.rows.filter((x) => x.inserted).length;
+  }
+
   /** Commits one chunk; returns how many rows were new (the rest carried an event id already loaded). */
   async load(chunk: Chunk): Promise<number> {
     await this.init();
@@ -74,8 +117,7 @@ export class ChunkLoader {
           if ((err as { code?: string }).code !== UNIQUE_VIOLATION) throw err;
           await c.query('rollback to savepoint direct_copy');
           await pipeline(Readable.from(chunk.rows.payload()), c.query(copyFrom(`copy ${this.stage} (${cols}) from stdin`)));
-          const r = await c.query(`insert into ${spec.table} (${cols}) select ${cols} from ${this.stage} on conflict ${spec.conflict} do nothing`);
-          inserted = r.rowCount ?? 0;
+          inserted = await this.insertFromStage(cols);
         }
       }
       if (chunk.rejected.length) {

@@ -5,7 +5,8 @@ import type { RunRef } from '../lib/run-ref';
 import type { FileSourceConfig } from '../lib/config';
 import { FORMATS } from '../lib/parsers';
 import { hashFile } from '../lib/file-hash';
-import { readLines, DEFAULT_MAX_LINE_BYTES, type Line } from '../lib/ingest/line-reader';
+import { DEFAULT_MAX_LINE_BYTES, type Line } from '../lib/ingest/line-reader';
+import { readRecords, type JsonRecordItem } from '../lib/ingest/json-records';
 import { CopyRows } from '../lib/ingest/copy-text';
 import { rowValues } from '../lib/ingest/tables';
 import { ChunkLoader, type Chunk, type RejectedLine } from './chunk-loader';
@@ -94,7 +95,8 @@ export async function ingestFile(
   await sql`update govflow.ingested_files set status = 'loading', error = null, workflow_id = ${run.workflowId}, path = ${path}
             where source = ${source.name} and content_hash = ${contentHash}`.execute(deps.db);
 
-  const parser = FORMATS[source.format]!.create(source.options, source.kind);
+  const format = FORMATS[source.format]!;
+  const parser = format.create(source.options, source.kind);
   const idPrefix = contentHash.slice(0, 16);
   const client = await deps.pool.connect();
   const loader = new ChunkLoader(client, source.kind, source.name, path, run.workflowId);
@@ -102,7 +104,7 @@ export async function ingestFile(
   let rejected: RejectedLine[] = [];
   let days = new Set<string>();
   let chunkRecords = 0;
-  let lastLine: Line | undefined;
+  let lastLine: Line | JsonRecordItem | undefined;
   let inflight: Promise<void> = Promise.resolve();
 
   const reject = (position: number, reason: string, raw: string) => {
@@ -148,15 +150,14 @@ export async function ingestFile(
     inflight.catch(() => {});
   };
 
-  const iterator = readLines(path, {
-    maxLineBytes: DEFAULT_MAX_LINE_BYTES,
-    afterPosition,
-    startOffset: Number(manifest.committed_offset),
-  })[Symbol.asyncIterator]();
+  // A JSON document wrapping its records (a CloudTrail delivery) streams record by record, whatever
+  // its size; everything else is read line by line.
+  const records = await readRecords(path, format, { maxLineBytes: DEFAULT_MAX_LINE_BYTES, afterPosition, startOffset: Number(manifest.committed_offset) });
+  const iterator = records[Symbol.asyncIterator]();
   let readError: unknown;
   try {
     for (;;) {
-      let next: IteratorResult<Line>;
+      let next: IteratorResult<Line | JsonRecordItem>;
       try {
         next = await iterator.next();
       } catch (err) {
@@ -167,7 +168,8 @@ export async function ingestFile(
       const line = next.value;
       lastLine = line;
       if ('problem' in line) {
-        reject(line.position, line.problem === 'oversized' ? `line longer than ${DEFAULT_MAX_LINE_BYTES} bytes` : 'not valid UTF-8', line.preview);
+        const reason = 'reason' in line ? line.reason : line.problem === 'oversized' ? `line longer than ${DEFAULT_MAX_LINE_BYTES} bytes` : 'not valid UTF-8';
+        reject(line.position, reason, line.preview);
       } else if (line.text.trim() !== '') {
         const parsed = parser.parse(line.text, line.position);
         if (parsed.ok === 'skip') {

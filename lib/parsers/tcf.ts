@@ -4,8 +4,11 @@ import { splitCsvLine } from './csv';
 import { bad, parseJson, skip, type Format, type Parsed } from './types';
 
 // Consent records that carry an IAB TCF v2 TC string, decoded with the IAB's own library into one
-// consent event per purpose the policy maps (options.purposes: TCF purpose number → policy purpose).
-// A purpose the string does not consent to is a refusal: it is recorded as not granted.
+// consent event per purpose the policy maps (options.purposes: TCF v2 purpose number → policy
+// purpose). A purpose the string does not consent to is a refusal: it is recorded as not granted.
+// A string the TCF specification deems invalid (tcStringValidity) is quarantined with the reason,
+// never recorded as consent or refusal: a v1.x string (whose five purposes mean something else),
+// a policy version the framework no longer or not yet accepts, a globally scoped string.
 // Input is JSON Lines ({"user_id", "tc_string", "time"}) or, with options.delimiter, a table with
 // a header whose column names options.columns maps.
 
@@ -26,13 +29,77 @@ interface TcfInput {
   event_id?: unknown;
 }
 
-export function decodeConsents(tcString: string): { purposeConsents: number[]; lastUpdated?: string; cmpId: number; version: number } {
+export interface DecodedTcString {
+  /** Purposes (numbers of the string's own TCF version) the user consented to. */
+  purposeConsents: number[];
+  lastUpdated?: string;
+  created?: string;
+  cmpId: number;
+  /** The string's encoding version: 1 (TCF v1.x) or 2 (TCF v2.x). */
+  version: number;
+  /** TcfPolicyVersion (v2 strings; a v1 string counts as policy version 1). */
+  policyVersion: number;
+  /** IsServiceSpecific (v2 strings; meaningless in v1). */
+  isServiceSpecific: boolean;
+}
+
+/** Decodes a TC string with the IAB's library (@iabtechlabtcf/core); throws when it cannot. */
+export function decodeConsents(tcString: string): DecodedTcString {
   const tc = TCString.decode(tcString);
   const purposeConsents: number[] = [];
   tc.purposeConsents.forEach((granted, id) => {
     if (granted) purposeConsents.push(id);
   });
-  return { purposeConsents, lastUpdated: tc.lastUpdated?.toISOString(), cmpId: Number(tc.cmpId), version: Number(tc.version) };
+  const version = Number(tc.version);
+  return {
+    purposeConsents,
+    lastUpdated: tc.lastUpdated?.toISOString(),
+    created: tc.created?.toISOString(),
+    cmpId: Number(tc.cmpId),
+    version,
+    // The library fills v2-only fields of a v1 string with its defaults; the spec says a v1
+    // string "is considered to have a version value of 1".
+    policyVersion: version === 1 ? 1 : Number(tc.policyVersion),
+    isServiceSpecific: Boolean(tc.isServiceSpecific),
+  };
+}
+
+/** The newest TcfPolicyVersion published in the GVL (5: TCF v2.3, 2025). A higher one is not yet known. */
+export const LATEST_TCF_POLICY_VERSION = 5;
+/** TcfPolicyVersion of TCF v2.2 (May 2023), below which strings created after the cut-off are invalid. */
+const TCF_V22_POLICY_VERSION = 4;
+/** "Post 30 September 2023": the first instant after that day (UTC; Created is day-level). */
+const V22_CUTOFF = Date.parse('2023-10-01T00:00:00Z');
+
+/**
+ * Whether a decoded TC string may stand as a consent record, by the IAB Tech Lab specification
+ * "Transparency and Consent String with Global Vendor & CMP List Formats" (TCF v2.2/2.3,
+ * InteractiveAdvertisingBureau/GDPR-Transparency-and-Consent-Framework,
+ * TCFv2/IAB Tech Lab - Consent string and vendor list formats v2.md):
+ * - Version 2 only. "Managing conflicting string versions": post 30 September 2020 v1.x strings
+ *   are invalid; and v1.1's five purposes (storage, personalisation, ad selection, content
+ *   selection, measurement) are not v2's ten, so reading them with v2 numbers invents refusals.
+ * - TcfPolicyVersion: same section, "Post 30 September 2023 a TC String created with a policy
+ *   version set to smaller than 4 will be deemed invalid"; a v2 string has policy version 2 or
+ *   more (2 was TCF v2.0's), and one above LATEST_TCF_POLICY_VERSION is from policies this reader
+ *   does not know ("Global Vendor List and TCF Policy Updates": a policy change legally
+ *   invalidates strings under other policies), so it is not taken as consent either.
+ * - IsServiceSpecific: core string field table, "This field must always have the value of 1.
+ *   When a Vendor encounters a TC String with IsServiceSpecific=0 then it is considered invalid"
+ *   (global scope was deprecated in 2021).
+ * Returns null when valid, else the reason (for rejected_records).
+ */
+export function tcStringValidity(tc: Pick<DecodedTcString, 'version' | 'policyVersion' | 'isServiceSpecific' | 'created'>): string | null {
+  if (tc.version === 1) return 'TCF v1.x string: invalid since 30 September 2020, and its purposes are not TCF v2 purposes';
+  if (tc.version !== 2) return `unsupported TC string version ${tc.version}`;
+  if (!Number.isInteger(tc.policyVersion) || tc.policyVersion < 2) return `invalid TCF policy version ${tc.policyVersion} for a TCF v2 string`;
+  if (tc.policyVersion > LATEST_TCF_POLICY_VERSION) return `unknown TCF policy version ${tc.policyVersion} (newest known is ${LATEST_TCF_POLICY_VERSION})`;
+  const created = tc.created ? Date.parse(tc.created) : NaN;
+  if (tc.policyVersion < TCF_V22_POLICY_VERSION && !(created < V22_CUTOFF)) {
+    return `TCF policy version ${tc.policyVersion} in a string created after 30 September 2023: invalid (policy version 4 or later required)`;
+  }
+  if (!tc.isServiceSpecific) return 'TC string is not service-specific (IsServiceSpecific=0): invalid, global scope is deprecated';
+  return null;
 }
 
 export const tcfFormat: Format<typeof options> = {
@@ -70,6 +137,8 @@ export const tcfFormat: Format<typeof options> = {
         } catch (err) {
           return bad(`undecodable TC string: ${(err as Error).message}`);
         }
+        const invalid = tcStringValidity(decoded);
+        if (invalid) return bad(invalid);
         const granted = new Set(decoded.purposeConsents);
         const evidence = `tcf v${decoded.version} cmp ${decoded.cmpId}`;
         const time = input.time ?? decoded.lastUpdated;

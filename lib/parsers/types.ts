@@ -24,6 +24,13 @@ export interface Format<O extends z.ZodType = z.ZodType> {
   kinds: readonly SourceKind[];
   options: O;
   create(options: z.output<O>, kind: SourceKind): LineParser;
+  /**
+   * For formats whose files may be one JSON document wrapping the records in an array under this
+   * key (CloudTrail's `{"Records": [...]}`): such a file is read with a streaming JSON parser, each
+   * element handed to `parse` as its own text with its index as position (lib/ingest/json-records.ts),
+   * instead of line by line.
+   */
+  jsonRecords?: string;
 }
 
 export const skip = (reason: string): Parsed => ({ ok: 'skip', reason });

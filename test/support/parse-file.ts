@@ -1,5 +1,5 @@
 import { FORMATS } from '../../lib/parsers';
-import { readLines } from '../../lib/ingest/line-reader';
+import { readRecords } from '../../lib/ingest/json-records';
 import { recordCheckers } from '../../activities/record-checkers';
 import { loadPolicy } from '../../lib/policy';
 import type { SourceKind } from '../../lib/config';
@@ -13,7 +13,7 @@ export async function parseFile(path: string, format: string, kind: SourceKind, 
   const rejected: Array<{ position: number; reason: string }> = [];
   const skipped: Record<string, number> = {};
   let lines = 0;
-  for await (const line of readLines(path)) {
+  for await (const line of await readRecords(path, f)) {
     lines += 1;
     if ('problem' in line) {
       rejected.push({ position: line.position, reason: line.problem });

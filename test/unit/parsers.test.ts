@@ -157,14 +157,26 @@ describe('tcf (IAB TCF v2 consent strings)', () => {
     }
   });
 
-  it('turns one TC string into one consent event per mapped purpose, refusals included', async () => {
+  it('turns one valid TC string into one consent event per mapped purpose, refusals included; quarantines invalid ones', async () => {
     const purposes = { '1': 'service_delivery', '4': 'advertising', '7': 'analytics' };
     const r = await parseFile(publicFile('iabtcf-es/tc_strings.tsv'), 'tcf', 'consent', { delimiter: '\t', purposes, columns: { user_id: 'source_line' } });
-    expect(r.rejected).toEqual([{ position: 2, reason: 'undecodable TC string: bitfield encoding length mismatch' }]);
-    expect(r.records).toHaveLength(6 * 3);
+    // This test used to expect consent events for the v1.1 strings of lines 239 and 330, read with
+    // TCF v2 purpose numbers (line 239: advertising granted, analytics refused). That was wrong
+    // (field case 11): v1's five purposes are not v2's ten, and v1 strings are invalid since
+    // 30 September 2020. Line 25's string is globally scoped (IsServiceSpecific=0): invalid too.
+    expect(r.rejected).toEqual([
+      { position: 2, reason: 'undecodable TC string: bitfield encoding length mismatch' },
+      { position: 3, reason: expect.stringMatching(/^TCF v1\.x string/) },
+      { position: 4, reason: expect.stringMatching(/^TCF v1\.x string/) },
+      { position: 8, reason: expect.stringMatching(/IsServiceSpecific=0/) },
+    ]);
+    expect(r.records).toHaveLength(3 * 3);
     expect(r.records.every((x) => x.signal === 'tcf')).toBe(true);
-    const line239 = r.records.filter((x) => x.subject_id === '239');
-    expect(line239.map((x) => [x.purpose, x.granted])).toEqual([['service_delivery', true], ['advertising', true], ['analytics', false]]);
+    expect(r.records.filter((x) => x.subject_id === '239')).toEqual([]);
+    const line346 = r.records.filter((x) => x.subject_id === '346');
+    expect(line346.map((x) => [x.purpose, x.granted])).toEqual([['service_delivery', true], ['advertising', true], ['analytics', true]]);
+    const line257 = r.records.filter((x) => x.subject_id === '257');
+    expect(line257.map((x) => [x.purpose, x.granted])).toEqual([['service_delivery', false], ['advertising', false], ['analytics', false]]);
   });
 });
 
