@@ -114,7 +114,7 @@ export async function waitForRun(
     if (details && typeof details === 'object' && 'tasks' in details) return details as GovernanceResult;
     const refusal = err instanceof WorkflowFailedError && err.cause instanceof ActivityFailure ? err.cause.cause : undefined;
     if (refusal instanceof ApplicationFailure && refusal.type && REFUSALS.has(refusal.type)) {
-      throw new Error(`run ${handle.workflowId} refused: ${refusal.message}`);
+      throw new Error(`run ${handle.workflowId}: ${refusal.message}`);
     }
     throw err;
   } finally {
