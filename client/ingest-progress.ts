@@ -109,3 +109,35 @@ export async function runActivityLines(
   }
   return lines;
 }
+
+/**
+ * Tells `out` about stalled steps of a workflow while a command waits for its result (a stall
+ * when it starts, then every 15 s while it lasts). Returns a function that stops watching.
+ */
+export function watchStalls(handle: WorkflowHandle, out: (line: string) => void, everyMs = 2000): () => Promise<void> {
+  let done = false;
+  const last = new Map<string, number>();
+  const loop = (async () => {
+    while (!done) {
+      try {
+        const { raw } = await handle.describe();
+        const now = Date.now();
+        const stalls = findStalls(raw.pendingActivities ?? [], raw.pendingWorkflowTask, now);
+        for (const s of stalls) {
+          const at = last.get(s.step);
+          if (at !== undefined && now - at < 15_000) continue;
+          out(`  ${s.step === 'workflow' ? 'workflow task' : s.step}: ${formatStall(s)}`);
+          last.set(s.step, now);
+        }
+        for (const step of last.keys()) if (!stalls.some((s) => s.step === step)) last.delete(step);
+      } catch {
+        // The workflow may be closing; the command's own wait says how it ended.
+      }
+      for (let waited = 0; waited < everyMs && !done; waited += 250) await new Promise((r) => setTimeout(r, 250));
+    }
+  })();
+  return async () => {
+    done = true;
+    await loop;
+  };
+}

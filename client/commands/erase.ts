@@ -7,6 +7,7 @@ import { createDb, createPool } from '../../lib/db';
 import { pseudonym } from '../../lib/pseudonym';
 import type { ErasureResult } from '../../activities/erase';
 import { requireWorker } from '../worker-check';
+import { watchStalls } from '../ingest-progress';
 
 // `govflow erase --subject <id>`: records the request in Postgres (the only place the raw id is
 // written), then starts the eraseSubject workflow with the request's id, so Temporal never sees
@@ -58,7 +59,9 @@ export const eraseCommand: Command = {
           if (err.name === 'WorkflowExecutionAlreadyStartedError') return client.workflow.getHandle(workflowId);
           throw err;
         });
-      const result = (await handle.result()) as ErasureResult;
+      // A worker that dies mid-erasure must not leave the command waiting without a word.
+      const stopWatching = watchStalls(handle, ctx.err);
+      const result = (await handle.result().finally(stopWatching)) as ErasureResult;
       const noData = result.outcome === 'no_data_held';
       if (ctx.flags.json === true) ctx.out(JSON.stringify({ workflowId, ...result }, null, 2));
       else if (noData) {

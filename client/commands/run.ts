@@ -104,7 +104,7 @@ export async function waitForRun(
       } catch {
         // A description can fail while the run closes; the result below says how it ended.
       }
-      await sleep(2000);
+      for (let waited = 0; waited < 2000 && !done; waited += 250) await sleep(250);
     }
   })();
   try {
