@@ -1,6 +1,6 @@
 import type { WorkflowHandle, WorkflowClient } from '@temporalio/client';
 import { decodeArrayFromPayloads } from '@temporalio/common/lib/internal-non-workflow';
-import { temporal, type google } from '@temporalio/proto';
+import proto, { type google, type temporal } from '@temporalio/proto';
 import type { IngestProgress } from '../activities/ingest';
 
 // `govflow run` shows ingest's progress from the activity's heartbeat details, which Temporal
@@ -10,7 +10,7 @@ import type { IngestProgress } from '../activities/ingest';
 
 type PendingActivity = temporal.api.workflow.v1.IPendingActivityInfo;
 type PendingWorkflowTask = temporal.api.workflow.v1.IPendingWorkflowTaskInfo;
-const { PendingActivityState, PendingWorkflowTaskState } = temporal.api.enums.v1;
+const { PendingActivityState, PendingWorkflowTaskState } = proto.temporal.api.enums.v1;
 
 export async function pendingIngestProgress(client: WorkflowClient, handle: WorkflowHandle): Promise<IngestProgress | undefined> {
   const { raw } = await handle.describe();

@@ -1,12 +1,12 @@
 import type { Client } from '@temporalio/client';
-import { temporal } from '@temporalio/proto';
+import proto, { type temporal } from '@temporalio/proto';
 
 // Before a command starts a workflow and waits for it, it asks Temporal whether any worker polls
 // the task queue (DescribeTaskQueue, default mode, which lists the pollers Temporal heard from in
 // the last few minutes, per task-queue type). Without one, the command would print "started …"
 // and wait forever; with this check it says what to start instead.
 
-const { TaskQueueType, TaskQueueKind } = temporal.api.enums.v1;
+const { TaskQueueType, TaskQueueKind } = proto.temporal.api.enums.v1;
 
 /** A command that needs a worker found none: the message says which queue and how to start one. */
 export class NoWorkerError extends Error {

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { WorkflowFailedError, type Client, type WorkflowClient, type WorkflowHandle } from '@temporalio/client';
 import { runActivityLines } from '../ingest-progress';
-import { ActivityFailure, ApplicationFailure } from '@temporalio/common';
+import { ApplicationFailure } from '@temporalio/common';
 import type { GovernanceResult } from '../../workflows/governance';
 import type { DagStatus } from '../../workflows/dag-runner';
 import type { GovernanceInput } from '../../lib/run-input';
@@ -112,9 +112,9 @@ export async function waitForRun(
   } catch (err) {
     const details = err instanceof WorkflowFailedError && err.cause instanceof ApplicationFailure ? err.cause.details?.[0] : undefined;
     if (details && typeof details === 'object' && 'tasks' in details) return details as GovernanceResult;
-    const refusal = err instanceof WorkflowFailedError && err.cause instanceof ActivityFailure ? err.cause.cause : undefined;
-    if (refusal instanceof ApplicationFailure && refusal.type && REFUSALS.has(refusal.type)) {
-      throw new Error(`run ${handle.workflowId}: ${refusal.message}`);
+    // The refusal comes from startRun (a local activity): find it down the failure's causes.
+    for (let c: unknown = err instanceof WorkflowFailedError ? err.cause : undefined; c instanceof Error; c = c.cause) {
+      if (c instanceof ApplicationFailure && c.type && REFUSALS.has(c.type)) throw new Error(`run ${handle.workflowId}: ${c.message}`);
     }
     throw err;
   } finally {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { temporal, type google } from '@temporalio/proto';
+import proto, { type google, type temporal } from '@temporalio/proto';
 import { findStalls, formatIngestProgress, formatStall } from '../../client/ingest-progress';
 
 describe('ingest progress line', () => {
@@ -16,7 +16,7 @@ describe('ingest progress line', () => {
 });
 
 describe('stalled steps', () => {
-  const { PendingActivityState, PendingWorkflowTaskState } = temporal.api.enums.v1;
+  const { PendingActivityState, PendingWorkflowTaskState } = proto.temporal.api.enums.v1;
   // Timestamps as DescribeWorkflowExecution returns them (seconds are a protobuf Long there).
   const at = (ms: number) => ({ seconds: Math.floor(ms / 1000), nanos: (ms % 1000) * 1e6 }) as unknown as google.protobuf.ITimestamp;
   const now = 1_800_000_000_000;
