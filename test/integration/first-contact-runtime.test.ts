@@ -45,11 +45,14 @@ afterAll(async () => {
   await h?.close();
 });
 
+/** Each CLI call is a fresh process, and a run a real one: several per test need more than the default. */
+const SLOW = { timeout: 360_000 };
+
 const govflow = (args: string[], env: NodeJS.ProcessEnv = {}) => runGovflow(h, args, env);
 const runCount = async () => Number((await h.sql('select count(*)::int as n from govflow.runs'))[0]!.n);
 
 describe('the config a run uses is the one the user meant', () => {
-  it('run --config with the worker\'s own config runs, and records and prints both files and their sha256', async () => {
+  it('run --config with the worker\'s own config runs, and records and prints both files and their sha256', SLOW, async () => {
     const r = await govflow(['run', ...WINDOW, '--config', configFile, '--json']);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
@@ -65,7 +68,7 @@ describe('the config a run uses is the one the user meant', () => {
     expect(human.stdout).toContain(`ran with  config ${configFile} (sha256 ${used.configHash.slice(0, 12)}), policy ${policyFile} (sha256 ${used.policyHash.slice(0, 12)})`);
   });
 
-  it('run --config naming another config is refused at once, naming both files and what to do', async () => {
+  it('run --config naming another config is refused at once, naming both files and what to do', SLOW, async () => {
     const other = mkdtempSync(join(tmpdir(), 'govflow-other-'));
     writeFileSync(join(other, 'policy.yaml'), policyText);
     const otherConfig = writeConfig(other, '# another deployment\n');
@@ -82,7 +85,7 @@ describe('the config a run uses is the one the user meant', () => {
     expect(await runCount()).toBe(before);
   });
 
-  it('run --config of a missing file, a YAML syntax error or an invalid field fails before starting, naming file and field', async () => {
+  it('run --config of a missing file, a YAML syntax error or an invalid field fails before starting, naming file and field', SLOW, async () => {
     const before = await runCount();
     const missing = join(dir, 'no-such.yaml');
     const m = await govflow(['run', ...WINDOW, '--config', missing]);
@@ -106,7 +109,7 @@ describe('the config a run uses is the one the user meant', () => {
     expect(await runCount()).toBe(before);
   });
 
-  it('an edited policy governs the next run, and a policy edited into an invalid one refuses the run, naming the file', async () => {
+  it('an edited policy governs the next run, and a policy edited into an invalid one refuses the run, naming the file', SLOW, async () => {
     // The consent step checks the window's accesses for purposes that need consent (rowsIn).
     const first = JSON.parse((await govflow(['run', ...WINDOW, '--json'])).stdout);
     expect(first.tasks.consent.counts.rowsIn).toBeGreaterThan(0);
@@ -137,7 +140,7 @@ describe('the config a run uses is the one the user meant', () => {
 });
 
 describe('no silent waits', () => {
-  it('run, erase and stream status on a task queue no worker polls answer at once, exit 1, starting nothing', async () => {
+  it('run, erase and stream status on a task queue no worker polls answer at once, exit 1, starting nothing', SLOW, async () => {
     const queue = `nobody-polls-${randomBytes(4).toString('hex')}`;
     const expected = `no worker is polling task queue "${queue}" on namespace "default" — start one with: npx govflow worker`;
     for (const args of [['run', ...WINDOW], ['erase', '--subject', 'user-1001'], ['stream', 'status']]) {
@@ -155,7 +158,7 @@ describe('no silent waits', () => {
 });
 
 describe('erasure of an id govflow has never seen', () => {
-  it('says no data is held, writes a receipt saying so, exits 1, and suppresses nothing', async () => {
+  it('says no data is held, writes a receipt saying so, exits 1, and suppresses nothing', SLOW, async () => {
     const r = await govflow(['erase', '--subject', 'nobody-9999', '--by', 'dpo']);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('no data held for this id');
