@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { ActivityDeps } from './deps';
+import type { Db } from '../lib/db';
 import { classifyStepError } from './step-errors';
 
 // Erasure (right to be forgotten) of one person, named by an erasure request's id: the raw id is
@@ -21,6 +22,12 @@ export interface ErasureResult {
   keyShredded: boolean;
   deleted: Record<string, number>;
   alreadyCompleted: boolean;
+  /**
+   * 'no_data_held': govflow held nothing of this id (no raw row, no key or vault entry, no
+   * consent record) and had never erased it: nothing was done, and the receipt says so. A
+   * mistyped id must not read as a fulfilled request.
+   */
+  outcome: 'erased' | 'no_data_held';
 }
 
 /** Raw tables and the condition that finds the person in each (:id is the raw identifier). */
@@ -43,6 +50,38 @@ const REDACT_MENTIONS: Array<[table: string, columns: string[]]> = [
   ['audit_trail_events', ['target']],
 ];
 
+/** A transaction (Kysely's Transaction is a Kysely): the helpers below run inside the erasure's. */
+type Tx = Db;
+
+/**
+ * Whether govflow holds or held anything of the person: a raw row in any of RAW_ROWS, a data key
+ * or vault entry under their pseudonym, or an earlier erasure of the same identifier (then this
+ * request is a repeat, answered as an erasure, not as an unknown id).
+ */
+async function holdsAnything(tx: Tx, id: string, subjectRef: string): Promise<boolean> {
+  const { rows } = await sql<{ held: boolean }>`
+    select govflow.is_erased(${id})
+      or exists (select 1 from govflow.subject_keys where subject_ref = ${subjectRef})
+      or exists (select 1 from govflow.pii_vault where subject_ref = ${subjectRef}) as held`.execute(tx);
+  if (rows[0]?.held) return true;
+  for (const [table, where] of RAW_ROWS) {
+    const { rows: present } = await sql<{ ok: boolean }>`select to_regclass(${`govflow.${table}`}) is not null as ok`.execute(tx);
+    if (!present[0]?.ok) continue;
+    const { rows: hit } = await sql`select 1 from ${sql.table(`govflow.${table}`)} where ${where(id)} limit 1`.execute(tx);
+    if (hit.length) return true;
+  }
+  return false;
+}
+
+/** The request's receipt (once per request): what was found and done, never the raw id. */
+async function writeReceipt(tx: Tx, requestId: number, keyShredded: boolean, deleted: Record<string, number>, outcome: ErasureResult['outcome']): Promise<void> {
+  await sql`
+    insert into govflow.erasure_receipts (request_id, subject_ref, workflow_id, key_shredded, deleted, requested_at, outcome)
+    select id, subject_ref, ${Context.current().info.workflowExecution?.workflowId ?? null}, ${keyShredded}, ${JSON.stringify(deleted)}::jsonb, requested_at, ${outcome}
+    from govflow.subject_erasures where id = ${requestId}
+    on conflict (request_id) do nothing`.execute(tx);
+}
+
 export function eraseActivities({ db }: ActivityDeps) {
   return {
     async eraseSubjectData(input: ErasureInput): Promise<ErasureResult> {
@@ -53,17 +92,27 @@ export function eraseActivities({ db }: ActivityDeps) {
           const request = rows[0];
           if (!request) throw ApplicationFailure.nonRetryable(`erasure request ${input.requestId} does not exist`, 'UnknownErasureRequest');
           if (request.status === 'completed' || request.subject_id === null) {
-            const { rows: receipts } = await sql<{ key_shredded: boolean; deleted: Record<string, number> }>`
-              select key_shredded, deleted from govflow.erasure_receipts where request_id = ${input.requestId}`.execute(tx);
+            const { rows: receipts } = await sql<{ key_shredded: boolean; deleted: Record<string, number>; outcome: ErasureResult['outcome'] }>`
+              select key_shredded, deleted, outcome from govflow.erasure_receipts where request_id = ${input.requestId}`.execute(tx);
             return {
               requestId: input.requestId,
               subjectRef: request.subject_ref,
               keyShredded: receipts[0]?.key_shredded ?? false,
               deleted: receipts[0]?.deleted ?? {},
               alreadyCompleted: true,
+              outcome: receipts[0]?.outcome ?? 'erased',
             };
           }
           const id = request.subject_id;
+          if (!(await holdsAnything(tx, id, request.subject_ref))) {
+            // Nothing to erase and no suppression entry: a mistyped id must not block a real
+            // person's future data. The raw id is cleared all the same.
+            await sql`
+              update govflow.subject_erasures set subject_id = null, status = 'completed', completed_at = now()
+              where id = ${input.requestId}`.execute(tx);
+            await writeReceipt(tx, input.requestId, false, {}, 'no_data_held');
+            return { requestId: input.requestId, subjectRef: request.subject_ref, keyShredded: false, deleted: {}, alreadyCompleted: false, outcome: 'no_data_held' };
+          }
           const deleted: Record<string, number> = {};
           for (const [table, where] of RAW_ROWS) {
             // Tables of other steps may be absent from an older schema: skip those.
@@ -96,12 +145,8 @@ export function eraseActivities({ db }: ActivityDeps) {
               status = case when id = ${input.requestId} then 'completed' else status end,
               completed_at = case when id = ${input.requestId} then now() else completed_at end
             where subject_ref = ${request.subject_ref}`.execute(tx);
-          await sql`
-            insert into govflow.erasure_receipts (request_id, subject_ref, workflow_id, key_shredded, deleted, requested_at)
-            select id, subject_ref, ${Context.current().info.workflowExecution?.workflowId ?? null}, ${keyShredded}, ${JSON.stringify(deleted)}::jsonb, requested_at
-            from govflow.subject_erasures where id = ${input.requestId}
-            on conflict (request_id) do nothing`.execute(tx);
-          return { requestId: input.requestId, subjectRef: request.subject_ref, keyShredded, deleted, alreadyCompleted: false };
+          await writeReceipt(tx, input.requestId, keyShredded, deleted, 'erased');
+          return { requestId: input.requestId, subjectRef: request.subject_ref, keyShredded, deleted, alreadyCompleted: false, outcome: 'erased' };
         });
       } catch (err) {
         if (err instanceof ApplicationFailure) throw err;

@@ -3,6 +3,7 @@ import type { RunRef } from '../lib/run-ref';
 import type { TaskStatus } from '../lib/dag';
 import { sql } from 'kysely';
 import type { Db } from '../lib/db';
+import { configIdentity, type ConfigIdentity } from '../lib/config';
 
 // The `runs` and `task_runs` ledger: what a regulator (and `govflow replay`) reads to know what
 // ran, when, under which policy, and how each task ended.
@@ -10,13 +11,22 @@ import type { Db } from '../lib/db';
 export interface StartRunInput extends RunRef {
   dag: string;
   trigger: string;
+  /** What the starter meant (govflow run --config X): the run fails at once if the worker's differs. */
+  expectedConfig?: ConfigIdentity;
 }
 
-export function runLedgerActivities({ db, config }: ActivityDeps) {
+export function runLedgerActivities({ db, config: builtWith, configs }: ActivityDeps) {
   return {
-    /** Records the run and returns the hash of the policy the worker enforces. */
-    async startRun(input: StartRunInput): Promise<{ policyHash: string }> {
-      const policyHash = config.policy.hash;
+    /**
+     * Records the run with the config and policy it runs under (paths and sha256) and returns
+     * them. On a worker, the config files are re-read first if they changed (worker/live-config.ts);
+     * a changed file that no longer loads, or an `expectedConfig` other than the worker's, fails
+     * the run here, before any step, with a non-retryable ApplicationFailure that says what to do.
+     */
+    async startRun(input: StartRunInput): Promise<{ policyHash: string; config: ConfigIdentity }> {
+      const config = configs ? await configs.beginRun(input, input.expectedConfig) : builtWith;
+      const used = configIdentity(config);
+      const policyHash = used.policyHash;
       await db
         .insertInto('govflow.runs')
         .values({
@@ -28,11 +38,14 @@ export function runLedgerActivities({ db, config }: ActivityDeps) {
           trigger: input.trigger,
           status: 'running',
           policy_hash: policyHash,
+          policy_file: used.policyFile,
+          config_file: used.configFile,
+          config_hash: used.configHash,
           totals: JSON.stringify({}),
         })
         .onConflict((oc) => oc.columns(['workflow_id', 'run_id']).doNothing())
         .execute();
-      return { policyHash };
+      return { policyHash, config: used };
     },
 
     /** Upserts the state of one or more tasks of a run (one statement, one round trip). */
@@ -101,8 +114,8 @@ async function adoptResetRun(db: Db, workflowId: string, runId: string): Promise
       select * from govflow.runs where workflow_id = ${workflowId} and run_id <> ${runId}
       order by started_at desc limit 1
     ), adopted as (
-      insert into govflow.runs (workflow_id, run_id, dag, window_start, window_end, trigger, status, policy_hash, totals)
-      select workflow_id, ${runId}, dag, window_start, window_end, trigger, 'running', policy_hash, '{}' from base
+      insert into govflow.runs (workflow_id, run_id, dag, window_start, window_end, trigger, status, policy_hash, policy_file, config_file, config_hash, totals)
+      select workflow_id, ${runId}, dag, window_start, window_end, trigger, 'running', policy_hash, policy_file, config_file, config_hash, '{}' from base
       on conflict do nothing
       returning run_id
     )

@@ -14,6 +14,7 @@ const TEMPORAL_STATUS: Record<string, string> = {
 export interface RunRow {
   workflowId: string;
   runId: string;
+  taskQueue: string;
   status: string;
   windowStart?: string;
   trigger?: string;
@@ -22,8 +23,13 @@ export interface RunRow {
   closeTime?: string;
 }
 
-export function runsQuery(o: { status?: string; query?: string }): string {
+/**
+ * The visibility query for `govflow runs`. `taskQueue` keeps it to one deployment's runs (Temporal's
+ * TaskQueue attribute): several deployments may share a namespace, each on its own task queue.
+ */
+export function runsQuery(o: { status?: string; query?: string; taskQueue?: string }): string {
   const parts = [`WorkflowType = 'governanceRun'`];
+  if (o.taskQueue) parts.push(`TaskQueue = '${o.taskQueue.replace(/'/g, "\\'")}'`);
   if (o.status) {
     const s = TEMPORAL_STATUS[o.status.toLowerCase()];
     if (!s) throw new UsageError(`--status: "${o.status}" is not a run status; expected one of ${RUN_STATUSES.join(', ')}`);
@@ -38,6 +44,7 @@ function row(w: WorkflowExecutionInfo): RunRow {
   return {
     workflowId: w.workflowId,
     runId: w.runId,
+    taskQueue: w.taskQueue,
     status: w.status.name.toLowerCase(),
     windowStart: sa.get(WINDOW_START)?.toISOString(),
     trigger: sa.get(TRIGGER),
@@ -48,10 +55,10 @@ function row(w: WorkflowExecutionInfo): RunRow {
 }
 
 /**
- * Runs matching the filters, newest first. A failed run that was since replayed (a later run of
+ * Runs matching the filters (those of `taskQueue` only, when given), newest first. A failed run that was since replayed (a later run of
  * the same workflow id exists) is left out of `--status failed`: it needs no more attention.
  */
-export async function listRuns(client: Client, o: { status?: string; query?: string; limit?: number }): Promise<RunRow[]> {
+export async function listRuns(client: Client, o: { status?: string; query?: string; limit?: number; taskQueue?: string }): Promise<RunRow[]> {
   const rows: RunRow[] = [];
   const limit = o.limit ?? 100;
   try {

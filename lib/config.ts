@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { z } from 'zod';
 import { loadYamlFile } from './yaml-file';
@@ -79,6 +80,8 @@ export type SourceConfig = FileSourceConfig | PostgresSourceConfig;
 
 export interface GovflowConfig {
   file: string;
+  /** sha256 (hex) of the config file's bytes: with the policy's hash, names what a run used. */
+  hash: string;
   sources: SourceConfig[];
   policy: LoadedPolicy;
 }
@@ -86,15 +89,34 @@ export interface GovflowConfig {
 /** Loads govflow.yaml and the policy it names; paths inside are relative to the config file. */
 export function loadConfig(file = process.env.GOVFLOW_CONFIG ?? 'govflow.yaml'): GovflowConfig {
   const abs = resolve(file);
-  const { value } = loadYamlFile(abs, configSchema);
+  const { value, text } = loadYamlFile(abs, configSchema);
   const here = dirname(abs);
   const rel = (p: string) => (isAbsolute(p) ? p : resolve(here, p));
   return {
     file: abs,
+    hash: sha256Hex(text),
     sources: value.sources.map((s) => ('url' in s ? s : { ...s, path: rel(s.path) })),
     policy: loadPolicy(rel(value.policy)),
   };
 }
+
+/** sha256 of a file's text, as hex: how config and policy files are identified (runs ledger, CLI). */
+export const sha256Hex = (text: string): string => createHash('sha256').update(text).digest('hex');
+
+/** Which config and policy a run used (or a client expects): absolute paths and sha256 of their bytes. */
+export interface ConfigIdentity {
+  configFile: string;
+  configHash: string;
+  policyFile: string;
+  policyHash: string;
+}
+
+export const configIdentity = (c: GovflowConfig): ConfigIdentity => ({
+  configFile: c.file,
+  configHash: c.hash,
+  policyFile: c.policy.file,
+  policyHash: c.policy.hash,
+});
 
 export interface Env extends VaultEnv {
   databaseUrl: string;

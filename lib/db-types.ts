@@ -14,6 +14,10 @@ export interface RunsTable {
   trigger: string;
   status: 'running' | 'completed' | 'failed';
   policy_hash: string;
+  /** The policy and config files the run used (null on runs recorded before they were kept). */
+  policy_file: string | null;
+  config_file: string | null;
+  config_hash: string | null;
   totals: JSONColumnType<Record<string, unknown>>;
   started_at: Generated<Timestamp>;
   finished_at: Timestamp | null;

@@ -1,3 +1,4 @@
+import type { ConfigIdentity } from './config';
 import { lastFullHour, parseWindow, WindowError, type Window } from './window';
 
 // The input of governanceRun: one JSON object, as typed into the Temporal UI's Start Workflow
@@ -19,6 +20,12 @@ export interface GovernanceInput {
   windowSeconds?: number;
   /** Raise a deadline alert if the run is still going after this long (default: the policy's). */
   deadlineSeconds?: number;
+  /**
+   * The config and policy the starter meant (`govflow run --config X` sends X's paths and sha256):
+   * the worker reloads its files if they changed and fails the run, non-retryably, if its own
+   * still differ. Omitted: the run uses the worker's config, whatever it is.
+   */
+  expectedConfig?: ConfigIdentity;
 }
 
 export interface ResolvedInput {
@@ -26,6 +33,7 @@ export interface ResolvedInput {
   trigger: Trigger;
   skipTasks: string[];
   deadlineSeconds?: number;
+  expectedConfig?: ConfigIdentity;
 }
 
 export class InputError extends Error {
@@ -38,7 +46,7 @@ export class InputError extends Error {
   }
 }
 
-const KNOWN_KEYS = new Set(['window', 'trigger', 'skipTasks', 'windowSeconds', 'deadlineSeconds']);
+const KNOWN_KEYS = new Set(['window', 'trigger', 'skipTasks', 'windowSeconds', 'deadlineSeconds', 'expectedConfig']);
 
 const HOUR_S = 3600;
 
@@ -87,7 +95,19 @@ export function resolveInput(raw: unknown, now: Date, taskIds: readonly string[]
 
   const resolved: ResolvedInput = { window, trigger: trigger as Trigger, skipTasks: skip as string[] };
   if (deadlineSeconds !== undefined) resolved.deadlineSeconds = deadlineSeconds;
+  if (obj.expectedConfig !== undefined) resolved.expectedConfig = expectedConfig(obj.expectedConfig);
   return resolved;
+}
+
+function expectedConfig(v: unknown): ConfigIdentity {
+  const o = (typeof v === 'object' && v !== null ? v : {}) as Record<string, unknown>;
+  for (const k of ['configFile', 'policyFile'] as const) {
+    if (typeof o[k] !== 'string' || o[k] === '') throw new InputError(`expectedConfig.${k}`, 'expected a file path');
+  }
+  for (const k of ['configHash', 'policyHash'] as const) {
+    if (typeof o[k] !== 'string' || !/^[0-9a-f]{64}$/.test(o[k])) throw new InputError(`expectedConfig.${k}`, 'expected a sha256 in hex');
+  }
+  return { configFile: o.configFile as string, configHash: o.configHash as string, policyFile: o.policyFile as string, policyHash: o.policyHash as string };
 }
 
 function positiveNumber(obj: Record<string, unknown>, field: string): number | undefined {

@@ -1,6 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { NativeConnection, Worker, type WorkflowBundle } from '@temporalio/worker';
-import { createActivities, type ActivityDeps } from '../activities';
+import type { ActivityDeps } from '../activities';
+import { LiveConfig } from './live-config';
 import { payloadDataConverter } from '../lib/payload-codec';
 
 export const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
@@ -12,6 +13,8 @@ export interface GovflowWorkerOptions {
   deps: ActivityDeps;
   /** A pre-built bundle (tests build one and share it); otherwise the workflows are bundled now. */
   workflowBundle?: WorkflowBundle;
+  /** Hears the worker's own news (a config or policy reloaded). */
+  log?: (line: string) => void;
 }
 
 /** One worker polls the governance task queue for both workflow and activity tasks. */
@@ -21,7 +24,8 @@ export async function createGovflowWorker(o: GovflowWorkerOptions): Promise<Work
     namespace: o.namespace,
     taskQueue: o.taskQueue,
     ...(o.workflowBundle ? { workflowBundle: o.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
-    activities: createActivities(o.deps),
+    // Config and policy are re-read at each run's start when their files changed (live-config.ts).
+    activities: new LiveConfig(o.deps, o.log).activities(),
     // Payloads are encrypted when GOVFLOW_PAYLOAD_KEY is set (lib/payload-codec.ts).
     dataConverter: payloadDataConverter(o.deps.env.payloadKey),
     // The worker has 2 cores on a typical box: a few concurrent steps keep Postgres busy without

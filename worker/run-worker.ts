@@ -14,10 +14,11 @@ export async function runWorker(opts: { configFile?: string; log?: (line: string
   const { connection, namespace, address } = await connectWorkerConnection();
   let worker: Worker | undefined;
   try {
-    worker = await createGovflowWorker({ connection, namespace, taskQueue: deps.env.taskQueue, deps });
+    worker = await createGovflowWorker({ connection, namespace, taskQueue: deps.env.taskQueue, deps, log });
     log(
       `govflow worker: polling task queue "${deps.env.taskQueue}" on ${address} (namespace ${namespace}); ` +
-        `database ${redactUrl(deps.env.databaseUrl)}; policy ${deps.config.policy.hash.slice(0, 12)}; Ctrl-C to stop`,
+        `database ${redactUrl(deps.env.databaseUrl)}; config ${deps.config.file}; policy ${deps.config.policy.file} ` +
+        `(sha256 ${deps.config.policy.hash.slice(0, 12)}; re-read at each run's start when changed); Ctrl-C to stop`,
     );
     // Worker.run() resolves once a shutdown signal (SIGINT, SIGTERM, …) has drained the worker:
     // the SDK installs those handlers itself.

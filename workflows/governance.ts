@@ -10,6 +10,7 @@ import { ledger } from './ledger';
 import { markRunFinished, markRunStarted, scheduledStartTime } from './run-search-attributes';
 import { watchDeadline } from './deadline-watch';
 import { governanceKpis, type GovernanceKpis } from '../lib/kpis';
+import type { ConfigIdentity } from '../lib/config';
 
 const step = proxyActivities<GovflowActivities>({
   startToCloseTimeout: '30 minutes',
@@ -36,6 +37,8 @@ export interface GovernanceResult {
   window: Window;
   trigger: string;
   policyHash: string;
+  /** The config and policy files the worker ran with (absent in runs recorded before it was kept). */
+  config?: ConfigIdentity;
   tasks: Record<string, TaskStatus>;
   kpis: GovernanceKpis;
 }
@@ -51,7 +54,7 @@ export async function governanceRun(input: GovernanceInput = {}): Promise<Govern
     throw err;
   }
   const run: RunRef = { workflowId, runId, window: resolved.window };
-  const { policyHash } = await ledger.startRun({ ...run, dag: 'governance', trigger: resolved.trigger });
+  const { policyHash, config } = await ledger.startRun({ ...run, dag: 'governance', trigger: resolved.trigger, expectedConfig: resolved.expectedConfig });
 
   markRunStarted(run.window, resolved.trigger);
   const stopDeadlineWatch = watchDeadline(run, resolved.deadlineSeconds);
@@ -65,6 +68,7 @@ export async function governanceRun(input: GovernanceInput = {}): Promise<Govern
     window: run.window,
     trigger: resolved.trigger,
     policyHash,
+    config,
     tasks: dag.tasks,
     kpis: governanceKpis(dag.tasks),
   };

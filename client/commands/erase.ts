@@ -6,6 +6,8 @@ import { loadEnv } from '../../lib/config';
 import { createDb, createPool } from '../../lib/db';
 import { pseudonym } from '../../lib/pseudonym';
 import type { ErasureResult } from '../../activities/erase';
+import { requireWorker } from '../worker-check';
+import { watchStalls } from '../ingest-progress';
 
 // `govflow erase --subject <id>`: records the request in Postgres (the only place the raw id is
 // written), then starts the eraseSubject workflow with the request's id, so Temporal never sees
@@ -21,6 +23,14 @@ export const eraseCommand: Command = {
     if (!subject || !subject.trim()) throw new UsageError('erase needs the person: govflow erase --subject <id>');
     const env = loadEnv();
     const subjectRef = pseudonym(subject, env.pseudonymKey);
+    // No worker, no erasure: say so before recording a request nobody would carry out.
+    const { client, connection } = await connectClient();
+    try {
+      await requireWorker(client, env.taskQueue);
+    } catch (err) {
+      await connection.close();
+      throw err;
+    }
     const db = createDb(createPool(env.databaseUrl, 2));
     let requestId: number;
     try {
@@ -33,11 +43,13 @@ export const eraseCommand: Command = {
           where not exists (select 1 from open) returning id)
         select id from open union all select id from created`.execute(db);
       requestId = Number(rows[0]!.id);
+    } catch (err) {
+      await connection.close();
+      throw err;
     } finally {
       await db.destroy();
     }
 
-    const { client, connection } = await connectClient();
     try {
       const workflowId = `erase-request-${requestId}`;
       if (ctx.flags.json !== true) ctx.err(`erasure request ${requestId} for ${subjectRef}: starting ${workflowId}`);
@@ -47,15 +59,22 @@ export const eraseCommand: Command = {
           if (err.name === 'WorkflowExecutionAlreadyStartedError') return client.workflow.getHandle(workflowId);
           throw err;
         });
-      const result = (await handle.result()) as ErasureResult;
+      // A worker that dies mid-erasure must not leave the command waiting without a word.
+      const stopWatching = watchStalls(handle, ctx.err);
+      const result = (await handle.result().finally(stopWatching)) as ErasureResult;
+      const noData = result.outcome === 'no_data_held';
       if (ctx.flags.json === true) ctx.out(JSON.stringify({ workflowId, ...result }, null, 2));
-      else {
+      else if (noData) {
+        // Exit 1 below: a request for an id govflow never saw is most often a mistyped id.
+        ctx.err(`no data held for this id (${result.subjectRef}): nothing was erased; check the id (request ${result.requestId})`);
+        ctx.err('  receipt in govflow.erasure_receipts (outcome no_data_held)');
+      } else {
         ctx.out(`erased ${result.subjectRef} (request ${result.requestId}${result.alreadyCompleted ? ', already completed' : ''})`);
         ctx.out(`  data key shredded   ${result.keyShredded ? 'yes' : 'no key held'}`);
         for (const [table, n] of Object.entries(result.deleted)) ctx.out(`  ${table.padEnd(19)} ${n} row${n === 1 ? '' : 's'} deleted`);
         ctx.out('  kept: pseudonymous aggregates (masked tables, findings, violations); receipt in govflow.erasure_receipts');
       }
-      return 0;
+      return noData ? 1 : 0;
     } finally {
       await connection.close();
     }

@@ -7,6 +7,7 @@ import { createPool } from '../../lib/db';
 import { appendToStream } from '../../lib/stream-append';
 import { streamSourceName, type StreamSource } from '../../lib/stream-source';
 import type { StreamInput, StreamStatus } from '../../workflows/stream';
+import { requireWorker } from '../worker-check';
 
 // govflow stream start|status|pause|resume|stop|push: one streamGovernance workflow per stream,
 // with an id derived from the stream, so starting it twice is harmless.
@@ -61,8 +62,14 @@ export const streamCommand: Command = {
       return 0;
     }
 
+    if (action !== 'start' && action !== 'status' && !(action && SIGNALS[action])) {
+      throw new UsageError('usage: govflow stream start|status|pause|resume|stop|push FILE');
+    }
     const { client, connection } = await connectClient();
     try {
+      // start, status (a query) and the signals all need a worker to act: without one, say so
+      // instead of starting a stream nobody pulls or waiting on a query nobody answers.
+      await requireWorker(client, loadEnv().taskQueue);
       const handle = client.workflow.getHandle(workflowId);
       switch (action) {
         case 'start': {

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHarness, type Harness } from '../support/harness';
 import { writeConfig } from '../support/config-file';
 import { eventually } from '../support/eventually';
-import { formatIngestProgress, pendingIngestProgress } from '../../client/ingest-progress';
+import { formatIngestProgress, pendingIngestProgress, runActivityLines } from '../../client/ingest-progress';
 import type { GovernanceResult } from '../../workflows/governance';
 
 // A worker killed (SIGKILL) in the middle of a file: the next attempt resumes after the last
@@ -58,6 +58,12 @@ describe('ingest after a worker crash', () => {
     }, 'a committed chunk', 60_000, 50);
     child.kill('SIGKILL');
     await new Promise((r) => child!.once('exit', r));
+    // `govflow run` would now say the step went quiet (threshold 3 s here instead of 30 s).
+    const stalled = await eventually(async () => {
+      const lines = await runActivityLines(h.client.workflow, doomed, Date.now(), 3000);
+      return lines.find((l) => l.includes('no progress for'));
+    }, 'the stall line', 60_000, 500);
+    expect(stalled).toMatch(/^ {2}ingest: \[#*\.*\] +\d+% big big\.jsonl [\d,]+ records \(no progress for \d+ s — is the worker alive\?\)$/);
     await doomed.terminate('worker killed by the test');
 
     const [partial] = await h.sql("select count(*)::int as n from govflow.access_events where source = 'big'");
@@ -76,5 +82,6 @@ describe('ingest after a worker crash', () => {
     const [m] = await h.sql("select status, records, duplicates from govflow.ingested_files where source = 'big'");
     expect(m).toEqual({ status: 'done', records: N, duplicates: 0 });
     expect(result.kpis.eventsIngested).toBe(N);
-  });
+    // A big file loaded twice, a worker killed between: minutes on a busy 2-core machine.
+  }, 300_000);
 });

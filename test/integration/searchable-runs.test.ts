@@ -76,6 +76,30 @@ describe('searchable runs', () => {
     }
   });
 
+  it("govflow runs lists this deployment's runs (its task queue) unless --all", async () => {
+    // Another deployment on the same namespace: its own task queue (nobody needs to poll it).
+    const otherId = `${prefix}-other-deployment`;
+    const other = await h.client.workflow.start('governanceRun', { taskQueue: `${h.taskQueue}-other`, workflowId: otherId, args: [{}] });
+    try {
+      const query = `WorkflowId STARTS_WITH '${prefix}'`;
+      const all = await eventually(async () => {
+        const r = await runGovflow(h, ['runs', '--all', '--query', query, '--json']);
+        const ids = (JSON.parse(r.stdout) as { workflowId: string }[]).map((x) => x.workflowId);
+        return ids.includes(otherId) ? ids : undefined;
+      }, 'visibility to index the other deployment\'s run');
+      expect(all.sort()).toEqual([otherId, quietId, sampleId].sort());
+
+      const mine = await runGovflow(h, ['runs', '--query', query]);
+      expect(mine.code).toBe(0);
+      expect(mine.stdout).toContain(sampleId);
+      expect(mine.stdout).toContain(quietId);
+      expect(mine.stdout).not.toContain(otherId);
+      expect(mine.stderr).toContain(`runs on task queue "${h.taskQueue}" of namespace "default" (--all: every task queue)`);
+    } finally {
+      await other.terminate('test over');
+    }
+  });
+
   it('explains a query Temporal rejects', async () => {
     const r = await runGovflow(h, ['runs', '--query', 'NoSuchAttribute = 1']);
     expect(r.code).toBe(2);
