@@ -104,7 +104,7 @@ describe('what to do next', () => {
     expect(steps.map((s) => [s.topic, s.count, s.owner])).toEqual([
       ['critical', 1, 'oncall@example.org'], ['high', 7, 'oncall@example.org'], ['medium', 13, 'dpo@example.org'], ['data', 1, 'dpo@example.org'],
     ]);
-    expect(steps[0]!.step).toMatch(/^Within 15m: acknowledge alert #3, contain .* GDPR art\. 33/);
+    expect(steps[0]!.step).toMatch(/^Within 15m: acknowledge alert #3, contain .*\(GDPR art\. 33\)/);
     expect(steps[3]!.step).toContain('matched nothing: /in/*.log');
     expect(steps[3]!.step).toContain('govflow run --from 2026-11-01T10:00:00.000Z --to 2026-11-01T11:00:00.000Z');
     expect(nextSteps(violationsBySeverity([], 0, 'high', 0), [source({})], alert, people, sla, window)).toEqual([]);
