@@ -41,7 +41,7 @@ export function formatSources(sources: SourceDelivery[] | undefined): string[] {
   const lines = sources.map((d) => `    ${delivered(d) ? '✓' : '✗'} ${d.source.padEnd(width)}  ${d.kind.padEnd(7)} ${describeDelivery(d)}`);
   const short = sources.filter((d) => !delivered(d));
   const head = short.length
-    ? `  sources              INCOMPLETE: ${short.length} of ${sources.length} delivered nothing or not all (${short.map((d) => d.source).join(', ')})`
+    ? `  sources              INCOMPLETE: ${short.length} of ${sources.length} sources did not deliver in full (${short.map((d) => d.source).join(', ')})`
     : `  sources              ${sources.length} of ${sources.length} delivered`;
   return [head, ...lines];
 }

@@ -160,7 +160,10 @@ export function alertStatus(
 /** The one line at the top of the report. */
 export function complianceVerdict(v: ViolationsBySeverity, sources: SourceDelivery[], alert: AlertStatus): Verdict {
   const short = sources.filter((d) => !delivered(d));
-  const shortLine = short.map((d) => `${d.source} ${describeDelivery(d)}`).join('; ');
+  // One source: what and where; several: names and states (the report's table gives each path).
+  const shortLine = short.length === 1
+    ? `${short[0]!.source} ${describeDelivery(short[0]!)}`
+    : `${short.length} sources did not deliver: ${short.map((d) => `${d.source} (${d.state.replace(/-/g, ' ')})`).join(', ')}`;
   if (v.total > 0) {
     const levels = v.rows.filter((r) => r.findings > 0).map((r) => `${n(r.findings)} ${r.severity}`);
     const parts: string[] = [];
