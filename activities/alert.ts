@@ -5,6 +5,8 @@ import type { TaskResult } from '../lib/dag';
 import { qualifyingFindings, type Qualifying } from '../lib/alert-rules';
 import type { Window } from '../lib/window';
 import { inWindow } from './sql-window';
+import type { Db } from '../lib/db';
+import type { AlertsPolicy } from '../lib/policy-alerts';
 
 // alert: one non-compliance alert per window (or per alert span, for a stream's batches) when the
 // findings the policy's alert rules select (per-rule switches and severity thresholds) reach its
@@ -13,18 +15,27 @@ import { inWindow } from './sql-window';
 // raise or update is recorded in alert_occurrences. Notifying and escalating is the
 // alertEscalation workflow's job.
 
+/** The dedupe key of the non-compliance alert of a window (or a stream's alert span). */
+export const alertDedupeKey = (span: Window): string => `noncompliance:${span.start}/${span.end}`;
+
+/**
+ * The window's findings that count towards its alert, by the policy's alert rules (the compliance
+ * report counts them with the same qualifyingFindings, so their figures agree).
+ */
+async function qualifyingInWindow(db: Db, rules: AlertsPolicy, window: Window): Promise<Qualifying> {
+  const { rows: findings } = await sql<{ rule: string; severity: string; n: number }>`
+    select rule, severity, count(*)::int as n from govflow.audit_findings f
+    where ${inWindow('f.occurred_at', window)} group by rule, severity`.execute(db);
+  const { rows: cv } = await sql<{ n: number }>`
+    select count(*)::int as n from govflow.consent_violations v where ${inWindow('v.occurred_at', window)}`.execute(db);
+  return qualifyingFindings(rules, findings, cv[0]?.n ?? 0);
+}
+
 export function alertActivities({ db, config }: ActivityDeps) {
   const rules = config.policy.policy.alerts;
 
   // Read generically, by rule and severity: new audit rules need no change here.
-  async function qualifying(window: Window): Promise<Qualifying> {
-    const { rows: findings } = await sql<{ rule: string; severity: string; n: number }>`
-      select rule, severity, count(*)::int as n from govflow.audit_findings f
-      where ${inWindow('f.occurred_at', window)} group by rule, severity`.execute(db);
-    const { rows: cv } = await sql<{ n: number }>`
-      select count(*)::int as n from govflow.consent_violations v where ${inWindow('v.occurred_at', window)}`.execute(db);
-    return qualifyingFindings(rules, findings, cv[0]?.n ?? 0);
-  }
+  const qualifying = (window: Window): Promise<Qualifying> => qualifyingInWindow(db, rules, window);
 
   return {
     async alert(run: RunRef): Promise<TaskResult> {
@@ -34,7 +45,7 @@ export function alertActivities({ db, config }: ActivityDeps) {
       // The alert describes its whole span so far: a quiet batch must not downgrade a critical hour.
       const span = run.alertSpan ?? run.window;
       const sofar = run.alertSpan ? await qualifying({ start: span.start, end: run.window.end > span.end ? run.window.end : span.end }) : here;
-      const dedupeKey = `noncompliance:${span.start}/${span.end}`;
+      const dedupeKey = alertDedupeKey(span);
       const title = `${sofar.total} non-compliance finding(s) in ${span.start} – ${span.end}`;
       const result = await sql<{ id: string; inserted: boolean }>`
         insert into govflow.alerts (dedupe_key, severity, title, summary, window_start, window_end, workflow_id)

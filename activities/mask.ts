@@ -33,6 +33,14 @@ interface StepCache {
   cleanText: Map<string, string>;
 }
 
+/**
+ * True for a person whose consent to `purpose` (the policy's masking.analyticsPurpose) is withdrawn
+ * now: the mask step leaves their rows out, and the compliance report counts them as excluded by
+ * consent rather than as a masking gap.
+ */
+export const analyticsConsentWithdrawn = (column: string, purpose: string) => sql<boolean>`exists (
+  select 1 from govflow.consent_state cs where cs.subject_id = ${sql.ref(column)} and cs.purpose = ${purpose} and not cs.granted)`;
+
 const newStepCache = (): StepCache => ({ dataKeys: new Map(), sealed: new Set(), pseudonyms: new Map(), cleanText: new Map() });
 
 export function maskActivities({ db, env, config }: ActivityDeps) {
@@ -76,8 +84,7 @@ export function maskActivities({ db, env, config }: ActivityDeps) {
     return masked;
   }
 
-  const withdrawn = (column: string) => sql`not exists (
-    select 1 from govflow.consent_state cs where cs.subject_id = ${sql.ref(column)} and cs.purpose = ${purpose} and not cs.granted)`;
+  const withdrawn = (column: string) => sql`not ${analyticsConsentWithdrawn(column, purpose)}`;
 
   /**
    * Walks a raw table's window in keyset pages of (source, event_id), masking and writing each

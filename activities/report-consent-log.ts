@@ -3,6 +3,7 @@ import type { Db } from '../lib/db';
 import type { RunRef } from '../lib/run-ref';
 import type { SourceConfig } from '../lib/config';
 import { countOf, inWindow } from './sql-window';
+import { quarantinedForWindow } from './report-kpis';
 
 // The consent management log: what the consent ledger recorded in the window (grants and
 // withdrawals per purpose and signal), where consent stands now, processing that lacked it, and
@@ -36,8 +37,8 @@ export async function consentLogKpis(db: Db, run: RunRef, sources: SourceConfig[
     where ${inWindow('v.occurred_at', w)} group by purpose, reason order by n desc, purpose, reason`.execute(db);
   const consentSources = sources.filter((s) => s.kind === 'consent').map((s) => s.name);
   const rejected = await countOf(
-    sql<{ n: number }>`select count(*) as n from govflow.rejected_records
-      where last_workflow_id = ${run.workflowId} and source = any(${consentSources}::text[])`,
+    sql<{ n: number }>`select count(*) as n from govflow.rejected_records r
+      where ${quarantinedForWindow(w)} and source = any(${consentSources}::text[])`,
     db,
   );
   return {

@@ -45,7 +45,7 @@ export function reportActivities({ db, config, env }: ActivityDeps) {
         generatedAt: new Date().toISOString(),
       };
 
-      const kpis = await complianceKpis(db, run);
+      const kpis = await complianceKpis(db, run, policy);
       const previous = await previousComplianceFigures(db, run, policy.reports.trendRuns - 1);
       const trend = trendBars([
         ...previous,

@@ -1,5 +1,6 @@
 import type { GovernanceResult } from '../workflows/governance';
 import type { TaskStatus } from '../lib/dag';
+import { delivered, describeDelivery, type SourceDelivery } from '../lib/source-delivery';
 
 // How runs look in a terminal. Counts and pseudonymous keys only: nothing here can print PII.
 
@@ -30,6 +31,21 @@ export function formatTaskTable(tasks: Record<string, TaskStatus>): string {
     .join('\n');
 }
 
+/**
+ * Every configured source with what it delivered: a source that delivered nothing (missing, not a
+ * file, matched nothing, unreadable, empty) is marked ✗ and named with its path.
+ */
+export function formatSources(sources: SourceDelivery[] | undefined): string[] {
+  if (!sources) return ['  sources              not ingested by this run (ingest did not run)'];
+  const width = Math.max(0, ...sources.map((d) => d.source.length));
+  const lines = sources.map((d) => `    ${delivered(d) ? '✓' : '✗'} ${d.source.padEnd(width)}  ${d.kind.padEnd(7)} ${describeDelivery(d)}`);
+  const short = sources.filter((d) => !delivered(d));
+  const head = short.length
+    ? `  sources              INCOMPLETE: ${short.length} of ${sources.length} sources did not deliver in full (${short.map((d) => d.source).join(', ')})`
+    : `  sources              ${sources.length} of ${sources.length} delivered`;
+  return [head, ...lines];
+}
+
 export function formatRunSummary(r: GovernanceResult, uiUrl?: string): string {
   const k = r.kpis;
   const rules = Object.entries(k.findings.byRule).map(([rule, n]) => `${rule}: ${n}`).join(', ') || 'none';
@@ -45,6 +61,7 @@ export function formatRunSummary(r: GovernanceResult, uiUrl?: string): string {
     `  consent violations   ${k.consentViolations.toLocaleString('en-US')}`,
     `  masked events        ${k.maskedEvents.toLocaleString('en-US')}`,
     `  alerts raised        ${k.alertsRaised.toLocaleString('en-US')}`,
+    ...formatSources(r.sources),
   ];
   if (uiUrl) lines.push('', `  Temporal UI: ${uiUrl}`);
   return lines.join('\n');

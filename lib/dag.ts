@@ -7,6 +7,12 @@ export const TERMINAL_STATES: readonly TaskState[] = ['success', 'failed', 'skip
 export interface TaskSpec<Ctx> {
   id: string;
   upstream: string[];
+  /**
+   * Tasks this one waits for without depending on them: it starts once they are finished in any
+   * state (success, failed, skipped, upstream_failed), so it can report on them but is never
+   * blocked by their failure. E.g. the report waits for the alert to show its status.
+   */
+  after?: string[];
   run: (ctx: Ctx) => Promise<TaskResult>;
 }
 
@@ -31,14 +37,14 @@ export interface TaskStatus {
 }
 
 /** Fails at definition time on unknown upstreams, duplicates or cycles. */
-export function validateDag(tasks: ReadonlyArray<{ id: string; upstream: string[] }>): void {
+export function validateDag(tasks: ReadonlyArray<{ id: string; upstream: string[]; after?: string[] }>): void {
   const ids = new Set<string>();
   for (const t of tasks) {
     if (ids.has(t.id)) throw new Error(`DAG: task "${t.id}" is declared twice`);
     ids.add(t.id);
   }
   for (const t of tasks) {
-    for (const u of t.upstream) {
+    for (const u of [...t.upstream, ...(t.after ?? [])]) {
       if (!ids.has(u)) throw new Error(`DAG: task "${t.id}" depends on unknown task "${u}"`);
     }
   }
@@ -49,7 +55,8 @@ export function validateDag(tasks: ReadonlyArray<{ id: string; upstream: string[
     if (done.has(id)) return;
     if (visiting.has(id)) throw new Error(`DAG: cycle ${[...path, id].join(' -> ')}`);
     visiting.add(id);
-    for (const u of byId.get(id)!.upstream) visit(u, [...path, id]);
+    const t = byId.get(id)!;
+    for (const u of [...t.upstream, ...(t.after ?? [])]) visit(u, [...path, id]);
     visiting.delete(id);
     done.add(id);
   };
@@ -58,14 +65,17 @@ export function validateDag(tasks: ReadonlyArray<{ id: string; upstream: string[
 
 /**
  * Tasks that may start now: pending, with every upstream succeeded (or skipped because it already
- * succeeded in an earlier attempt of the run).
+ * succeeded in an earlier attempt of the run) and every `after` task finished, however it ended.
  */
 export function readyTasks(
-  tasks: ReadonlyArray<{ id: string; upstream: string[] }>,
+  tasks: ReadonlyArray<{ id: string; upstream: string[]; after?: string[] }>,
   states: Record<string, TaskStatus>,
 ): string[] {
   const ok = (id: string) => states[id]?.state === 'success' || states[id]?.state === 'skipped';
-  return tasks.filter((t) => states[t.id]?.state === 'pending' && t.upstream.every(ok)).map((t) => t.id);
+  const finished = (id: string) => TERMINAL_STATES.includes(states[id]?.state as TaskState);
+  return tasks
+    .filter((t) => states[t.id]?.state === 'pending' && t.upstream.every(ok) && (t.after ?? []).every(finished))
+    .map((t) => t.id);
 }
 
 /** Pending tasks downstream of a failure can never run: mark them so, transitively. */

@@ -8,6 +8,7 @@ import * as deliveriesAndAlertLifecycle from './2026-11-22T0600-deliveries-and-a
 import * as stream from './2026-11-22T0800-stream';
 import * as failedAttemptIndexes from './2026-11-22T0810-failed-attempt-indexes';
 import * as alertOccurrences from './2026-11-22T0820-alert-occurrences';
+import * as sourceDeliveries from './2026-11-30T0100-source-deliveries';
 import * as runConfigAndErasureOutcome from './2026-11-30T0200-run-config-and-erasure-outcome';
 import * as connectionAttemptsIndex from './2026-11-30T0700-connection-attempts-index';
 
@@ -24,6 +25,7 @@ export const MIGRATIONS: Record<string, Migration> = {
   '2026-11-22T0800-stream': stream,
   '2026-11-22T0810-failed-attempt-indexes': failedAttemptIndexes,
   '2026-11-22T0820-alert-occurrences': alertOccurrences,
+  '2026-11-30T0100-source-deliveries': sourceDeliveries,
   '2026-11-30T0200-run-config-and-erasure-outcome': runConfigAndErasureOutcome,
   '2026-11-30T0700-connection-attempts-index': connectionAttemptsIndex,
 };

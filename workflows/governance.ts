@@ -11,6 +11,7 @@ import { markRunFinished, markRunStarted, scheduledStartTime } from './run-searc
 import { watchDeadline } from './deadline-watch';
 import { governanceKpis, type GovernanceKpis } from '../lib/kpis';
 import type { ConfigIdentity } from '../lib/config';
+import type { SourceDelivery } from '../lib/source-delivery';
 
 const step = proxyActivities<GovflowActivities>({
   startToCloseTimeout: '30 minutes',
@@ -18,16 +19,34 @@ const step = proxyActivities<GovflowActivities>({
   retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 5 },
 });
 
-// The governance DAG. Each step reads and writes Postgres; only ids, the window and counts
-// pass through here.
-export const GOVERNANCE_DAG: TaskSpec<RunRef>[] = [
-  { id: 'ingest', upstream: [], run: (r) => step.ingest(r) },
-  { id: 'audit', upstream: ['ingest'], run: (r) => step.audit(r) },
-  { id: 'consent', upstream: ['ingest'], run: (r) => step.consent(r) },
-  { id: 'mask', upstream: ['consent'], run: (r) => step.mask(r) },
-  { id: 'report', upstream: ['audit', 'mask'], run: (r) => step.report(r) },
-  { id: 'email', upstream: ['report'], run: (r) => step.emailReport(r) },
-  { id: 'alert', upstream: ['report'], run: async (r) => startEscalations(r, await step.alert(r)) },
+/** What the DAG's tasks share: the run, and what ingest learnt about each source. */
+interface GovernanceCtx {
+  run: RunRef;
+  sources?: SourceDelivery[];
+}
+
+// The governance DAG. Each step reads and writes Postgres; only ids, the window, counts and the
+// sources' delivery status (configured names and paths) pass through here.
+// The alert needs only the findings (audit) and the consent violations (consent): a failing mask,
+// report or email never keeps a window's findings from raising their alert, as in the stream.
+// The report waits for the alert (`after`, not `upstream`) so it can show the alert's status, and
+// still renders when the alert step failed.
+export const GOVERNANCE_DAG: TaskSpec<GovernanceCtx>[] = [
+  {
+    id: 'ingest',
+    upstream: [],
+    run: async (c) => {
+      const { sources, ...result } = await step.ingest(c.run);
+      c.sources = sources;
+      return result;
+    },
+  },
+  { id: 'audit', upstream: ['ingest'], run: (c) => step.audit(c.run) },
+  { id: 'consent', upstream: ['ingest'], run: (c) => step.consent(c.run) },
+  { id: 'mask', upstream: ['consent'], run: (c) => step.mask(c.run) },
+  { id: 'report', upstream: ['audit', 'mask'], after: ['alert'], run: (c) => step.report(c.run) },
+  { id: 'email', upstream: ['report'], run: (c) => step.emailReport(c.run) },
+  { id: 'alert', upstream: ['audit', 'consent'], run: async (c) => startEscalations(c.run, await step.alert(c.run)) },
 ];
 
 export interface GovernanceResult {
@@ -41,6 +60,8 @@ export interface GovernanceResult {
   config?: ConfigIdentity;
   tasks: Record<string, TaskStatus>;
   kpis: GovernanceKpis;
+  /** What each configured source delivered (absent when ingest did not run, e.g. skipped on replay). */
+  sources?: SourceDelivery[];
 }
 
 export async function governanceRun(input: GovernanceInput = {}): Promise<GovernanceResult> {
@@ -59,7 +80,8 @@ export async function governanceRun(input: GovernanceInput = {}): Promise<Govern
   markRunStarted(run.window, resolved.trigger);
   const stopDeadlineWatch = watchDeadline(run, resolved.deadlineSeconds);
 
-  const dag = await runDag('governance', run.window, GOVERNANCE_DAG, run, resolved.skipTasks);
+  const ctx: GovernanceCtx = { run };
+  const dag = await runDag('governance', run.window, GOVERNANCE_DAG, ctx, resolved.skipTasks);
   stopDeadlineWatch();
   const result: GovernanceResult = {
     workflowId,
@@ -71,6 +93,7 @@ export async function governanceRun(input: GovernanceInput = {}): Promise<Govern
     config,
     tasks: dag.tasks,
     kpis: governanceKpis(dag.tasks),
+    ...(ctx.sources ? { sources: ctx.sources } : {}),
   };
   await ledger.finishRun({ workflowId, runId, status: result.status, totals: { kpis: result.kpis } });
   markRunFinished(result.status, result.kpis.consentViolations);

@@ -46,6 +46,8 @@ function checkedAccesses(ctx: RuleContext): RawBuilder<unknown> {
 
 export const rbacViolation: AuditRule = {
   id: 'rbac_violation',
+  name: 'Access no role allows',
+  action: 'Revoke the access, or, if it was legitimate, add the grant to the policy so that it is documented.',
   summary: "a successful access that none of the principal's roles allows (action, data category, purpose)",
   select: (ctx) => sql`
     select e.source || ':' || e.event_id as key, ${ctx.policy.audit.severity.rbacViolation}::text as severity,
@@ -60,6 +62,8 @@ export const rbacViolation: AuditRule = {
 
 export const abacViolation: AuditRule = {
   id: 'abac_violation',
+  name: 'Access outside its role\'s conditions (region, ticket, hours)',
+  action: 'Ask the principal for the justification (ticket); without one, treat it as unauthorised access.',
   summary: "an access the principal's role allows, but whose attributes (region, justification, hours) fail its conditions",
   select: (ctx) => sql`
     select e.source || ':' || e.event_id as key, ${ctx.policy.audit.severity.abacViolation}::text as severity,

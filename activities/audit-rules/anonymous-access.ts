@@ -10,6 +10,8 @@ import { isAnonymous } from './policy-relations';
 
 export const anonymousAccess: AuditRule = {
   id: 'anonymous_access',
+  name: 'Anonymous access to a non-public resource',
+  action: 'Restrict the resource, or list it as public in the policy if it is meant to be.',
   summary: 'a successful anonymous access to a resource the policy does not list as public',
   select: ({ window, key, policy, tables }) => {
     const severity = policy.audit.severity.anonymousAccess;

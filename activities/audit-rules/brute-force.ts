@@ -13,6 +13,8 @@ import { before, MAX_EVIDENCE, MINUTE_MS, type AuditRule } from './rule';
 
 export const bruteForce: AuditRule = {
   id: 'brute_force',
+  name: 'Brute-force login attempts',
+  action: 'Block or rate-limit the source IP; check that the targeted accounts use MFA and were not taken over.',
   summary: 'many failed attempts from one source IP, or against one principal, in a short time',
   select: ({ window, key, policy }) => {
     const { minFailures, withinMinutes, severity } = policy.audit.bruteForce;

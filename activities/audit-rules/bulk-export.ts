@@ -9,6 +9,8 @@ import { evidenceRef, MAX_EVIDENCE, type AuditRule } from './rule';
 
 export const bulkExport: AuditRule = {
   id: 'bulk_export',
+  name: 'Bulk export of personal data',
+  action: 'Confirm the export\'s purpose and recipient; if it was not approved, have the data recovered or deleted.',
   summary: 'an export of personal data above the policy threshold',
   select: ({ window, key, policy, tables }) => {
     const { maxRows, maxSubjectsPerHour, severity } = policy.audit.bulkExport;

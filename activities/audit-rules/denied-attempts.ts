@@ -7,6 +7,8 @@ import { evidenceRef, type AuditRule } from './rule';
 
 export const deniedAccess: AuditRule = {
   id: 'denied_access',
+  name: 'Denied access to personal data',
+  action: 'Check that the principal is meant to have this access; many denials from one principal or IP may be probing.',
   summary: 'an access to personal data was denied or failed',
   select: ({ window, key, policy }) => sql`
     select e.source || ':' || e.event_id as key, ${policy.audit.deniedSeverity}::text as severity,
@@ -20,6 +22,8 @@ export const deniedAccess: AuditRule = {
 
 export const deniedAdminAction: AuditRule = {
   id: 'denied_admin_action',
+  name: 'Denied administrative action',
+  action: 'Confirm with the actor\'s team that the attempt was expected; look for a matching brute-force finding.',
   summary: 'an audit-trail action (login, admin call) was denied or failed',
   select: ({ window, key, policy }) => sql`
     select t.source || ':' || t.event_id as key, ${policy.audit.deniedSeverity}::text as severity,

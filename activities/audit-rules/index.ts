@@ -26,3 +26,27 @@ export const AUDIT_RULES: AuditRule[] = [
 ];
 
 export type { AuditRule, RuleContext } from './rule';
+
+/** A rule as a report shows it: id, plain-language name, what to do about a finding. */
+export interface RuleGuide {
+  id: string;
+  name: string;
+  action: string;
+}
+
+/**
+ * Consent violations are found by the consent step, not an audit rule, but a report lists them
+ * beside the rules, under this id.
+ */
+export const CONSENT_VIOLATION_GUIDE: RuleGuide = {
+  id: 'consent_violation',
+  name: 'Processing without consent',
+  action: "Stop that purpose's processing for the people concerned, check the consent source, and record it in the record of processing (GDPR art. 30).",
+};
+
+/** Every rule's guide by id; a rule no longer defined (an old finding's) falls back to its id. */
+export function ruleGuide(id: string): RuleGuide {
+  if (id === CONSENT_VIOLATION_GUIDE.id) return CONSENT_VIOLATION_GUIDE;
+  const rule = AUDIT_RULES.find((r) => r.id === id);
+  return rule ? { id, name: rule.name, action: rule.action } : { id, name: id, action: 'Review the finding with the rule owner.' };
+}

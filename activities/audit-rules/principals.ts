@@ -38,6 +38,8 @@ function actorFindings(ctx: RuleContext, severity: Severity, description: string
 
 export const unknownPrincipal: AuditRule = {
   id: 'unknown_principal',
+  name: 'Action by a principal the policy does not know',
+  action: 'Find out who the principal is; add it to the policy with its roles, or disable it.',
   summary: 'a successful action by a principal the policy does not know',
   select: (ctx) =>
     actorFindings(ctx, ctx.policy.audit.severity.unknownPrincipal, 'Successful action by a principal the policy does not list',
@@ -46,6 +48,8 @@ export const unknownPrincipal: AuditRule = {
 
 export const deactivatedPrincipal: AuditRule = {
   id: 'deactivated_principal',
+  name: 'Action by a deactivated principal',
+  action: 'Disable the credentials that still work and review what was done with them.',
   summary: 'a successful action by a principal deactivated at that time',
   select: (ctx) =>
     actorFindings(ctx, ctx.policy.audit.severity.deactivatedPrincipal, 'Successful action by a deactivated principal',

@@ -10,6 +10,8 @@ import { asJsonb, evidenceRef, type AuditRule } from './rule';
 
 export const privilegedAction: AuditRule = {
   id: 'privileged_action',
+  name: 'Privileged change (role grant, audit logging stopped)',
+  action: 'Confirm the change was approved (change ticket); restore audit logging if it was stopped.',
   summary: 'a privileged audit-trail action: role grant, audit logging stopped or deleted, cluster-admin binding',
   select: ({ window, key, tables }) => sql`
     select t.source || ':' || t.event_id as key,

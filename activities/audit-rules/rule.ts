@@ -25,6 +25,10 @@ export interface AuditRule {
   id: string;
   /** What the rule looks for, for people reading findings. */
   summary: string;
+  /** The rule's plain-language name, shown next to its id in reports (e.g. "Bulk export of personal data"). */
+  name: string;
+  /** What to do about one of its findings, in a sentence, for the person reading the report. */
+  action: string;
   select(ctx: RuleContext): RawBuilder<unknown>;
 }
 

@@ -8,6 +8,8 @@ import { likeAnyOf } from './policy-relations';
 
 export const sovereigntyBreach: AuditRule = {
   id: 'sovereignty_breach',
+  name: 'Personal data processed outside its allowed region',
+  action: 'Stop the processing in that region and ask the DPO whether a transfer safeguard (GDPR chapter V) covers it.',
   summary: "a person's data processed from a region the policy does not allow for them",
   select: ({ window, key, policy, tables }) => sql`
     select e.source || ':' || e.event_id as key, ${policy.audit.severity.sovereigntyBreach}::text as severity,

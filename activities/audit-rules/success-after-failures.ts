@@ -8,6 +8,8 @@ import { before, MAX_EVIDENCE, MINUTE_MS, type AuditRule } from './rule';
 
 export const successAfterFailures: AuditRule = {
   id: 'success_after_failures',
+  name: 'Login succeeded after repeated failures',
+  action: 'Treat the account as possibly compromised: confirm with its owner, reset its credentials, review what it did next.',
   summary: 'a success from a source right after a burst of failures from it (possible compromise)',
   select: ({ window, key, policy }) => {
     const { minFailures, withinMinutes, severity } = policy.audit.successAfterFailures;

@@ -89,9 +89,24 @@ describe('governanceRun over the sample window', () => {
 
     const [report] = await h.sql("select html, text, policy_hash, workflow_id from govflow.reports where kind = 'compliance-report'");
     expect(report!.policy_hash).toBe(first.policyHash);
-    expect(report!.html).toContain('Audit findings by rule');
+    expect(report!.html).toContain('Findings by rule');
     expect(report!.html).toContain(first.workflowId);
     expect(report!.text).toMatch(/Consent violations\s+2/);
+    // What a DPO reads first: the verdict, the alert with its status and owner, what to do next.
+    expect(report!.text).toMatch(/^Verdict: Non-compliant: 3 critical, 9 high, 7 medium findings, 2 consent violations; Alert #\d+ \(critical\): open, not acknowledged; with governance-oncall@streaming\.example, escalates to ciso@streaming\.example after 15m/m);
+    expect(report!.text).toMatch(/Owner: governance-oncall@streaming\.example/);
+    expect(report!.text).toMatch(/- critical \(3\): Within 15m: acknowledge alert #\d+/);
+    // Severity totals agree with the alert: 19 findings + 2 consent violations = 21.
+    const [alertRow] = await h.sql('select title from govflow.alerts');
+    expect(alertRow!.title).toMatch(/^21 non-compliance finding/);
+    expect(report!.text).toContain('total      19 + 2 = 21');
+    expect(report!.text).toContain('the alert counts 21 of these 21');
+    // Rules by plain-language name next to their id; masking apart from consent exclusions.
+    expect(report!.text).toContain('Bulk export of personal data [bulk_export] (high): 1');
+    expect(report!.text).toContain('35 of 35 access events to mask (100.0%)');
+    expect(report!.text).toContain("excluded by consent  2 (left out on purpose");
+    expect(report!.text).toMatch(/ok sample-access\s+access\s+1 file, 39 records, 3 rejected/);
+    expect(first.sources!.map((d) => [d.source, d.state])).toEqual([['sample-access', 'delivered'], ['sample-consent', 'delivered'], ['sample-audit', 'delivered']]);
     expect(`${report!.html}${report!.text}`).not.toMatch(/user-10\d\d|contractor-x|198\.51\.100\.\d+[^/]/);
 
     const [alert] = await h.sql('select severity, status, occurrences from govflow.alerts');
@@ -124,6 +139,8 @@ describe('governanceRun over the sample window', () => {
 
 describe('governanceRun failures', () => {
   it('fails a task, marks its downstream upstream_failed, lets the parallel branch finish, and fails the run', async () => {
+    // Forget the sample window's alert raised above, so this run raises (not updates) its own.
+    await h.sql('delete from govflow.alerts');
     await h.sql('alter table govflow.masked_events rename to masked_events_hidden');
     const workflowId = `broken-mask-${Date.now()}`;
     try {
@@ -137,11 +154,16 @@ describe('governanceRun failures', () => {
     }
     const status = await h.client.workflow.getHandle(workflowId).query<DagStatus>('status');
     expect(Object.fromEntries(Object.entries(status.tasks).map(([k, v]) => [k, v.state]))).toEqual({
-      ingest: 'success', audit: 'success', consent: 'success', mask: 'failed', report: 'upstream_failed', email: 'upstream_failed', alert: 'upstream_failed',
+      ingest: 'success', audit: 'success', consent: 'success', mask: 'failed', report: 'upstream_failed', email: 'upstream_failed', alert: 'success',
     });
     const rows = await h.sql('select task, state, error from govflow.task_runs where workflow_id = $1 order by task', [workflowId]);
     expect(rows.find((r) => r.task === 'mask')).toMatchObject({ state: 'failed', error: expect.stringMatching(/42P01/) });
-    expect(rows.find((r) => r.task === 'alert')!.state).toBe('upstream_failed');
+    // Alerting does not depend on masking: the window's findings still raise their alert and
+    // start its escalation.
+    expect(rows.find((r) => r.task === 'alert')!.state).toBe('success');
+    expect(status.tasks.alert!.counts).toMatchObject({ alertsRaised: 1, qualifying: 21, escalationsStarted: 1 });
+    const alerts = await h.sql('select severity, status, workflow_id, title from govflow.alerts');
+    expect(alerts).toEqual([{ severity: 'critical', status: 'open', workflow_id: workflowId, title: expect.stringMatching(/^21 non-compliance finding/) }]);
     const [run] = await h.sql('select status from govflow.runs where workflow_id = $1', [workflowId]);
     expect(run!.status).toBe('failed');
   });

@@ -111,12 +111,13 @@ describe('govflow replay', () => {
     const out = JSON.parse(r.stdout) as { mode: string; tasks: string[]; reason: string; result: GovernanceResult };
     expect(out.mode).toBe('new-run');
     expect(out.reason).toMatch(/no history/);
-    expect(out.tasks).toEqual(['audit', 'consent', 'ingest']);
+    // The alert needs only audit and consent, so it succeeded despite the failed mask: not run again.
+    expect(out.tasks).toEqual(['alert', 'audit', 'consent', 'ingest']);
     expect(out.result.status).toBe('completed');
     expect(out.result.trigger).toBe('replay');
     expect(out.result.window).toEqual({ start: '2026-11-01T10:00:00.000Z', end: '2026-11-01T11:00:00.000Z' });
     expect(Object.fromEntries(Object.entries(out.result.tasks).map(([k, v]) => [k, v.state]))).toEqual(
-      states((t) => (['ingest', 'audit', 'consent'].includes(t) ? 'skipped' : 'success')),
+      states((t) => (['ingest', 'audit', 'consent', 'alert'].includes(t) ? 'skipped' : 'success')),
     );
   });
 

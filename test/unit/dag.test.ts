@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { propagateUpstreamFailures, readyTasks, validateDag, type TaskStatus } from '../../lib/dag';
 import { GOVERNANCE_DAG } from '../../workflows/governance';
 
-const dag = GOVERNANCE_DAG.map(({ id, upstream }) => ({ id, upstream }));
+const dag = GOVERNANCE_DAG.map(({ id, upstream, after }) => ({ id, upstream, after }));
 const states = (s: Record<string, TaskStatus['state']>): Record<string, TaskStatus> =>
   Object.fromEntries(Object.entries(s).map(([k, v]) => [k, { state: v }]));
 
@@ -20,14 +20,34 @@ describe('DAG bookkeeping', () => {
   });
 
   it('treats skipped (already succeeded) upstreams as done', () => {
-    const s = states({ ingest: 'skipped', audit: 'skipped', consent: 'skipped', mask: 'pending', report: 'pending', alert: 'pending' });
-    expect(readyTasks(dag, s)).toEqual(['mask']);
+    const s = states({ ingest: 'skipped', audit: 'skipped', consent: 'skipped', mask: 'pending', report: 'pending', email: 'pending', alert: 'pending' });
+    expect(readyTasks(dag, s)).toEqual(['mask', 'alert']);
   });
 
   it('marks everything downstream of a failure upstream_failed, and nothing else', () => {
-    const s = states({ ingest: 'success', audit: 'running', consent: 'success', mask: 'failed', report: 'pending', alert: 'pending' });
-    expect(propagateUpstreamFailures(dag, s).sort()).toEqual(['alert', 'report']);
+    const s = states({ ingest: 'success', audit: 'running', consent: 'success', mask: 'failed', report: 'pending', email: 'pending', alert: 'pending' });
+    expect(propagateUpstreamFailures(dag, s).sort()).toEqual(['email', 'report']);
     expect(s.audit!.state).toBe('running');
+    expect(s.alert!.state).toBe('pending');
     expect(readyTasks(dag, s)).toEqual([]);
+    s.audit!.state = 'success';
+    // The alert needs only audit and consent: a failed mask never holds it back.
+    expect(readyTasks(dag, s)).toEqual(['alert']);
+  });
+
+  it('starts the alert before the mask is done, and the report only once the alert has finished, however it ended', () => {
+    const s = states({ ingest: 'success', audit: 'success', consent: 'success', mask: 'running', report: 'pending', email: 'pending', alert: 'pending' });
+    expect(readyTasks(dag, s)).toEqual(['alert']);
+    s.mask!.state = 'success';
+    s.alert!.state = 'running';
+    expect(readyTasks(dag, s)).toEqual([]);
+    s.alert!.state = 'failed';
+    expect(propagateUpstreamFailures(dag, s)).toEqual([]);
+    expect(readyTasks(dag, s)).toEqual(['report']);
+  });
+
+  it('checks `after` like upstreams: known tasks, no cycles', () => {
+    expect(() => validateDag([{ id: 'a', upstream: [], after: ['zzz'] }])).toThrow(/unknown task "zzz"/);
+    expect(() => validateDag([{ id: 'a', upstream: ['b'] }, { id: 'b', upstream: [], after: ['a'] }])).toThrow(/cycle/);
   });
 });

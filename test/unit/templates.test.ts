@@ -5,16 +5,32 @@ import type { AccessAuditKpis } from '../../activities/report-access-audit';
 import type { ConsentLogKpis } from '../../activities/report-consent-log';
 import { trendBars } from '../../lib/trend';
 
+const sources: ComplianceKpis['sources'] = [
+  { source: 'cdn', kind: 'access', format: 'combined', location: '/logs/cdn.log', state: 'delivered', files: 1, filesLoaded: 1, filesAlreadyLoaded: 0, filesFailed: 0, records: 1234, rejected: 1, problems: [], ok: true, line: '1 file, 1,234 records, 1 rejected' },
+];
 const kpis: ComplianceKpis = {
+  verdict: { status: 'non-compliant', line: 'Non-compliant: 3 medium findings; Alert #7 (medium): open, not acknowledged' },
   accessEvents: 1234,
   auditTrailEvents: 5,
   consentEvents: 7,
-  rejected: { total: 1, bySourceReason: [{ source: 'cdn', reason: 'unknown purpose "<script>"', n: 1 }] },
-  findings: { total: 3, byRule: [{ rule: 'denied_access', severity: 'medium', n: 3 }], bySeverity: { medium: 3 } },
+  sources,
+  rejected: { total: 1, scope: 'lines quarantined when their file was first loaded by a run of this window', bySourceReason: [{ source: 'cdn', reason: 'unknown purpose "<script>"', n: 1 }] },
+  findings: { total: 3, byRule: [{ rule: 'denied_access', name: 'Denied access to personal data', action: 'Check the principal.', severity: 'medium', n: 3 }] },
+  violations: {
+    rows: [
+      { severity: 'critical', findings: 0, consentViolations: 0, total: 0 },
+      { severity: 'high', findings: 0, consentViolations: 0, total: 0 },
+      { severity: 'medium', findings: 3, consentViolations: 0, total: 3 },
+      { severity: 'low', findings: 0, consentViolations: 0, total: 0 },
+    ],
+    findings: 3, consentViolations: 0, total: 3, alertCounts: 3, consentSeverity: 'high',
+  },
   topPrincipals: [{ principalKey: 'p_0123', n: 3 }],
-  consentViolations: { total: 0, byPurpose: [] },
-  masking: { masked: 617, eligible: 1234 },
+  consentViolations: { total: 0, name: 'Processing without consent', action: 'Stop it.', byPurpose: [] },
+  masking: { eligible: 1234, excludedByConsent: 0, toMask: 1234, masked: 617, notMasked: 617 },
   consentStatus: [{ purpose: 'analytics', granted: 10, withdrawn: 2 }],
+  alert: { raised: true, id: 7, severity: 'medium', state: 'open', owner: 'oncall@example.org', line: 'Alert #7 (medium): open, not acknowledged; acknowledge with: govflow alerts ack 7' },
+  nextSteps: [{ topic: 'medium', count: 3, step: 'Within 4h: review the findings.', owner: 'dpo@example.org' }],
 };
 const trend = trendBars([
   { windowStart: '2026-11-01T08:00:00.000Z', windowEnd: '2026-11-01T09:00:00.000Z', findings: 6, violations: 0, rejected: 0, current: false },
@@ -39,7 +55,7 @@ describe('compliance report templates', () => {
 
   it('renders the HTML twin with its sections, escaped', () => {
     const html = render('compliance-report.html', data);
-    for (const id of ['summary', 'severity', 'findings', 'consent', 'masking', 'quarantine', 'trend', 'provenance']) expect(html).toContain(`id="${id}"`);
+    for (const id of ['verdict', 'alert', 'next-steps', 'summary', 'sources', 'severity', 'findings', 'consent', 'masking', 'quarantine', 'trend', 'provenance']) expect(html).toContain(`id="${id}"`);
     expect(html).toContain('1,234');
     expect(html).toContain('50.0%');
     expect(html).toContain('&lt;script&gt;');
@@ -62,10 +78,74 @@ describe('compliance report templates', () => {
   it('renders the text twin unescaped, with provenance', () => {
     const text = render('compliance-report.txt', data);
     expect(text).toMatch(/Audit findings\s+3/);
-    expect(text).toContain('denied_access (medium): 3');
+    expect(text).toContain('Denied access to personal data [denied_access] (medium): 3');
     expect(text).toContain('unknown purpose "<script>"');
     expect(text).toContain(`Policy:      sha256 ${data.policyHash}`);
     expect(text).toContain('2026-11-01 10:00:00 UTC to 2026-11-01 11:00:00 UTC');
+  });
+
+  it('opens with the verdict, the alert with its owner, and what to do next, in both twins', () => {
+    for (const twin of ['compliance-report.html', 'compliance-report.txt']) {
+      const out = render(twin, data);
+      const verdictAt = out.indexOf('Non-compliant: 3 medium findings');
+      expect(verdictAt, twin).toBeGreaterThan(-1);
+      expect(verdictAt, twin).toBeLessThan(out.indexOf('Access events governed'));
+      expect(out).toContain('Alert #7 (medium): open, not acknowledged; acknowledge with: govflow alerts ack 7');
+      expect(out).toMatch(/[Oo]wner: oncall@example\.org/);
+      expect(out).toContain('Within 4h: review the findings.');
+      expect(out).toContain('dpo@example.org');
+    }
+    const clean = render('compliance-report.txt', { ...data, kpis: { ...kpis, nextSteps: [] } });
+    expect(clean).toContain('Nothing to do for this window.');
+  });
+
+  it('lists every source with what it delivered, naming the path of one that delivered nothing', () => {
+    const missing = { ...sources[0]!, source: 'bastion', kind: 'audit', state: 'missing' as const, files: 0, filesLoaded: 0, records: 0, rejected: 0, ok: false, line: 'missing: /logs/auth.log' };
+    const d = { ...data, kpis: { ...kpis, sources: [...sources, missing] } };
+    const text = render('compliance-report.txt', d);
+    expect(text).toMatch(/ok cdn\s+access\s+1 file, 1,234 records, 1 rejected/);
+    expect(text).toMatch(/!! bastion\s+audit\s+missing: \/logs\/auth\.log/);
+    const html = render('compliance-report.html', d);
+    expect(html).toContain('missing: /logs/auth.log');
+    expect(html).toContain('✗</strong> bastion');
+  });
+
+  it('counts consent violations by severity beside the findings, with the total the alert uses', () => {
+    const rows = kpis.violations.rows.map((r) => (r.severity === 'high' ? { ...r, consentViolations: 2, total: 2 } : r));
+    const d = { ...data, kpis: { ...kpis, violations: { ...kpis.violations, rows, consentViolations: 2, total: 5, alertCounts: 5 }, consentViolations: { ...kpis.consentViolations, total: 2 } } };
+    const text = render('compliance-report.txt', d);
+    expect(text).toContain('high       0 + 2 = 2');
+    expect(text).toContain('total      3 + 2 = 5');
+    expect(text).toContain('the alert counts 5 of these 5');
+    expect(text).toContain('Processing without consent [consent_violation] (high): 2');
+    const html = render('compliance-report.html', d);
+    expect(html).toContain('The alert counts 5 of these 5');
+  });
+
+  it('names each rule in plain language next to its id, with what to do', () => {
+    const html = render('compliance-report.html', data);
+    expect(html).toContain('Denied access to personal data<br><code style="font-size:12px;color:#6b7280">denied_access</code>');
+    expect(html).toContain('Check the principal.');
+    expect(render('compliance-report.txt', data)).toContain('What to do: Check the principal.');
+  });
+
+  it('tells masking left out by consent from masking not done', () => {
+    const d = { ...data, kpis: { ...kpis, masking: { eligible: 37, excludedByConsent: 2, toMask: 35, masked: 35, notMasked: 0 } } };
+    const text = render('compliance-report.txt', d);
+    expect(text).toContain('35 of 35 access events to mask (100.0%)');
+    expect(text).toContain('excluded by consent  2 (left out on purpose');
+    expect(text).toMatch(/not masked\s+0\n/);
+    expect(text).toMatch(/Masking coverage\s+100\.0% of events to mask/);
+    const html = render('compliance-report.html', d);
+    expect(html).toContain('None is missing.');
+    expect(html).toContain('<td width="5.4%" style="background:#9ca3af');
+    const gap = render('compliance-report.html', data);
+    expect(gap).toContain('617 not masked</strong>');
+  });
+
+  it('says which quarantined lines it lists', () => {
+    expect(render('compliance-report.txt', data)).toContain('Quarantined input (lines quarantined when their file was first loaded by a run of this window)');
+    expect(render('compliance-report.html', data)).toContain('Scope: lines quarantined when their file was first loaded by a run of this window.');
   });
 
   it('fails loudly when the data misses a field the template uses', () => {
