@@ -7,7 +7,7 @@ import { FORMATS } from '../lib/parsers';
 import { readLines, DEFAULT_MAX_LINE_BYTES, type Line } from '../lib/ingest/line-reader';
 import { fingerprintHead, readHead } from '../lib/ingest/fingerprint';
 import { eventIdPrefix, findOrCreateCursor, restartCursor, type FileCursor } from '../lib/ingest/cursors';
-import { CopyRows } from '../lib/ingest/copy-text';
+import { CopyRows, storable, storableText, suspectText } from '../lib/ingest/copy-text';
 import { rowValues } from '../lib/ingest/tables';
 import { ChunkLoader, type Chunk, type RejectedLine } from './chunk-loader';
 import type { RecordChecker } from './record-checkers';
@@ -114,7 +114,8 @@ export async function ingestFile(
   let inflight: Promise<void> = Promise.resolve();
 
   const reject = (position: number, reason: string, raw: string) => {
-    rejected.push({ position, reason, raw: raw.slice(0, RAW_LIMIT) });
+    reason = storableText(reason);
+    rejected.push({ position, reason, raw: storableText(raw.slice(0, RAW_LIMIT)) });
     const key = reasonKey(reason);
     result.rejectedByReason[key] = (result.rejectedByReason[key] ?? 0) + 1;
   };
@@ -190,10 +191,13 @@ export async function ingestFile(
           reject(line.position, parsed.reason, line.text);
         } else {
           const many = parsed.objects.length > 1;
+          const suspect = suspectText(line.text);
           parsed.objects.forEach((obj, i) => {
             const checked = check(obj);
-            if (!checked.ok) {
-              reject(line.position, many ? `record ${i + 1}: ${checked.reason}` : checked.reason, line.text);
+            const unstorable = checked.ok && suspect ? storable(checked.record as unknown as Record<string, unknown>) : undefined;
+            if (!checked.ok || unstorable) {
+              const reason = checked.ok ? unstorable! : checked.reason;
+              reject(line.position, many ? `record ${i + 1}: ${reason}` : reason, line.text);
               return;
             }
             const r = checked.record;
