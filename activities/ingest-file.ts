@@ -9,6 +9,7 @@ import { fingerprintHead, readHead } from '../lib/ingest/fingerprint';
 import { eventIdPrefix, findOrCreateCursor, restartCursor, type FileCursor } from '../lib/ingest/cursors';
 import { CopyRows, storable, storableText, suspectText } from '../lib/ingest/copy-text';
 import { rowValues } from '../lib/ingest/tables';
+import { parseLine } from '../lib/ingest/parse-line';
 import { ChunkLoader, type Chunk, type RejectedLine } from './chunk-loader';
 import type { RecordChecker } from './record-checkers';
 import type { PartitionKeeper } from './partitions';
@@ -98,7 +99,7 @@ export async function ingestFile(
   if (startOffset > 0 && parser.header) {
     // Reading resumes past the header line: the parser still needs it to name the columns.
     for await (const first of readLines(path)) {
-      if ('text' in first) parser.parse(first.text, first.position);
+      if ('text' in first) parseLine(parser, first.text, first.position);
       break;
     }
   }
@@ -184,7 +185,7 @@ export async function ingestFile(
       if ('problem' in line) {
         reject(line.position, PROBLEMS[line.problem], line.preview);
       } else if (line.text.trim() !== '') {
-        const parsed = parser.parse(line.text, line.position);
+        const parsed = parseLine(parser, line.text, line.position);
         if (parsed.ok === 'skip') {
           result.skipped[parsed.reason] = (result.skipped[parsed.reason] ?? 0) + 1;
         } else if (parsed.ok === false) {
@@ -205,7 +206,11 @@ export async function ingestFile(
             // across runs, renames and compression, and distinct for identical lines (real logs
             // repeat lines that are nevertheless distinct events).
             const fallbackId = `${idPrefix}:${line.start}${many ? `:${i + 1}` : ''}`;
-            copyRows.add(rowValues(source.kind, r, { source: source.name, file: path, position: line.position, fallbackId }));
+            const unstored = copyRows.tryAdd(rowValues(source.kind, r, { source: source.name, file: path, position: line.position, fallbackId }));
+            if (unstored) {
+              reject(line.position, many ? `record ${i + 1}: ${unstored}` : unstored, line.text);
+              return;
+            }
             if (source.kind === 'access') days.add(String(r.occurred_at).slice(0, 10));
             chunkRecords += 1;
           });

@@ -32,6 +32,20 @@ export class CopyRows {
     if (this.pending.length >= 1000) this.seal();
   }
 
+  /**
+   * `add`, or the reason the row cannot be stored: a value nested so deeply (thousands of levels,
+   * as only a hostile or broken producer writes) that serialising it exhausts the stack.
+   */
+  tryAdd(values: readonly unknown[]): string | undefined {
+    try {
+      this.add(values);
+      return undefined;
+    } catch (err) {
+      if (err instanceof RangeError) return 'record nested too deeply to store';
+      throw err;
+    }
+  }
+
   payload(): string[] {
     this.seal();
     return this.pieces;
