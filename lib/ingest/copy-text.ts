@@ -64,6 +64,9 @@ export class CopyRows {
 const SUSPECT = /[\0\uD800-\uDFFF]|\\u(?:0000|[dD][89abAB])/;
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
 
+/** Deeper than any producer nests (Kubernetes objects: tens of levels); far below the stack's limit. */
+const MAX_DEPTH = 1000;
+
 /** Whether a line may yield text Postgres cannot store (see `storable`). */
 export const suspectText = (line: string): boolean => SUSPECT.test(line);
 
@@ -77,13 +80,14 @@ export function storableText(s: string): string {
  * makes). Returns a rejection reason when a value holds NUL, which no text column can keep and
  * which no producer writes in a real field (a NUL in a log line is corruption).
  */
-export function storable(record: Record<string, unknown>): string | undefined {
+export function storable(record: Record<string, unknown>, depth = 0): string | undefined {
+  if (depth > MAX_DEPTH) return 'record nested too deeply to store';
   for (const [k, v] of Object.entries(record)) {
     if (typeof v === 'string') {
       if (v.includes('\0')) return `field "${k}" contains a NUL character`;
       record[k] = v.replace(LONE_SURROGATE, '\uFFFD');
     } else if (v !== null && typeof v === 'object') {
-      const inner = storable(v as Record<string, unknown>);
+      const inner = storable(v as Record<string, unknown>, depth + 1);
       if (inner) return inner.replace(/^field "/, `field "${k}.`);
       // Keys too: an object's keys reach jsonb.
       for (const key of Object.keys(v)) {
