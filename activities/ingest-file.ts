@@ -226,10 +226,14 @@ export async function ingestFile(
   }
 
   if (readError) {
-    // A compressed copy that ends before what was read of its file (an incomplete rotation) is
-    // reported, but leaves the file's cursor as it is.
-    const stale = gzip && newLines === 0;
-    return unreadable(deps, source, path, run, result, readError, (lastLine?.position ?? afterPosition) + 1, stale ? undefined : where);
+    if (gzip && newLines === 0) {
+      // A compressed copy that ends before what was read of its file (an incomplete copy): the
+      // fault is reported with its path; the file's cursor and totals are not this copy's.
+      await sql`update govflow.ingested_files set status = 'done', path = ${cursor.path} where ${where}`.execute(deps.db);
+      const copy = { ...result, records: 0, rejected: 0, duplicates: 0 };
+      return unreadable(deps, source, path, run, copy, readError, afterPosition + 1);
+    }
+    return unreadable(deps, source, path, run, result, readError, (lastLine?.position ?? afterPosition) + 1, where);
   }
   await sql`update govflow.ingested_files set status = 'done', finished_at = now() where ${where}`.execute(deps.db);
   if (newLines === 0) return alreadyLoaded(deps, source, path, run, result, where);

@@ -9,6 +9,8 @@ import { FINGERPRINT_BYTES, matchesPrefix, type Fingerprint } from './fingerprin
 // same cursor, so each byte range is loaded once.
 
 export interface FileCursor {
+  /** The file last read through this cursor. */
+  path: string;
   fingerprint: string;
   fingerprint_bytes: number;
   file_id: string;
@@ -22,7 +24,7 @@ export interface FileCursor {
   status: string;
 }
 
-const COLUMNS = sql`fingerprint, fingerprint_bytes, file_id, generation, committed_offset, committed_position,
+const COLUMNS = sql`path, fingerprint, fingerprint_bytes, file_id, generation, committed_offset, committed_position,
   committed_unterminated, records, rejected, duplicates, status`;
 
 /**
