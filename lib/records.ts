@@ -73,11 +73,14 @@ class Fields {
   time(name: string): string {
     const raw = this.text(name, true);
     // Already canonical (UTC, ISO-8601): the common case in bulk loads, kept as is.
-    if (CANONICAL_UTC.test(raw)) return raw;
+    if (CANONICAL_UTC.test(raw) && !raw.startsWith('0000')) return raw;
     const d = new Date(raw);
     if (Number.isNaN(d.getTime()) || !/(Z|[+-]\d{2}:?\d{2})$/i.test(raw)) {
       throw new Rejection(`unparseable time in "${name}" (expected ISO-8601 with a zone)`);
     }
+    // Postgres dates have no year 0, and each day of access events is a partition: years 1–9999.
+    const year = d.getUTCFullYear();
+    if (year < 1 || year > 9999) throw new Rejection(`time in "${name}" is out of range (years 1 to 9999)`);
     return d.toISOString();
   }
 

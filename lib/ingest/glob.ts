@@ -1,52 +1,35 @@
-import { readdirSync, statSync } from 'node:fs';
-import { isAbsolute, join, resolve, sep } from 'node:path';
+import { realpathSync, statSync } from 'node:fs';
+import { isAbsolute, resolve } from 'node:path';
+import { globSync, isDynamicPattern } from 'tinyglobby';
 
-// Expands a source's path pattern: `*` and `?` within a name, `**` across directories.
-// Small on purpose: sources are a handful of directories, not a file system crawl.
-
-function toRegExp(segment: string): RegExp {
-  const body = segment.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '[^/]*').replace(/\?/g, '[^/]');
-  return new RegExp(`^${body}$`);
-}
-
-const hasMagic = (s: string) => /[*?]/.test(s);
-
+/**
+ * The files a source's `path` names: a glob (`*`, `?`, `**`, `[…]`, `{a,b}`; picomatch syntax,
+ * via tinyglobby), relative to `cwd`. Symbolic links are followed — Kubernetes'
+ * /var/log/containers/*.log are links into /var/log/pods — and two paths that resolve to the same
+ * file are read once (the first in sorted order is kept). Returns absolute paths, sorted; an
+ * unreadable directory or a dangling link matches nothing rather than throwing.
+ */
 export function expandGlob(pattern: string, cwd = process.cwd()): string[] {
   const abs = isAbsolute(pattern) ? pattern : resolve(cwd, pattern);
-  const parts = abs.split(sep);
-  const firstMagic = parts.findIndex(hasMagic);
-  if (firstMagic === -1) {
-    try {
-      return statSync(abs).isFile() ? [abs] : [];
-    } catch {
-      return [];
-    }
+  let found: string[];
+  if (!isDynamicPattern(abs)) {
+    found = [abs];
+  } else {
+    found = globSync(abs, { absolute: true, onlyFiles: true, followSymbolicLinks: true, dot: true, expandDirectories: false });
   }
-  const base = parts.slice(0, firstMagic).join(sep) || sep;
+  const seen = new Set<string>();
   const out: string[] = [];
-  const walk = (dir: string, rest: string[]) => {
-    if (rest.length === 0) return;
-    const [head, ...tail] = rest as [string, ...string[]];
-    let entries;
+  for (const p of found.sort()) {
+    let real: string;
     try {
-      entries = readdirSync(dir, { withFileTypes: true });
+      if (!statSync(p).isFile()) continue; // follows links: a link to a file is a file
+      real = realpathSync(p);
     } catch {
-      return;
+      continue; // vanished since listing, or a dangling link
     }
-    if (head === '**') {
-      walk(dir, tail); // ** matches zero directories
-      for (const e of entries) if (e.isDirectory()) walk(join(dir, e.name), rest);
-      return;
-    }
-    const re = toRegExp(head);
-    for (const e of entries) {
-      if (!re.test(e.name)) continue;
-      const p = join(dir, e.name);
-      if (tail.length === 0) {
-        if (e.isFile()) out.push(p);
-      } else if (e.isDirectory()) walk(p, tail);
-    }
-  };
-  walk(base, parts.slice(firstMagic));
-  return [...new Set(out)].sort();
+    if (seen.has(real)) continue;
+    seen.add(real);
+    out.push(p);
+  }
+  return out;
 }

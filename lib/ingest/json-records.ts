@@ -11,11 +11,15 @@ import { isGzip, readLines, type Line, type ReadLinesOptions } from './line-read
 // the file; the per-line size limit of line formats does not apply. Pretty-printed documents,
 // several documents one after another, and gzip (recognised by magic bytes) all read the same.
 
-/** One element of the records array: its 1-based index in the file is its position. */
+/**
+ * One element of the records array: its 1-based index in the file is its position. An element is
+ * complete when handed out, so it is always `terminated` (the line reader's word for a line whose
+ * newline was written).
+ */
 export type JsonRecordItem =
-  | { position: number; endOffset: number; text: string }
+  | { position: number; endOffset: number; terminated: true; text: string }
   /** The document stops being JSON here: what came before is read, nothing after it can be. */
-  | { position: number; endOffset: number; problem: 'malformed'; reason: string; preview: string };
+  | { position: number; endOffset: number; terminated: true; problem: 'malformed'; reason: string; preview: string };
 
 const SNIFF_BYTES = 64 * 1024;
 
@@ -77,7 +81,7 @@ export async function* readJsonRecords(path: string, key: string, opts: ReadJson
   let failure: Error | undefined;
   parser.onValue = ({ value }) => {
     position += 1;
-    if (position > skipUntil) ready.push({ position, endOffset: offset, text: JSON.stringify(value) ?? 'null' });
+    if (position > skipUntil) ready.push({ position, endOffset: offset, terminated: true, text: JSON.stringify(value) ?? 'null' });
   };
   parser.onError = (err) => {
     failure ??= err;
@@ -86,6 +90,7 @@ export async function* readJsonRecords(path: string, key: string, opts: ReadJson
   const malformed = (err: Error): JsonRecordItem => ({
     position: position + 1,
     endOffset: offset,
+    terminated: true,
     problem: 'malformed',
     reason: `malformed JSON document after record ${position}: the rest of the file cannot be read (${err.message.slice(0, 120)})`,
     preview: '',

@@ -4,22 +4,47 @@ import { createGunzip } from 'node:zlib';
 import type { Readable } from 'node:stream';
 
 // Lines out of a file, streamed in constant memory, with what ingest needs to be exact about:
-// each line's 1-based position, the byte offset after it (to resume a plain file by seeking),
-// and the lines it cannot accept as text (too long, not UTF-8) flagged rather than thrown.
-// Gzip is read transparently, recognised by its magic bytes rather than the file name.
+// each line's 1-based position, the byte offsets where it starts and ends (to resume by seeking,
+// and to name a line without an id of its own), whether it ended with a newline, and the lines it
+// cannot accept as text (too long, not UTF-8) flagged rather than thrown. Gzip is read
+// transparently, recognised by its magic bytes rather than the file name; its offsets count
+// decompressed bytes, so a file and its compressed rotation have the same offsets.
 
 export const DEFAULT_MAX_LINE_BYTES = 1 << 20;
 
+/** EF BB BF: a UTF-8 byte-order mark, which some Windows tools write before the first line. */
+const BOM = Buffer.from([0xef, 0xbb, 0xbf]);
+
+interface LineAt {
+  position: number;
+  /** Byte offset of the line's first byte in the (decompressed) file. */
+  start: number;
+  /** Byte offset just after the line and its newline. */
+  endOffset: number;
+  /** False for a last line that has no newline (yet): a writer may still be adding to it. */
+  terminated: boolean;
+}
+
 export type Line =
-  | { position: number; endOffset: number; text: string }
-  | { position: number; endOffset: number; problem: 'oversized' | 'encoding'; preview: string };
+  | (LineAt & { text: string })
+  /**
+   * oversized: longer than maxLineBytes; encoding: not UTF-8; continuation: the rest of a line
+   * whose beginning was read, without its newline, by an earlier pass (see `midLine`).
+   */
+  | (LineAt & { problem: 'oversized' | 'encoding' | 'continuation'; preview: string });
 
 export interface ReadLinesOptions {
   maxLineBytes?: number;
-  /** Resume: skip lines up to this position. */
+  /** Resume: the position of the last line already read (the next line is numbered after it). */
   afterPosition?: number;
-  /** Resume a plain file by seeking here first (the endOffset of line `afterPosition`). */
+  /** Resume at this byte offset (of the decompressed content for gzip, which is skipped to it). */
   startOffset?: number;
+  /**
+   * The earlier pass ended on a line without a newline: the bytes at startOffset up to the next
+   * newline belong to that line. None (the newline came next) is silently consumed; anything else
+   * is yielded as a `continuation` problem with the position of the line it continues.
+   */
+  midLine?: boolean;
 }
 
 export async function isGzip(path: string): Promise<boolean> {
@@ -30,6 +55,13 @@ export async function isGzip(path: string): Promise<boolean> {
   } finally {
     await fh.close();
   }
+}
+
+/** A file's content as a stream from byte `start` (of the decompressed content, for gzip). */
+export async function openContent(path: string, start = 0): Promise<{ stream: Readable; gzip: boolean; skip: number }> {
+  const gzip = await isGzip(path);
+  if (!gzip) return { stream: createReadStream(path, { start, highWaterMark: 1 << 20 }), gzip, skip: 0 };
+  return { stream: createReadStream(path, { highWaterMark: 1 << 20 }).pipe(createGunzip()), gzip, skip: start };
 }
 
 const decoder = new TextDecoder('utf-8', { fatal: true });
@@ -46,34 +78,54 @@ function decode(bytes: Buffer): string | undefined {
   }
 }
 
+/**
+ * Yields the file's lines from `startOffset`. A UTF-8 byte-order mark at offset 0 is not part of
+ * the first line (RFC 3629 §6: it is a signature, not content), whatever the format. Throws what
+ * the file system or gunzip throws (a truncated gzip: "unexpected end of file") after yielding
+ * the lines before the fault.
+ */
 export async function* readLines(path: string, opts: ReadLinesOptions = {}): AsyncGenerator<Line> {
   const max = opts.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
-  const gz = await isGzip(path);
-  // Offsets count decompressed bytes for gzip; seeking is only possible in plain files.
-  const seek = !gz && opts.startOffset ? opts.startOffset : 0;
-  let stream: Readable = createReadStream(path, { start: seek, highWaterMark: 1 << 20 });
-  if (gz) stream = stream.pipe(createGunzip());
+  const from = opts.startOffset ?? 0;
+  const { stream, skip } = await openContent(path, from);
+  let toSkip = skip; // gzip: decompressed bytes before `from`, read and dropped
 
-  let position = seek ? (opts.afterPosition ?? 0) : 0;
-  const skipUntil = opts.afterPosition ?? 0;
-  let offset = seek;
+  let position = opts.afterPosition ?? 0;
+  let midLine = opts.midLine ?? false;
+  let offset = from;
+  let lineStart = from;
   let pending: Buffer[] = [];
   let pendingBytes = 0;
   let oversized = false;
   let preview = '';
 
-  const emit = (bytes: Buffer | null, end: number): Line | undefined => {
+  const emit = (bytes: Buffer | null, end: number, terminated: boolean): Line | undefined => {
+    const at = { start: lineStart, endOffset: end, terminated };
+    lineStart = end;
+    if (midLine) {
+      midLine = false;
+      if (!oversized && bytes!.length === 0) return undefined; // the newline the last pass lacked
+      return { position, ...at, problem: 'continuation', preview: oversized ? preview : bytes!.subarray(0, 200).toString('utf8') };
+    }
     position += 1;
-    if (position <= skipUntil) return undefined;
-    if (oversized) return { position, endOffset: end, problem: 'oversized', preview };
+    if (oversized) return { position, ...at, problem: 'oversized', preview };
     let buf = bytes!;
+    if (at.start === 0 && buf.subarray(0, 3).equals(BOM)) buf = buf.subarray(3);
     if (buf.length && buf[buf.length - 1] === 0x0d) buf = buf.subarray(0, buf.length - 1);
     const text = decode(buf);
-    if (text === undefined) return { position, endOffset: end, problem: 'encoding', preview: buf.toString('latin1').slice(0, 200) };
-    return { position, endOffset: end, text };
+    if (text === undefined) return { position, ...at, problem: 'encoding', preview: buf.toString('latin1').slice(0, 200) };
+    return { position, ...at, text };
   };
 
-  for await (const chunk of stream as AsyncIterable<Buffer>) {
+  for await (let chunk of stream as AsyncIterable<Buffer>) {
+    if (toSkip > 0) {
+      if (chunk.length <= toSkip) {
+        toSkip -= chunk.length;
+        continue;
+      }
+      chunk = chunk.subarray(toSkip);
+      toSkip = 0;
+    }
     let start = 0;
     for (;;) {
       const nl = chunk.indexOf(0x0a, start);
@@ -95,7 +147,7 @@ export async function* readLines(path: string, opts: ReadLinesOptions = {}): Asy
         break;
       }
       offset += nl - start + 1;
-      const line = emit(oversized ? null : pending.length === 1 ? pending[0]! : Buffer.concat(pending), offset);
+      const line = emit(oversized ? null : pending.length === 1 ? pending[0]! : Buffer.concat(pending), offset, true);
       pending = [];
       pendingBytes = 0;
       oversized = false;
@@ -103,9 +155,9 @@ export async function* readLines(path: string, opts: ReadLinesOptions = {}): Asy
       start = nl + 1;
     }
   }
-  // A last line without a trailing newline is still a line.
+  // A last line without a trailing newline is still a line; the caller decides whether to wait.
   if (pendingBytes > 0 || oversized) {
-    const line = emit(oversized ? null : Buffer.concat(pending), offset);
+    const line = emit(oversized ? null : Buffer.concat(pending), offset, false);
     if (line) yield line;
   }
 }

@@ -126,6 +126,7 @@ export const tcfFormat: Format<typeof options> = {
     };
 
     return {
+      header: Boolean(o.delimiter),
       parse(text, position): Parsed {
         const row = readRow(text, position);
         if ('ok' in row) return row as Parsed;

@@ -17,6 +17,11 @@ export type Parsed =
 
 export interface LineParser {
   parse(text: string, position: number): Parsed;
+  /**
+   * The file's first line is a header the parser must see to read the others: ingest passes it
+   * to `parse` again when reading resumes past it (an appended file, a retry).
+   */
+  header?: boolean;
 }
 
 export interface Format<O extends z.ZodType = z.ZodType> {

@@ -57,4 +57,24 @@ describe('readLines', () => {
     }).rejects.toThrow(/unexpected end of file/);
     expect(seen.length).toBeGreaterThan(0);
   });
+
+  it('strips a UTF-8 byte-order mark from the first line only, keeping byte offsets', async () => {
+    const bom = '\uFEFF';
+    const lines = await all(file('bom.csv', `${bom}time,action\n${bom}x\n`));
+    expect(texts(lines)).toEqual(['time,action', `${bom}x`]);
+    expect(lines.map((l) => [l.start, l.endOffset])).toEqual([[0, 15], [15, 20]]);
+    expect(texts(await all(file('bom.gz', gzipSync(`${bom}{"a":1}\n`))))).toEqual(['{"a":1}']);
+  });
+
+  it('gives each line its start offset and says whether it ended with a newline', async () => {
+    const lines = await all(file('g.log', 'ab\ncd\nef'));
+    expect(lines.map((l) => [l.start, l.endOffset, l.terminated])).toEqual([[0, 3, true], [3, 6, true], [6, 8, false]]);
+  });
+
+  it('resuming inside a line: its missing newline is consumed, an extension is a continuation', async () => {
+    const done = await all(file('h.log', 'ab\ncd\nef\n'), { afterPosition: 3, startOffset: 8, midLine: true });
+    expect(done).toEqual([]);
+    const grown = await all(file('i.log', 'ab\ncd\nefgh\nij\n'), { afterPosition: 3, startOffset: 8, midLine: true });
+    expect(grown.map((l) => [l.position, 'text' in l ? l.text : l.problem, l.start])).toEqual([[3, 'continuation', 8], [4, 'ij', 11]]);
+  });
 });
