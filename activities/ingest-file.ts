@@ -210,8 +210,10 @@ export async function ingestFile(
             const r = checked.record;
             // Lines without an id are identified by their logical file and byte offset: stable
             // across runs, renames and compression, and distinct for identical lines (real logs
-            // repeat lines that are nevertheless distinct events).
-            const fallbackId = `${idPrefix}:${line.start}${many ? `:${i + 1}` : ''}`;
+            // repeat lines that are nevertheless distinct events). A record of a JSON document is
+            // identified by its index in the document instead.
+            const at = 'start' in line ? String(line.start) : `#${line.position}`;
+            const fallbackId = `${idPrefix}:${at}${many ? `:${i + 1}` : ''}`;
             const unstored = copyRows.tryAdd(rowValues(source.kind, r, { source: source.name, file: path, position: line.position, fallbackId }));
             if (unstored) {
               reject(line.position, many ? `record ${i + 1}: ${unstored}` : unstored, line.text);
