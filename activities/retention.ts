@@ -86,7 +86,7 @@ const TABLES: Record<RetentionClass, TableSpec[]> = {
   consentLedger: [
     {
       table: 'consent_events', time: 'occurred_at', rawIds: ['subject_id'], source: true,
-      keep: sql`exists (select 1 from govflow.consent_events n where n.subject_id = t.subject_id and n.purpose = t.purpose
+      keep: sql`not exists (select 1 from govflow.consent_events n where n.subject_id = t.subject_id and n.purpose = t.purpose
         and (n.occurred_at > t.occurred_at or (n.occurred_at = t.occurred_at and n.id > t.id)))`,
     },
   ],

@@ -1,5 +1,6 @@
 import { userInfo } from 'node:os';
 import { sql } from 'kysely';
+import { ScheduleAlreadyRunning } from '@temporalio/client';
 import { stringFlag, UsageError, type Command, type CommandContext } from '../command';
 import { connectClient } from '../temporal-connection';
 import { scheduleSpec } from '../schedules';
@@ -82,7 +83,7 @@ async function schedule(ctx: CommandContext, env: Env): Promise<number> {
     ctx.out(`schedule ${scheduleId}: retentionRun ${every ? `every ${every}` : `on cron "${cron}"`}`);
     return 0;
   } catch (err) {
-    if ((err as Error).name === 'ScheduleAlreadyRunning') throw new UsageError(`schedule ${scheduleId} already exists (govflow schedule delete ${scheduleId} to replace it)`);
+    if (err instanceof ScheduleAlreadyRunning) throw new UsageError(`schedule ${scheduleId} already exists (govflow schedule delete ${scheduleId} to replace it)`);
     throw err;
   } finally {
     await connection.close();
