@@ -254,6 +254,17 @@ describe('retention', () => {
     expect(t.rejected_records).toMatchObject({ rowsRemoved: 1, rowsHeld: 0 });
   });
 
+  it('schedule creates a Temporal Schedule that starts retentionRun', async () => {
+    const id = `retention-${Date.now()}`;
+    const r = await runGovflow(h, ['retention', 'schedule', id, '--every', '1d']);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const d = await h.client.schedule.getHandle(id).describe();
+    expect(d.action).toMatchObject({ type: 'startWorkflow', workflowType: 'retentionRun', taskQueue: h.taskQueue });
+    expect(d.spec.intervals?.[0]?.every).toBe(86_400_000);
+    await h.client.schedule.getHandle(id).delete();
+  });
+
   it('a mistaken hold is a one-line error', async () => {
     const r = await runGovflow(h, ['retention', 'hold', '--subject', 'x']);
     expect(r.code).toBe(2);
