@@ -15,6 +15,7 @@ import { alertNotifyActivities } from './alert-notify';
 import { deadlineActivities } from './deadline';
 import { streamActivities } from './stream/pull';
 import { eraseActivities } from './erase';
+import { retentionActivities } from './retention';
 
 type Step = (run: RunRef) => Promise<TaskResult>;
 
@@ -44,6 +45,7 @@ export function createActivities(deps: ActivityDeps) {
     ...deadlineActivities(deps),
     ...streamActivities(deps),
     ...eraseActivities(deps),
+    ...retentionActivities(deps),
     ...asSteps({
       ...ingestActivities(deps),
       ...auditActivities(deps),

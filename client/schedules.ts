@@ -45,6 +45,9 @@ function spec(s: ScheduleSettings) {
   };
 }
 
+/** The Temporal schedule spec of --every or --cron (exactly one) and --timezone; UsageError otherwise. */
+export { spec as scheduleSpec };
+
 function action(scheduleId: string, taskQueue: string, s: ScheduleSettings): ScheduleOptionsStartWorkflowAction<typeof governanceRun> {
   const input: GovernanceInput = { windowSeconds: s.windowSeconds ?? s.everySeconds ?? 3600 };
   if (s.deadlineSeconds) input.deadlineSeconds = s.deadlineSeconds;

@@ -11,6 +11,7 @@ import * as alertOccurrences from './2026-11-22T0820-alert-occurrences';
 import * as sourceDeliveries from './2026-11-30T0100-source-deliveries';
 import * as runConfigAndErasureOutcome from './2026-11-30T0200-run-config-and-erasure-outcome';
 import * as fileFingerprints from './2026-11-30T0400-file-fingerprints';
+import * as retention from './2026-11-30T0600-retention';
 import * as connectionAttemptsIndex from './2026-11-30T0700-connection-attempts-index';
 
 // Every migration, by name. Listed statically (not read from the folder at run time) so that
@@ -29,5 +30,6 @@ export const MIGRATIONS: Record<string, Migration> = {
   '2026-11-30T0100-source-deliveries': sourceDeliveries,
   '2026-11-30T0200-run-config-and-erasure-outcome': runConfigAndErasureOutcome,
   '2026-11-30T0400-file-fingerprints': fileFingerprints,
+  '2026-11-30T0600-retention': retention,
   '2026-11-30T0700-connection-attempts-index': connectionAttemptsIndex,
 };

@@ -3,3 +3,4 @@ export { governanceRun } from './governance';
 export { alertEscalation } from './alert-escalation';
 export { streamGovernance } from './stream';
 export { eraseSubject } from './erase';
+export { retentionRun } from './retention';

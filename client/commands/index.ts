@@ -13,6 +13,7 @@ import { runsCommand } from './runs';
 import { replayCommand } from './replay';
 import { streamCommand } from './stream';
 import { eraseCommand } from './erase';
+import { retentionCommand } from './retention';
 import { detokeniseCommand } from './detokenise';
 import { codecServerCommand } from './codec-server';
 
@@ -32,6 +33,7 @@ export const COMMANDS: Command[] = [
   runsCommand,
   replayCommand,
   eraseCommand,
+  retentionCommand,
   detokeniseCommand,
   codecServerCommand,
 ];
