@@ -24,6 +24,8 @@ export interface DevServerOptions {
   /** Extra `--search-attribute NAME=TYPE` registrations. */
   searchAttributes?: Record<string, string>;
   startupTimeoutMs?: number;
+  /** Gives up waiting (and stops the process) when aborted, e.g. by Ctrl-C during start-up. */
+  signal?: AbortSignal;
 }
 
 export async function freePort(): Promise<number> {
@@ -76,7 +78,8 @@ function lastLogLine(logFile: string | undefined, from: number): string | undefi
 /**
  * Starts `temporal server start-dev` and waits until its frontend answers, at most
  * `startupTimeoutMs` (default 60 s). Throws with a one-line cause (and the log file to read) when
- * the process exits first or does not answer in time; the process is stopped before the throw.
+ * the process exits first, does not answer in time or `signal` aborts; the process is stopped
+ * before the throw.
  * Whatever happens later, the server does not outlive this Node.js process: it is killed on exit.
  */
 export async function startDevServer(o: DevServerOptions): Promise<DevServer> {
@@ -129,6 +132,10 @@ export async function startDevServer(o: DevServerOptions): Promise<DevServer> {
   const timeoutMs = o.startupTimeoutMs ?? 60_000;
   const deadline = Date.now() + timeoutMs;
   while (!(await temporalReachable(address))) {
+    if (o.signal?.aborted) {
+      await stop();
+      throw o.signal.reason instanceof Error ? o.signal.reason : new Error('start-up aborted');
+    }
     if (exited) {
       const cause = lastLogLine(o.logFile, logStart);
       throw new Error(`temporal server start-dev ${exited}${cause ? `: ${cause}` : ''}${o.logFile ? ` (log: ${o.logFile})` : ''}`);

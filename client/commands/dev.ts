@@ -64,7 +64,15 @@ const DEV_SERVER_STARTUP_MS = 120_000;
  * `govflow dev` could not start, or stopped with an error. Everything it had started was stopped
  * first; `message` is the cause in one line.
  */
-export class DevFailure extends Error {}
+export class DevFailure extends Error {
+  constructor(
+    message: string,
+    /** 1, or 128 + the signal number when a signal stopped the start. */
+    readonly exitCode = 1,
+  ) {
+    super(message);
+  }
+}
 
 /** Things `dev` started, stopped in reverse order, each once, whatever fails on the way. */
 class Started {
@@ -105,8 +113,8 @@ const SIGNAL_EXIT: Record<(typeof SIGNALS)[number], number> = { SIGHUP: 129, SIG
 /**
  * Starts what is missing (Temporal dev server, mail catcher, worker), runs the sample window and
  * serves until a signal. Throws {@link DevFailure} (after stopping everything it started) when a
- * part cannot start or the worker stops with an error. A signal before the worker serves stops
- * everything and exits the process with 128 + the signal number.
+ * part cannot start or the worker stops with an error, or a signal arrives before the worker
+ * serves (then with exit code 128 + the signal number).
  */
 export async function dev(opts: { configFile?: string; log: (line: string) => void }): Promise<void> {
   const { log } = opts;
@@ -116,15 +124,23 @@ export async function dev(opts: { configFile?: string; log: (line: string) => vo
   // The Temporal SDK turns SIGINT/SIGTERM into a graceful worker shutdown only once a worker
   // runs; before that (CLI build, dev server start-up, migration) a signal must stop what was
   // started so far, or the dev server would outlive us.
+  const abort = new AbortController();
+  let stoppedBy: (typeof SIGNALS)[number] | undefined;
   const onSignal = (signal: (typeof SIGNALS)[number]) => {
     if (serving && worker) {
       if (worker.getState() === 'RUNNING') worker.shutdown();
       return;
     }
+    if (stoppedBy) return;
+    stoppedBy = signal;
     log(`govflow dev: ${signal} received while starting: stopping what was started`);
-    void started.stopAll().finally(() => process.exit(SIGNAL_EXIT[signal]));
+    abort.abort(new Error(`stopped by ${signal} while starting`));
   };
   for (const s of SIGNALS) process.on(s, onSignal);
+  const aborted = new Promise<never>((_, reject) => abort.signal.addEventListener('abort', () => reject(abort.signal.reason)));
+  aborted.catch(() => {}); // only awaited through step()
+  /** A start-up step, given up (not awaited further) when a signal arrives. */
+  const step = <T>(work: Promise<T>): Promise<T> => Promise.race([work, aborted]);
 
   try {
     const env = loadEnv();
@@ -135,11 +151,12 @@ export async function dev(opts: { configFile?: string; log: (line: string) => vo
       log(`govflow dev: using the Temporal server already answering at ${address}`);
       await registerSearchAttributes(address, namespace, log);
     } else {
-      const binary = await ensureTemporalCli(log);
+      const binary = await step(ensureTemporalCli(log));
       const port = Number(address.split(':').pop());
       const logFile = resolve(DATA_DIR, 'temporal.log');
       log(`govflow dev: starting temporal server start-dev on port ${port} (state in data/temporal.db, log in data/temporal.log)`);
       log(`govflow dev: waiting up to ${DEV_SERVER_STARTUP_MS / 1000} s for it to answer on 127.0.0.1:${port}…`);
+      // Not raced by step(): it stops its own process when aborted, and must, before we exit.
       const server: DevServer = await startDevServer({
         binary,
         port,
@@ -150,6 +167,7 @@ export async function dev(opts: { configFile?: string; log: (line: string) => vo
         namespace,
         searchAttributes: devServerSearchAttributes(),
         startupTimeoutMs: DEV_SERVER_STARTUP_MS,
+        signal: abort.signal,
       });
       started.add('Temporal dev server', async () => {
         log('govflow dev: stopping the Temporal dev server');
@@ -161,14 +179,14 @@ export async function dev(opts: { configFile?: string; log: (line: string) => vo
       log(`govflow dev: Temporal dev server answering on ${address}, UI at ${uiUrl}`);
     }
 
-    await migrate(env.databaseUrl, log);
-    const catcher = await startDevMailCatcher(log);
+    await step(migrate(env.databaseUrl, log));
+    const catcher = await step(startDevMailCatcher(log));
     if (catcher) started.add('mail catcher', () => catcher.close());
-    const deps = await openActivityDeps(opts.configFile);
+    const deps = await step(openActivityDeps(opts.configFile));
     started.add('database pool', () => deps.db.destroy());
-    const { connection } = await connectWorkerConnection(address);
+    const { connection } = await step(connectWorkerConnection(address));
     started.add('worker connection', () => connection.close());
-    worker = await createGovflowWorker({ connection, namespace, taskQueue: env.taskQueue, deps });
+    worker = await step(createGovflowWorker({ connection, namespace, taskQueue: env.taskQueue, deps }));
     const running = worker;
     // run() settles when the worker has stopped: by shutdown() (a signal, or a failure below),
     // or by an error of its own.
@@ -179,7 +197,7 @@ export async function dev(opts: { configFile?: string; log: (line: string) => vo
     });
     log(`govflow dev: worker polling task queue "${env.taskQueue}"`);
 
-    const { client, connection: clientConnection } = await connectClient(address);
+    const { client, connection: clientConnection } = await step(connectClient(address));
     started.add('client connection', () => clientConnection.close());
     serving = true;
     try {
@@ -203,7 +221,7 @@ export async function dev(opts: { configFile?: string; log: (line: string) => vo
     await working;
   } catch (err) {
     await started.stopAll();
-    throw new DevFailure(oneLine(err));
+    throw new DevFailure(oneLine(err), stoppedBy ? SIGNAL_EXIT[stoppedBy] : 1);
   } finally {
     await started.stopAll();
     for (const s of SIGNALS) process.off(s, onSignal);
@@ -240,7 +258,7 @@ export const devCommand: Command = {
     } catch (e) {
       if (!(e instanceof DevFailure)) throw e;
       err(`govflow dev: ${e.message}`);
-      return 1;
+      return e.exitCode;
     }
   },
 };

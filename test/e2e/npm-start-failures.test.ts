@@ -131,6 +131,7 @@ describe('npm start, when starting fails', () => {
     const r = await dev.exit;
     expect(r.code).toBe(143);
     expect(r.stdout).toContain('SIGTERM received while starting: stopping what was started');
+    expectOneLineError(r.stderr, /^govflow dev: stopped by SIGTERM while starting$/);
     expect(alive(serverPid)).toBe(false);
   });
 });
