@@ -4,7 +4,8 @@ import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { freePort, startDevServer } from '../../client/dev-server';
+import { Connection } from '@temporalio/client';
+import { freePort, startDevServer, temporalReachable } from '../../client/dev-server';
 import { requireTemporalCli } from '../support/global-setup';
 import { cloneTestDatabase } from '../support/harness';
 import { eventually } from '../support/eventually';
@@ -143,5 +144,27 @@ describe('startDevServer', () => {
     await expect(startDevServer({ binary: fake.binary, startupTimeoutMs: 1500 })).rejects.toThrow(/did not answer on 127\.0\.0\.1:\d+ within 1\.5 s/);
     expect(Date.now() - started).toBeLessThan(15_000);
     expect(alive(Number(readFileSync(fake.pidFile, 'utf8')))).toBe(false);
+  });
+});
+
+describe('temporalReachable', () => {
+  // Issue 12: the first `npm start` probed localhost:7233 (nothing there), built the CLI for
+  // minutes, started the server, and then its client gave up with "Failed to connect before the
+  // deadline": the failed probe's channel had stayed open, and grpc-js shares its subchannel, by
+  // then in a reconnect back-off of ~30 s, with every later channel to the same address.
+  it('leaves no reconnect back-off behind: a client connects at once when the server comes up later', async () => {
+    const port = await freePort();
+    const address = `localhost:${port}`;
+    expect(await temporalReachable(address)).toBe(false);
+    await new Promise((r) => setTimeout(r, 50_000)); // the back-off would now be ~27 s
+    const server = await startDevServer({ binary: requireTemporalCli(), port });
+    try {
+      const started = Date.now();
+      const connection = await Connection.connect({ address, connectTimeout: 10_000 });
+      await connection.close();
+      expect(Date.now() - started).toBeLessThan(5000);
+    } finally {
+      await server.stop();
+    }
   });
 });
