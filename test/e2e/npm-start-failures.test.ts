@@ -159,6 +159,8 @@ describe('temporalReachable', () => {
     await new Promise((r) => setTimeout(r, 50_000)); // the back-off would now be ~27 s
     const server = await startDevServer({ binary: requireTemporalCli(), port });
     try {
+      // (Also shows that the orphan checks above would see a dev server left running.)
+      expect(processesWith(`--port ${port} `)).toHaveLength(1);
       const started = Date.now();
       const connection = await Connection.connect({ address, connectTimeout: 10_000 });
       await connection.close();
