@@ -65,8 +65,15 @@ export async function ensureTemporalCli(log: (line: string) => void = console.er
   const started = Date.now();
   await new Promise<void>((resolve, reject) => {
     const child = spawn(go, ['install', MODULE], { env: { ...process.env, GOBIN: dir }, stdio: ['ignore', 'inherit', 'inherit'] });
+    // A build does not outlive the process that asked for it (e.g. `npm start` stopped by a signal).
+    const killOnExit = () => child.kill('SIGKILL');
+    process.once('exit', killOnExit);
     child.on('error', reject);
-    child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`go install ${MODULE} failed with exit code ${code}`))));
+    child.on('exit', (code, signal) => {
+      process.off('exit', killOnExit);
+      if (code === 0) resolve();
+      else reject(new Error(`go install ${MODULE} failed (${signal ?? `exit code ${code}`})`));
+    });
   });
   const binary = join(dir, 'temporal');
   if (!isExecutable(binary)) throw new Error(`go install finished but ${binary} is missing`);

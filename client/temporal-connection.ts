@@ -16,8 +16,11 @@ export function temporalTarget(): { address: string; namespace: string; config: 
   };
 }
 
-export async function connectClient(): Promise<{ client: Client; connection: Connection; namespace: string; address: string }> {
-  const { address, namespace, config } = temporalTarget();
+/** A client for the configured Temporal; `address` overrides it (e.g. a dev server just started). */
+export async function connectClient(
+  address = temporalTarget().address,
+): Promise<{ client: Client; connection: Connection; namespace: string; address: string }> {
+  const { namespace, config } = temporalTarget();
   let connection: Connection;
   try {
     connection = await Connection.connect({ ...config.connectionOptions, address });
@@ -28,8 +31,11 @@ export async function connectClient(): Promise<{ client: Client; connection: Con
   return { client: new Client({ connection, namespace, dataConverter }), connection, namespace, address };
 }
 
-export async function connectWorkerConnection(): Promise<{ connection: NativeConnection; namespace: string; address: string }> {
-  const { address, namespace, config } = temporalTarget();
+/** A worker connection to the configured Temporal; `address` overrides it, as for {@link connectClient}. */
+export async function connectWorkerConnection(
+  address = temporalTarget().address,
+): Promise<{ connection: NativeConnection; namespace: string; address: string }> {
+  const { namespace, config } = temporalTarget();
   try {
     const connection = await NativeConnection.connect({ ...config.connectionOptions, address });
     return { connection, namespace, address };

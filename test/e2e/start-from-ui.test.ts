@@ -4,7 +4,7 @@ import { startHarness, type Harness } from '../support/harness';
 import { eventually } from '../support/eventually';
 import { launchChromium } from '../support/chromium';
 import { freePort, startDevServer, type DevServer } from '../../client/dev-server';
-import { ensureTemporalCli } from '../../client/temporal-binary';
+import { requireTemporalCli } from '../support/global-setup';
 import { devServerSearchAttributes } from '../../lib/search-attributes';
 import { SAMPLE_WINDOW } from '../../client/commands/dev';
 import type { GovernanceResult } from '../../workflows/governance';
@@ -19,7 +19,7 @@ let browser: Browser;
 
 beforeAll(async () => {
   server = await startDevServer({
-    binary: await ensureTemporalCli(),
+    binary: requireTemporalCli(),
     uiPort: await freePort(),
     searchAttributes: devServerSearchAttributes(),
     logFile: 'test-artifacts/temporal-ui-dev-server.log',

@@ -2,15 +2,17 @@ import { mkdirSync } from 'node:fs';
 import pg from 'pg';
 import type { TestProject } from 'vitest/node';
 import { bundleWorkflowCode } from '@temporalio/worker';
-import { ensureTemporalCli } from '../../client/temporal-binary';
+import { findTemporalCli } from '../../client/temporal-binary';
 import { startDevServer, type DevServer } from '../../client/dev-server';
 import { migrate } from '../../client/commands/migrate';
 import { WORKFLOWS_PATH } from '../../worker/create-worker';
 import { ensurePostgres } from './ensure-postgres';
 import { devServerSearchAttributes } from '../../lib/search-attributes';
 
-// Real parts for the whole run: the Temporal dev server (built once into the cache if missing),
-// a database of our own on the machine's Postgres, and the workflow bundle, built once.
+// Real parts for the whole run: the Temporal dev server, a database of our own on the machine's
+// Postgres, and the workflow bundle, built once. The Temporal CLI and Chromium are only looked
+// for here: `npm test` builds/installs them before vitest starts (test/support/set-up.ts), with
+// their own time rather than a hook's.
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -25,7 +27,7 @@ const PG_BASE = process.env.TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432';
 export default async function setup(project: TestProject) {
   mkdirSync('test-artifacts', { recursive: true });
   await ensurePostgres(PG_BASE, (l) => console.log(l));
-  const binary = await ensureTemporalCli((l) => console.log(l));
+  const binary = requireTemporalCli();
   const server: DevServer = await startDevServer({
     binary,
     logFile: 'test-artifacts/temporal-dev-server.log',
@@ -60,6 +62,15 @@ export default async function setup(project: TestProject) {
     for (const r of rows) await client.query(`drop database if exists ${pg.escapeIdentifier(r.datname)} with (force)`);
     await client.end();
   };
+}
+
+/** The Temporal CLI the set-up built or found; throws, saying what to run, when there is none. */
+export function requireTemporalCli(): string {
+  const binary = findTemporalCli();
+  if (!binary) {
+    throw new Error('the Temporal CLI is not built yet: run "npm test" or "node test/support/ensure-deps.mjs" once (it builds it, a few minutes)');
+  }
+  return binary;
 }
 
 const quietLogger = {
