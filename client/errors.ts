@@ -87,6 +87,15 @@ export function databaseUrlProblem(url: string): string | undefined {
   return undefined;
 }
 
+/**
+ * Gives a file-system error the path it concerns: Node leaves it out of errors on an open file
+ * descriptor (EISDIR from read(2) on a directory opened for reading). Returns `e`.
+ */
+export function withPath(e: unknown, path: string): unknown {
+  if (e instanceof Error && typeof (e as SystemErrorLike).code === 'string' && !(e as SystemErrorLike).path) (e as SystemErrorLike).path = path;
+  return e;
+}
+
 const FS_PROBLEMS: Record<string, string> = {
   ENOENT: 'no such file or directory (check the path; a file to write needs an existing folder)',
   EISDIR: 'is a directory; give a file',
@@ -171,6 +180,9 @@ function explainSystem(e: SystemErrorLike, ctx: ErrorContext): Explained | undef
     return failure(`${e.path ?? inner.path}: ${FS_PROBLEMS[code]}`);
   }
   if (code in NET_PROBLEMS) {
+    // pg reads a malformed DATABASE_URL as a host name ("notaurl" → ENOTFOUND base): name the URL.
+    const malformed = ctx.databaseUrl ? databaseUrlProblem(ctx.databaseUrl) : undefined;
+    if (malformed) return usage(malformed);
     const where = inner.hostname ?? (inner.address ? `${inner.address}${inner.port ? `:${inner.port}` : ''}` : undefined);
     if (sameHost(ctx, inner)) return failure(`cannot reach Postgres at ${postgresTarget(ctx)}: ${NET_PROBLEMS[code]}; start it or set DATABASE_URL`);
     return failure(`cannot connect${where ? ` to ${where}` : ''}: ${NET_PROBLEMS[code]}`);

@@ -3,7 +3,7 @@ import { stringFlag, UsageError, type Command, type CommandContext } from '../co
 import { connectClient } from '../temporal-connection';
 import { backfillSchedule, createSchedule, OVERLAP_POLICIES, parseOverlap, scheduleWindowSeconds, updateSchedule, type ScheduleSettings } from '../schedules';
 import { formatSeconds, parseDurationSeconds } from '../../lib/duration';
-import { parseWindow, refuseUnfinishedWindow } from '../../lib/window';
+import { parseWindow, refuseUnfinishedWindow, type Window } from '../../lib/window';
 import { CLI_WINDOW } from './run';
 import { loadEnv } from '../../lib/config';
 import { createDb, createPool } from '../../lib/db';
@@ -97,15 +97,22 @@ function instant(ctx: CommandContext, flag: string): string {
   return v;
 }
 
-async function runAction(ctx: CommandContext, client: Client, action: string, id: string, taskQueue: string, databaseUrl: string): Promise<number> {
+/** backfill's --from/--to: ISO-8601 with a zone, end after start, already ended. */
+function backfillRange(ctx: CommandContext): Window {
+  const range = parseWindow({ start: instant(ctx, 'from'), end: instant(ctx, 'to') }, CLI_WINDOW);
+  refuseUnfinishedWindow(range, new Date(), CLI_WINDOW.end);
+  return range;
+}
+
+async function runAction(ctx: CommandContext, client: Client, action: string, id: string, taskQueue: string, databaseUrl: string, s: ScheduleSettings): Promise<number> {
   const handle = client.schedule.getHandle(id);
   switch (action) {
     case 'create':
-      await createSchedule(client, id, taskQueue, settings(ctx));
+      await createSchedule(client, id, taskQueue, s);
       ctx.out(describeSchedule(await handle.describe()).join('\n'));
       return 0;
     case 'update':
-      await updateSchedule(client, id, settings(ctx));
+      await updateSchedule(client, id, s);
       ctx.out(describeSchedule(await handle.describe()).join('\n'));
       return 0;
     case 'describe': {
@@ -132,8 +139,7 @@ async function runAction(ctx: CommandContext, client: Client, action: string, id
       ctx.out(`schedule ${id} deleted (runs it started are kept)`);
       return 0;
     case 'backfill': {
-      const range = parseWindow({ start: instant(ctx, 'from'), end: instant(ctx, 'to') }, CLI_WINDOW);
-      refuseUnfinishedWindow(range, new Date(), CLI_WINDOW.end);
+      const range = backfillRange(ctx);
       const db = createDb(createPool(databaseUrl, 2));
       try {
         const overlap = stringFlag(ctx, 'overlap');
@@ -194,6 +200,9 @@ export const scheduleCommand: Command = {
       throw new UsageError(`schedule needs an action: ${ACTIONS.join(', ')}`);
     }
     if (action !== 'list' && !id) throw new UsageError(`schedule ${action} needs a schedule id, e.g. govflow schedule ${action} hourly`);
+    // Every value is checked before Temporal is asked anything: a typo is named as a typo.
+    const s = settings(ctx);
+    if (action === 'backfill') backfillRange(ctx);
     const env = loadEnv();
     const { client, connection } = await connectClient();
     try {
@@ -207,7 +216,7 @@ export const scheduleCommand: Command = {
         if (n === 0) ctx.out('no schedules; create one with: govflow schedule create hourly --every 1h');
         return 0;
       }
-      return await runAction(ctx, client, action, id!, env.taskQueue, env.databaseUrl);
+      return await runAction(ctx, client, action, id!, env.taskQueue, env.databaseUrl, s);
     } finally {
       await connection.close();
     }

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { intFlag, stringFlag, UsageError, type Command, type CommandContext } from '../command';
 import { connectClient } from '../temporal-connection';
+import { withPath } from '../errors';
 import { loadEnv } from '../../lib/config';
 import { createPool } from '../../lib/db';
 import { appendToStream } from '../../lib/stream-append';
@@ -51,7 +52,13 @@ export const streamCommand: Command = {
     if (action === 'push') {
       if (!file) throw new UsageError('usage: govflow stream push FILE [--stream NAME] (FILE holds one JSON event per line)');
       if (source.kind !== 'postgres') throw new UsageError('push appends to govflow\'s own stream table; to feed Kinesis, use the AWS tools');
-      const lines = readFileSync(file, 'utf8').split('\n').filter((l) => l.trim() !== '');
+      let text: string;
+      try {
+        text = readFileSync(file, 'utf8');
+      } catch (e) {
+        throw withPath(e, file);
+      }
+      const lines = text.split('\n').filter((l) => l.trim() !== '');
       const pool = createPool(loadEnv().databaseUrl, 2);
       try {
         const n = await appendToStream(pool, source.stream ?? 'default', lines.map((payload) => ({ payload })));
