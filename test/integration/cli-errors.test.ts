@@ -58,7 +58,7 @@ function expectOneLine(r: CliResult, code: 1 | 2, message: RegExp, label: string
 type Case = [args: string[], code: 1 | 2, message: RegExp, env?: NodeJS.ProcessEnv];
 
 /** Runs the cases a few processes at a time (each `govflow` start compiles TypeScript). */
-async function sweep(cases: Case[], parallel = 4): Promise<Array<[Case, CliResult]>> {
+async function sweep(cases: Case[], parallel = 6): Promise<Array<[Case, CliResult]>> {
   const results: Array<[Case, CliResult]> = new Array(cases.length);
   let next = 0;
   const lane = async () => {
@@ -99,6 +99,8 @@ describe('usage errors: exit 2, one line naming the mistake and the expected for
     [['alerts', 'list', '--limit', 'ten'], 2, /--limit: expected a whole number of at least 1, got "ten"/],
     [['report', 'x', '--format', 'pdf'], 2, /--format: "pdf" is not one of text, html, json/],
     [['replay', 'x', '--mode', 'rewind'], 2, /--mode: "rewind" is not one of auto, reset, new-run/],
+    // replay's own refusal: a run Temporal has no history of cannot be reset.
+    [['replay', NOPE, '--mode', 'reset'], 2, new RegExp(`${NOPE}: Temporal has no history of it any more`)],
     [['runs', '--status', 'sleeping'], 2, /--status: "sleeping" is not one of running, completed/],
     [['runs', '--query', 'NoSuchAttribute = 1'], 2, /--query: Temporal rejected the query/],
     [['stream', 'start', '--batch-size', '0'], 2, /--batch-size: expected a whole number of at least 1, got "0"/],
@@ -106,7 +108,7 @@ describe('usage errors: exit 2, one line naming the mistake and the expected for
     [['codec-server', '--port', 'http'], 2, /--port: expected a whole number from 0 to 65535/],
     [['schedule', 'create', `fc-bad-${suffix}`, '--every', 'hourly'], 2, /--every: "hourly" is not a duration; expected e\.g\. 30s, 15m, 1h/],
     [['schedule', 'create', `fc-bad-${suffix}`, '--cron', '0 * * * *', '--timezone', 'Mars/Olympus_Mons'], 2, /--timezone: "Mars\/Olympus_Mons" is not an IANA time zone name/],
-    [['schedule', 'create', `fc-bad-${suffix}`, '--cron', '61 25 * * *'], 2, /Temporal refused the request: .*61/],
+    [['schedule', 'create', `fc-bad-${suffix}`, '--cron', '61 25 * * *'], 2, /Temporal refused the request: /],
     [['schedule', 'create', `fc-bad-${suffix}`, '--every', '1h', '--overlap', 'sometimes'], 2, /--overlap: "sometimes" is not one of skip, buffer-one/],
     [['schedule', 'update', schedule, '--catchup-window', 'soon'], 2, /--catchup-window: "soon" is not a duration/],
     [['schedule', 'explode', 'x'], 2, /schedule needs an action/],
@@ -121,7 +123,7 @@ describe('usage errors: exit 2, one line naming the mistake and the expected for
       expectOneLine(r, code, message, args.join(' '));
       expect(r.stdout, args.join(' ')).toBe('');
     }
-  }, 900_000);
+  }, 1_800_000);
 });
 
 describe('failures: exit 1, one line naming what was missing or in the way and what to do', () => {
@@ -138,7 +140,6 @@ describe('failures: exit 1, one line naming what was missing or in the way and w
     [['stream', 'status', '--stream', NOPE], 1, new RegExp(`no workflow "stream-${NOPE}"`)],
     [['stream', 'pause', '--stream', NOPE], 1, new RegExp(`no workflow "stream-${NOPE}"`)],
     [['stream', 'stop', '--stream', NOPE], 1, new RegExp(`no workflow "stream-${NOPE}"`)],
-    [['replay', NOPE, '--mode', 'reset'], 1, new RegExp(NOPE)],
     [['report', NOPE], 1, new RegExp(`no compliance-report for run "${NOPE}"`)],
     [['findings', NOPE], 1, new RegExp(`no run "${NOPE}"`)],
     [['alerts', 'ack', '999999'], 1, /there is no alert #999999/],
@@ -169,7 +170,7 @@ describe('failures: exit 1, one line naming what was missing or in the way and w
   it('every command with ids that do not exist, ids that do, missing files and missing databases', async () => {
     writeFileSync(join(dir, 'one.jsonl'), '{}\n');
     for (const [[args, code, message], r] of await sweep(cases())) expectOneLine(r, code, message, args.join(' '));
-  }, 900_000);
+  }, 1_800_000);
 
   it('run --id of a run that is still going', { timeout: 300_000 }, async () => {
     const id = `fc-running-${suffix}`;
