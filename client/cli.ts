@@ -1,71 +1,53 @@
-import { parseArgs } from 'node:util';
-import { ConfigError } from '../lib/config-error';
-import { UsageError, type Options } from './command';
-import { COMMANDS } from './commands';
+import { databaseUrlOf } from '../lib/config';
+import { UsageError } from './command';
+import { commandHelp, mainHelp, parseInvocation } from './cli-args';
+import { databaseUrlProblem, explainError, type ErrorContext } from './errors';
 
-const GLOBAL_OPTIONS: Options = {
-  config: { type: 'string' },
-  help: { type: 'boolean', short: 'h' },
-};
-
-function help(): string {
-  const width = Math.max(...COMMANDS.map((c) => c.usage.length));
-  return [
-    'govflow: user-data governance on Temporal and Postgres',
-    '',
-    'Usage: govflow <command> [options]',
-    '',
-    'Commands:',
-    ...COMMANDS.map((c) => `  ${c.usage.padEnd(width)}  ${c.summary}`),
-    '',
-    'Options:',
-    '  --config FILE   govflow.yaml to use (default: $GOVFLOW_CONFIG or ./govflow.yaml)',
-    '  -h, --help      this text',
-    '',
-    'Environment: DATABASE_URL, TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, GOVFLOW_TASK_QUEUE,',
-    'GOVFLOW_PSEUDONYM_KEY, TEMPORAL_UI_URL, TEMPORAL_CLI (see README.md).',
-  ].join('\n');
-}
+// The `govflow` entry point: parse, dispatch, and turn any error into one line and an exit code
+// (client/errors.ts). Stack traces only with --debug.
 
 const out = (line: string) => console.log(line);
 const err = (line: string) => console.error(line);
 
 async function main(argv: string[]): Promise<number> {
-  const name = argv.find((a) => !a.startsWith('-'));
-  const command = COMMANDS.find((c) => c.name === name);
+  const { command, args, flags } = parseInvocation(argv);
   if (!command) {
-    if (name) throw new UsageError(`unknown command "${name}"; see govflow --help`);
-    out(help());
-    return argv.includes('--help') || argv.includes('-h') ? 0 : 2;
+    out(mainHelp());
+    if (flags.help) return 0;
+    err('govflow: give a command, e.g. govflow run (see the list above)');
+    return 2;
   }
-  let parsed;
-  try {
-    parsed = parseArgs({ args: argv, allowPositionals: true, options: { ...GLOBAL_OPTIONS, ...command.options } });
-  } catch (e) {
-    throw new UsageError(`${(e as Error).message}\nusage: govflow ${command.usage}`);
-  }
-  if (parsed.values.help) {
-    out(`usage: govflow ${command.usage}\n\n${command.summary}`);
+  if (flags.help) {
+    out(commandHelp(command));
     return 0;
   }
-  if (typeof parsed.values.config === 'string') process.env.GOVFLOW_CONFIG = parsed.values.config;
-  const args = parsed.positionals.slice(parsed.positionals.indexOf(command.name) + 1);
-  return command.run({ args, flags: parsed.values, out, err });
+  if (typeof flags.config === 'string') process.env.GOVFLOW_CONFIG = flags.config;
+  if (command.usesDatabase && process.env.DATABASE_URL !== undefined) {
+    const problem = databaseUrlProblem(process.env.DATABASE_URL);
+    if (problem) throw new UsageError(problem);
+  }
+  return command.run({ args, flags, out, err });
 }
 
-/** Errors a person can act on are printed as a sentence; anything else keeps its stack. */
-function isPlain(e: unknown): e is Error {
-  return (
-    e instanceof ConfigError ||
-    e instanceof UsageError ||
-    (e instanceof Error && /^(cannot reach|database .* has no govflow schema|The Temporal CLI)/.test(e.message))
-  );
+/** Where the command was pointed, for error messages; never throws. */
+function errorContext(): ErrorContext {
+  return {
+    databaseUrl: databaseUrlOf(),
+    temporalAddress: process.env.TEMPORAL_ADDRESS,
+    namespace: process.env.TEMPORAL_NAMESPACE,
+  };
 }
 
-main(process.argv.slice(2)).then(
+const argv = process.argv.slice(2);
+// --debug counts wherever it is, even when the arguments around it do not parse.
+const debug = argv.slice(0, argv.indexOf('--') >= 0 ? argv.indexOf('--') : undefined).includes('--debug');
+
+main(argv).then(
   (code) => process.exit(code),
   (e: unknown) => {
-    err(`govflow: ${isPlain(e) ? e.message : e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
-    process.exit(e instanceof UsageError ? 2 : 1);
+    const explained = explainError(e, errorContext());
+    err(`govflow: ${explained.message}`);
+    if (debug && e instanceof Error && e.stack) err(e.stack);
+    process.exit(explained.exitCode);
   },
 );

@@ -8,7 +8,10 @@ export const TRIGGERS = ['manual', 'cli', 'schedule', 'stream', 'replay'] as con
 export type Trigger = (typeof TRIGGERS)[number];
 
 export interface GovernanceInput {
-  /** Omitted: the last full hour before the run started. */
+  /**
+   * ISO-8601 date-times with a zone (`2026-11-01T10:00:00Z`, `…+01:00`), checked by parseWindow as
+   * the CLI checks --from/--to. Omitted: the last full hour before the run started.
+   */
   window?: { start: string; end: string };
   trigger?: Trigger;
   /** Tasks that already succeeded for this window in an earlier run: a replay skips them. */

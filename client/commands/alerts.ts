@@ -1,5 +1,5 @@
 import { WorkflowNotFoundError } from '@temporalio/client';
-import { stringFlag, UsageError, type Command, type CommandContext } from '../command';
+import { intFlag, stringFlag, UsageError, type Command, type CommandContext } from '../command';
 import { connectClient } from '../temporal-connection';
 import { loadEnv } from '../../lib/config';
 import { createDb, createPool, type Db } from '../../lib/db';
@@ -25,8 +25,7 @@ function formatAlerts(rows: AlertRow[]): string {
 
 async function list(ctx: CommandContext, db: Db): Promise<number> {
   const status = stringFlag(ctx, 'status') ?? 'open';
-  if (!(STATUSES as readonly string[]).includes(status)) throw new UsageError(`--status "${status}": expected ${STATUSES.join(', ')}`);
-  const rows = await listAlerts(db, status === 'all' ? undefined : status, Number(stringFlag(ctx, 'limit') ?? 50));
+  const rows = await listAlerts(db, status === 'all' ? undefined : status, intFlag(ctx, 'limit') ?? 50);
   ctx.out(ctx.flags.json === true ? JSON.stringify(rows, null, 2) : formatAlerts(rows));
   return 0;
 }
@@ -64,7 +63,13 @@ export const alertsCommand: Command = {
   name: 'alerts',
   usage: 'alerts list [--status open|acknowledged|resolved|all] [--json] | alerts ack <id> [--by NAME]',
   summary: 'list non-compliance alerts, or acknowledge one (stops its escalation)',
-  options: { status: { type: 'string' }, json: { type: 'boolean' }, by: { type: 'string' }, limit: { type: 'string' } },
+  options: {
+    status: { type: 'string', values: STATUSES, description: 'list: which alerts', default: 'open' },
+    limit: { type: 'string', arg: 'N', integer: { min: 1 }, description: 'list: at most N alerts, newest first', default: '50' },
+    by: { type: 'string', arg: 'NAME', description: 'ack: who acknowledges', default: '$USER' },
+    json: { type: 'boolean', description: 'print JSON instead of a table' },
+  },
+  usesDatabase: true,
   async run(ctx) {
     const sub = ctx.args[0] ?? 'list';
     if (sub !== 'list' && sub !== 'ack') throw new UsageError(`unknown alerts sub-command "${sub}"; expected list or ack`);

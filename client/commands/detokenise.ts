@@ -11,7 +11,11 @@ export const detokeniseCommand: Command = {
   name: 'detokenise',
   usage: 'detokenise TOKEN --reason TEXT [--by NAME]',
   summary: 'reveal the value behind a vault token (logged in pii_access_log)',
-  options: { reason: { type: 'string' }, by: { type: 'string' } },
+  options: {
+    reason: { type: 'string', arg: 'TEXT', description: 'why the value is needed (required; logged)' },
+    by: { type: 'string', arg: 'NAME', description: 'who asks (logged)', default: 'the login name' },
+  },
+  usesDatabase: true,
   async run(ctx) {
     const token = ctx.args[0];
     const reason = stringFlag(ctx, 'reason');

@@ -250,6 +250,7 @@ export const devCommand: Command = {
   name: 'dev',
   usage: 'dev',
   summary: 'start Temporal (dev server + UI), migrate, run a worker and a sample run; serve until Ctrl-C',
+  usesDatabase: true,
   async run({ out, err }) {
     installRuntimeLogging();
     try {

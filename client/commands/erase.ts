@@ -17,7 +17,12 @@ export const eraseCommand: Command = {
   name: 'erase',
   usage: 'erase --subject ID [--by NAME] [--json]',
   summary: "erase one person: shred their key, delete their raw rows, keep pseudonymous aggregates, write a receipt",
-  options: { subject: { type: 'string' }, by: { type: 'string' }, json: { type: 'boolean' } },
+  options: {
+    subject: { type: 'string', arg: 'ID', description: "the person's identifier, as the sources name them (required)" },
+    by: { type: 'string', arg: 'NAME', description: 'who requests the erasure (kept in the receipt)', default: 'the login name' },
+    json: { type: 'boolean', description: 'print the receipt as JSON' },
+  },
+  usesDatabase: true,
   async run(ctx) {
     const subject = stringFlag(ctx, 'subject');
     if (!subject || !subject.trim()) throw new UsageError('erase needs the person: govflow erase --subject <id>');

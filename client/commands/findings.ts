@@ -71,17 +71,18 @@ export const findingsCommand: Command = {
   name: 'findings',
   usage: 'findings <workflowId> [--rule ID] [--severity LEVEL] [--json]',
   summary: "list a run's audit findings (pseudonymous), most severe first",
-  options: { rule: { type: 'string' }, severity: { type: 'string' }, json: { type: 'boolean' } },
+  options: {
+    rule: { type: 'string', arg: 'ID', values: AUDIT_RULES.map((r) => r.id), description: 'only findings of this audit rule' },
+    severity: { type: 'string', arg: 'LEVEL', values: SEVERITIES, description: 'only findings at or above this severity' },
+    json: { type: 'boolean', description: 'print JSON' },
+  },
+  usesDatabase: true,
   async run(ctx) {
     const workflowId = ctx.args[0];
     if (!workflowId) throw new UsageError('findings needs a workflow id: govflow findings <workflowId> [--rule ID] [--severity LEVEL]');
+    // --rule and --severity are checked (case-insensitively) against their declared values.
     const rule = stringFlag(ctx, 'rule');
-    const ruleIds = AUDIT_RULES.map((r) => r.id);
-    if (rule !== undefined && !ruleIds.includes(rule)) throw new UsageError(`--rule: unknown rule "${rule}"; expected one of ${ruleIds.join(', ')}`);
     const severity = stringFlag(ctx, 'severity');
-    if (severity !== undefined && !(SEVERITIES as readonly string[]).includes(severity)) {
-      throw new UsageError(`--severity: expected one of ${SEVERITIES.join(', ')} (findings at or above it are listed)`);
-    }
     const db = createDb(createPool(loadEnv().databaseUrl, 2));
     try {
       const findings = await runFindings(db, workflowId, { rule, minSeverity: severity as Severity | undefined });

@@ -19,6 +19,7 @@ export const migrateCommand: Command = {
   name: 'migrate',
   usage: 'migrate',
   summary: 'create the database if missing and apply migrations',
+  usesDatabase: true,
   async run({ out }) {
     // Only the database: the one-shot migrate container of docker-compose.yml has no keys.
     await migrate(databaseUrlOf(), out);

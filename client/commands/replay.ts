@@ -12,12 +12,16 @@ export const replayCommand: Command = {
   name: 'replay',
   usage: 'replay <workflowId> [--mode auto|reset|new-run] [--no-wait] [--json]',
   summary: 'resume a failed run from its failed task (Temporal reset; else a new run skipping succeeded tasks)',
-  options: { mode: { type: 'string' }, 'no-wait': { type: 'boolean' }, json: { type: 'boolean' } },
+  options: {
+    mode: { type: 'string', values: MODES, description: 'reset the failed run, start a new run skipping succeeded tasks, or choose', default: 'auto' },
+    'no-wait': { type: 'boolean', description: 'return once the run is resumed, without waiting for it' },
+    json: { type: 'boolean', description: 'print JSON' },
+  },
+  usesDatabase: true,
   async run(ctx) {
     const workflowId = ctx.args[0];
     if (!workflowId) throw new UsageError('replay needs a workflow id; list failed runs with: govflow runs --status failed');
     const mode = (stringFlag(ctx, 'mode') ?? 'auto') as ReplayMode;
-    if (!MODES.includes(mode)) throw new UsageError(`--mode: expected one of ${MODES.join(', ')}`);
     const env = loadEnv();
     const { client, connection } = await connectClient();
     const db = createDb(createPool(env.databaseUrl, 2));

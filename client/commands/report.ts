@@ -3,7 +3,7 @@ import { sql } from 'kysely';
 import { stringFlag, UsageError, type Command } from '../command';
 import { loadEnv } from '../../lib/config';
 import { createDb, createPool, type Db } from '../../lib/db';
-import { COMPLIANCE_REPORT, REPORT_KINDS, reportKind, type ReportKind } from '../../lib/report-kinds';
+import { ACCESS_AUDIT_REPORT, COMPLIANCE_REPORT, CONSENT_LOG_REPORT, REPORT_KINDS, reportKind, type ReportKind } from '../../lib/report-kinds';
 
 // `govflow report <workflowId>`: a run's stored report, as text (default), HTML or JSON figures.
 
@@ -60,7 +60,12 @@ export const reportCommand: Command = {
   name: 'report',
   usage: 'report <workflowId> [--kind compliance|access-audit|consent-log] [--format text|html|json] [--out FILE]',
   summary: "print or save a run's report (compliance report, access audit summary or consent management log)",
-  options: { kind: { type: 'string' }, format: { type: 'string' }, out: { type: 'string' } },
+  options: {
+    kind: { type: 'string', arg: 'KIND', values: ['compliance', ACCESS_AUDIT_REPORT, CONSENT_LOG_REPORT], description: 'which report', default: 'compliance' },
+    format: { type: 'string', values: FORMATS, description: 'text, the HTML page, or the JSON figures', default: 'text, or from --out\'s extension' },
+    out: { type: 'string', arg: 'FILE', description: 'write to FILE (its folder must exist) instead of printing' },
+  },
+  usesDatabase: true,
   async run(ctx) {
     const workflowId = ctx.args[0];
     if (!workflowId) throw new UsageError('give the workflow id of a run, e.g. govflow report governance-20261101T1000Z-20261101T1100Z-1a2b3c');

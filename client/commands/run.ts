@@ -5,7 +5,8 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { GovernanceResult } from '../../workflows/governance';
 import type { DagStatus } from '../../workflows/dag-runner';
 import type { GovernanceInput } from '../../lib/run-input';
-import { parseWindow, windowLabel } from '../../lib/window';
+import { parseWindow, refuseUnfinishedWindow, windowLabel, type Window, type WindowFields } from '../../lib/window';
+import { windowBeforeDataWarning } from '../earliest-data';
 import { formatDuration, formatRunSummary } from '../format';
 import { stringFlag, UsageError, type Command } from '../command';
 import { connectClient } from '../temporal-connection';
@@ -45,7 +46,7 @@ export async function startGovernanceRun(client: Client, o: StartRunOptions): Pr
   if (o.expectedConfig) input.expectedConfig = o.expectedConfig;
   if (o.from || o.to) {
     if (!o.from || !o.to) throw new UsageError('--from and --to go together: give both, or neither for the last full hour');
-    input.window = parseWindow({ start: o.from, end: o.to }, '--from/--to');
+    input.window = parseWindow({ start: o.from, end: o.to }, CLI_WINDOW);
   }
   const label = input.window ? windowLabel(input.window) : 'last-hour';
   const workflowId = o.workflowId ?? `governance-${label}-${randomBytes(3).toString('hex')}`;
@@ -123,15 +124,40 @@ export async function waitForRun(
   }
 }
 
+/** A window given on the command line is named by its flags in messages. */
+export const CLI_WINDOW: WindowFields = { start: '--from', end: '--to' };
+
+/**
+ * The window a person asked for with --from/--to, checked: both or neither, ISO-8601 with a zone,
+ * end after start, and already ended by `now`. Undefined for neither (the last full hour).
+ * Throws UsageError or WindowError (both exit 2).
+ */
+export function requestedWindow(from: string | undefined, to: string | undefined, now: Date): Window | undefined {
+  if (!from && !to) return undefined;
+  if (!from || !to) throw new UsageError('--from and --to go together: give both, or neither for the last full hour');
+  const window = parseWindow({ start: from, end: to }, CLI_WINDOW);
+  refuseUnfinishedWindow(window, now, CLI_WINDOW.end);
+  return window;
+}
+
 export const runCommand: Command = {
   name: 'run',
   usage: 'run [--from ISO --to ISO] [--json] [--id ID]',
   summary: 'start a governance run and wait for it (default window: the last full hour)',
-  options: { from: { type: 'string' }, to: { type: 'string' }, id: { type: 'string' }, json: { type: 'boolean' } },
+  options: {
+    from: { type: 'string', arg: 'ISO', description: 'window start, ISO-8601 with a zone, e.g. 2026-11-01T10:00:00Z', default: 'the start of the last full hour' },
+    to: { type: 'string', arg: 'ISO', description: 'window end (excluded), with a zone; must have passed', default: 'the end of the last full hour' },
+    id: { type: 'string', arg: 'ID', description: 'workflow id of the run', default: 'governance-<window>-<random>' },
+    json: { type: 'boolean', description: 'print one JSON object instead of progress and a summary' },
+  },
+  usesDatabase: true,
   async run(ctx) {
     const json = ctx.flags.json === true;
+    const window = requestedWindow(stringFlag(ctx, 'from'), stringFlag(ctx, 'to'), new Date());
     const env = loadEnv();
     const expectedConfig = expectedConfigOf();
+    const warning = window && (await windowBeforeDataWarning(env.databaseUrl, window));
+    if (warning) ctx.err(warning);
     const { client, connection } = await connectClient();
     try {
       await requireWorker(client, env.taskQueue);

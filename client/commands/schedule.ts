@@ -1,24 +1,39 @@
 import type { Client, ScheduleDescription } from '@temporalio/client';
 import { stringFlag, UsageError, type Command, type CommandContext } from '../command';
 import { connectClient } from '../temporal-connection';
-import { backfillSchedule, createSchedule, parseOverlap, scheduleWindowSeconds, updateSchedule, type ScheduleSettings } from '../schedules';
+import { backfillSchedule, createSchedule, OVERLAP_POLICIES, parseOverlap, scheduleWindowSeconds, updateSchedule, type ScheduleSettings } from '../schedules';
 import { formatSeconds, parseDurationSeconds } from '../../lib/duration';
-import { parseWindow } from '../../lib/window';
+import { parseWindow, refuseUnfinishedWindow, type Window } from '../../lib/window';
+import { CLI_WINDOW } from './run';
 import { loadEnv } from '../../lib/config';
 import { createDb, createPool } from '../../lib/db';
 
 // `govflow schedule <action> <id>`: Temporal Schedules that start governanceRun, one run per window.
+
+/** The overlap policies as people type them (Temporal's ScheduleOverlapPolicy, kebab-case). */
+const OVERLAPS = OVERLAP_POLICIES.map((p) => p.toLowerCase().replace(/_/g, '-'));
 
 const ACTIONS = ['create', 'update', 'describe', 'list', 'pause', 'unpause', 'trigger', 'backfill', 'delete'] as const;
 
 function duration(ctx: CommandContext, flag: string): number | undefined {
   const v = stringFlag(ctx, flag);
   if (v === undefined) return undefined;
+  return parseDurationSeconds(v, `--${flag}`); // DurationError: a usage error (exit 2)
+}
+
+/**
+ * An IANA time-zone name, checked with the platform's tz database (ICU) before Temporal's (Go's)
+ * sees it, so a typo is named as such. Throws UsageError.
+ */
+function timezone(ctx: CommandContext): string | undefined {
+  const tz = stringFlag(ctx, 'timezone');
+  if (tz === undefined) return undefined;
   try {
-    return parseDurationSeconds(v, `--${flag}`);
-  } catch (e) {
-    throw new UsageError((e as Error).message);
+    new Intl.DateTimeFormat('en', { timeZone: tz });
+  } catch {
+    throw new UsageError(`--timezone: "${tz}" is not an IANA time zone name; expected e.g. UTC, Europe/Paris, America/New_York`);
   }
+  return tz;
 }
 
 function settings(ctx: CommandContext): ScheduleSettings {
@@ -26,7 +41,7 @@ function settings(ctx: CommandContext): ScheduleSettings {
   return {
     everySeconds: duration(ctx, 'every'),
     cron: stringFlag(ctx, 'cron'),
-    timezone: stringFlag(ctx, 'timezone'),
+    timezone: timezone(ctx),
     overlap: overlap ? parseOverlap(overlap) : undefined,
     catchupWindowSeconds: duration(ctx, 'catchup-window'),
     windowSeconds: duration(ctx, 'window'),
@@ -82,15 +97,22 @@ function instant(ctx: CommandContext, flag: string): string {
   return v;
 }
 
-async function runAction(ctx: CommandContext, client: Client, action: string, id: string, taskQueue: string, databaseUrl: string): Promise<number> {
+/** backfill's --from/--to: ISO-8601 with a zone, end after start, already ended. */
+function backfillRange(ctx: CommandContext): Window {
+  const range = parseWindow({ start: instant(ctx, 'from'), end: instant(ctx, 'to') }, CLI_WINDOW);
+  refuseUnfinishedWindow(range, new Date(), CLI_WINDOW.end);
+  return range;
+}
+
+async function runAction(ctx: CommandContext, client: Client, action: string, id: string, taskQueue: string, databaseUrl: string, s: ScheduleSettings): Promise<number> {
   const handle = client.schedule.getHandle(id);
   switch (action) {
     case 'create':
-      await createSchedule(client, id, taskQueue, settings(ctx));
+      await createSchedule(client, id, taskQueue, s);
       ctx.out(describeSchedule(await handle.describe()).join('\n'));
       return 0;
     case 'update':
-      await updateSchedule(client, id, settings(ctx));
+      await updateSchedule(client, id, s);
       ctx.out(describeSchedule(await handle.describe()).join('\n'));
       return 0;
     case 'describe': {
@@ -117,7 +139,7 @@ async function runAction(ctx: CommandContext, client: Client, action: string, id
       ctx.out(`schedule ${id} deleted (runs it started are kept)`);
       return 0;
     case 'backfill': {
-      const range = parseWindow({ start: instant(ctx, 'from'), end: instant(ctx, 'to') }, '--from/--to');
+      const range = backfillRange(ctx);
       const db = createDb(createPool(databaseUrl, 2));
       try {
         const overlap = stringFlag(ctx, 'overlap');
@@ -145,20 +167,32 @@ export const scheduleCommand: Command = {
   name: 'schedule',
   usage: 'schedule create|update|describe|list|pause|unpause|trigger|backfill|delete [ID] [options]',
   summary: 'manage Temporal Schedules of governance runs (see README: Schedules)',
+  details: [
+    'Actions:',
+    '  create ID        a new schedule (--every or --cron, and the settings below)',
+    '  update ID        change only the settings given',
+    '  describe ID      spec, policies, next and recent actions',
+    '  list             every schedule, active or paused',
+    '  pause ID         stop starting runs (--note says why); unpause ID resumes',
+    '  trigger ID       one run now, of the window ending now',
+    '  backfill ID      one run per window in --from/--to that has not completed yet',
+    '  delete ID        remove the schedule (runs it started are kept)',
+    'Durations: 30s, 15m, 1h, 1h30m, 1d.',
+  ],
   options: {
-    every: { type: 'string' },
-    cron: { type: 'string' },
-    timezone: { type: 'string' },
-    overlap: { type: 'string' },
-    'catchup-window': { type: 'string' },
-    window: { type: 'string' },
-    deadline: { type: 'string' },
-    note: { type: 'string' },
-    paused: { type: 'boolean' },
-    from: { type: 'string' },
-    to: { type: 'string' },
-    reprocess: { type: 'boolean' },
-    json: { type: 'boolean' },
+    every: { type: 'string', arg: 'DURATION', description: 'create/update: start a run every DURATION, e.g. 1h' },
+    cron: { type: 'string', arg: 'EXPR', description: 'create/update: start runs on a cron expression instead, e.g. "0 * * * *"' },
+    timezone: { type: 'string', arg: 'ZONE', description: 'create/update: IANA time zone the cron expression is read in, e.g. Europe/Paris', default: 'UTC' },
+    overlap: { type: 'string', values: OVERLAPS, description: 'create/update/trigger/backfill: what to do when a run is still going', default: 'skip (backfill: allow-all)' },
+    'catchup-window': { type: 'string', arg: 'DURATION', description: 'create/update: how late a missed run may still start', default: '1h' },
+    window: { type: 'string', arg: 'DURATION', description: 'create/update: length of the window each run governs', default: 'the --every interval, or 1h' },
+    deadline: { type: 'string', arg: 'DURATION', description: "create/update: alert when a run takes longer", default: "the policy's runs.deadlineMinutes" },
+    note: { type: 'string', arg: 'TEXT', description: 'create/update/pause/unpause: a note shown with the schedule' },
+    paused: { type: 'boolean', description: 'create/update: create it (or set it) paused' },
+    from: { type: 'string', arg: 'ISO', description: 'backfill: start of the range, ISO-8601 with a zone' },
+    to: { type: 'string', arg: 'ISO', description: 'backfill: end of the range, with a zone; must have passed' },
+    reprocess: { type: 'boolean', description: 'backfill: run windows that already completed again' },
+    json: { type: 'boolean', description: 'describe/backfill: print JSON' },
   },
   async run(ctx) {
     const [action, id] = ctx.args;
@@ -166,6 +200,9 @@ export const scheduleCommand: Command = {
       throw new UsageError(`schedule needs an action: ${ACTIONS.join(', ')}`);
     }
     if (action !== 'list' && !id) throw new UsageError(`schedule ${action} needs a schedule id, e.g. govflow schedule ${action} hourly`);
+    // Every value is checked before Temporal is asked anything: a typo is named as a typo.
+    const s = settings(ctx);
+    if (action === 'backfill') backfillRange(ctx);
     const env = loadEnv();
     const { client, connection } = await connectClient();
     try {
@@ -179,7 +216,7 @@ export const scheduleCommand: Command = {
         if (n === 0) ctx.out('no schedules; create one with: govflow schedule create hourly --every 1h');
         return 0;
       }
-      return await runAction(ctx, client, action, id!, env.taskQueue, env.databaseUrl);
+      return await runAction(ctx, client, action, id!, env.taskQueue, env.databaseUrl, s);
     } finally {
       await connection.close();
     }

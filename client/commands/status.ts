@@ -61,7 +61,8 @@ export const statusCommand: Command = {
   name: 'status',
   usage: 'status <workflowId> [--json]',
   summary: "print a run's task states",
-  options: { json: { type: 'boolean' } },
+  options: { json: { type: 'boolean', description: 'print JSON' } },
+  usesDatabase: true,
   async run(ctx) {
     const workflowId = ctx.args[0];
     if (!workflowId) throw new UsageError('status needs a workflow id: govflow status <workflowId>');

@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
-import { stringFlag, UsageError, type Command, type CommandContext } from '../command';
+import { intFlag, stringFlag, UsageError, type Command, type CommandContext } from '../command';
 import { connectClient } from '../temporal-connection';
+import { withPath } from '../errors';
 import { loadEnv } from '../../lib/config';
 import { createPool } from '../../lib/db';
 import { appendToStream } from '../../lib/stream-append';
@@ -20,29 +21,30 @@ function sourceOf(ctx: CommandContext): StreamSource {
 
 export const streamWorkflowId = (s: StreamSource) => `stream-${streamSourceName(s).replace(/[^A-Za-z0-9_.-]/g, '-')}`;
 
-function intFlag(ctx: CommandContext, name: string): number | undefined {
-  const v = stringFlag(ctx, name);
-  if (v === undefined) return undefined;
-  const n = Number(v);
-  if (!Number.isInteger(n) || n <= 0) throw new UsageError(`--${name} expects a positive whole number, got "${v}"`);
-  return n;
-}
-
 const SIGNALS: Record<string, string> = { pause: 'pause', resume: 'resume', stop: 'stop' };
 
 export const streamCommand: Command = {
   name: 'stream',
   usage: 'stream start|status|pause|resume|stop|push FILE [--stream NAME | --kinesis-stream NAME]',
   summary: 'continuous governance of a stream of access events',
+  details: [
+    'Actions:',
+    '  start            start governing the stream (harmless when it already runs)',
+    '  status           batches, events, rejected, alerts, lag',
+    '  pause | resume   stop pulling batches for a while, and go on',
+    '  stop             finish the current batch and end',
+    "  push FILE        append FILE's events (one canonical JSON object per line) to govflow's stream table",
+  ],
   options: {
-    stream: { type: 'string' },
-    'kinesis-stream': { type: 'string' },
-    region: { type: 'string' },
-    endpoint: { type: 'string' },
-    'batch-size': { type: 'string' },
-    'max-wait-ms': { type: 'string' },
-    json: { type: 'boolean' },
+    stream: { type: 'string', arg: 'NAME', description: "which of govflow's own streams (the govflow.stream_events table)", default: 'default' },
+    'kinesis-stream': { type: 'string', arg: 'NAME', description: 'govern an AWS Kinesis stream instead' },
+    region: { type: 'string', arg: 'REGION', description: "Kinesis: the AWS region", default: "AWS's usual environment" },
+    endpoint: { type: 'string', arg: 'URL', description: 'Kinesis: another endpoint, e.g. a local kinesalite' },
+    'batch-size': { type: 'string', arg: 'N', integer: { min: 1 }, description: 'start: most events per batch', default: '5000' },
+    'max-wait-ms': { type: 'string', arg: 'MS', integer: { min: 1 }, description: 'start: longest wait for a batch to fill, in milliseconds', default: '500' },
+    json: { type: 'boolean', description: 'status: print JSON' },
   },
+  usesDatabase: true,
   async run(ctx) {
     const [action, file] = ctx.args;
     const source = sourceOf(ctx);
@@ -51,7 +53,13 @@ export const streamCommand: Command = {
     if (action === 'push') {
       if (!file) throw new UsageError('usage: govflow stream push FILE [--stream NAME] (FILE holds one JSON event per line)');
       if (source.kind !== 'postgres') throw new UsageError('push appends to govflow\'s own stream table; to feed Kinesis, use the AWS tools');
-      const lines = readFileSync(file, 'utf8').split('\n').filter((l) => l.trim() !== '');
+      let text: string;
+      try {
+        text = readFileSync(file, 'utf8');
+      } catch (e) {
+        throw withPath(e, file);
+      }
+      const lines = text.split('\n').filter((l) => l.trim() !== '');
       const pool = createPool(loadEnv().databaseUrl, 2);
       try {
         const n = await appendToStream(pool, source.stream ?? 'default', lines.map((payload) => ({ payload })));

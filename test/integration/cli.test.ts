@@ -81,7 +81,7 @@ describe('govflow CLI', () => {
 
     const bad = await govflow(['report', workflowId, '--kind', 'weekly']);
     expect(bad.code).toBe(2);
-    expect(bad.stderr).toContain('--kind "weekly" is not a report; expected compliance, access-audit, consent-log');
+    expect(bad.stderr).toContain('--kind: "weekly" is not one of compliance, access-audit, consent-log');
     const missing = await govflow(['report', 'no-such-run']);
     expect(missing.code).toBe(1);
     expect(missing.stderr).toContain('no compliance-report for run "no-such-run"');
@@ -114,7 +114,7 @@ describe('govflow CLI', () => {
 
     const bad = await govflow(['findings', workflowId, '--rule', 'nope']);
     expect(bad.code).toBe(2);
-    expect(bad.stderr).toContain('--rule: unknown rule "nope"; expected one of denied_access');
+    expect(bad.stderr).toContain('--rule: "nope" is not one of denied_access');
     const missing = await govflow(['findings', 'no-such-run']);
     expect(missing.code).toBe(1);
     expect(missing.stderr).toContain('no run "no-such-run"');

@@ -130,6 +130,6 @@ describe('govflow schedule', () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('a schedule needs --every DURATION');
     const bad = await runGovflow(h, ['schedule', 'create', 'x', '--every', '1h', '--overlap', 'sometimes']);
-    expect(bad.stderr).toContain('--overlap: "sometimes" is not an overlap policy');
+    expect(bad.stderr).toContain('--overlap: "sometimes" is not one of skip, buffer-one');
   });
 });

@@ -25,6 +25,9 @@ describe('governanceRun input', () => {
     expect(() => resolveInput({ window: 'today' }, now, TASKS)).toThrow(/window: expected an object/);
     expect(() => resolveInput({ window: { start: '2026-11-01T00:00:00Z', end: 'soon' } }, now, TASKS)).toThrow(/window\.end: "soon"/);
     expect(() => resolveInput({ trigger: 'cron' }, now, TASKS)).toThrow(/trigger: expected one of/);
+    // The same rule as the CLI: a date-time with a zone, nothing Date would guess at.
+    expect(() => resolveInput({ window: { start: '1', end: '2' } }, now, TASKS)).toThrow(/window\.start: "1" is not an ISO-8601 date-time with a zone/);
+    expect(() => resolveInput({ window: { start: '2026-10-31T00:00:00', end: '2026-11-01T00:00:00Z' } }, now, TASKS)).toThrow(/window\.start: .* has no time zone/);
     expect(() => resolveInput({ skipTasks: ['mask'] }, now, TASKS)).toThrow(/skipTasks: expected a list of task ids from ingest, audit/);
   });
 });
