@@ -12,14 +12,18 @@ import {
   type MaskedAccessEvent,
   type MaskedAuditTrailEvent,
   type RawAccessEvent,
+  type MaskOptions,
   type RawAuditTrailEvent,
 } from '../lib/mask-record';
+import { compileRoutes } from '../lib/masking/route-template';
+import type { SeenCounts } from '../lib/masking/value';
 import { loadDataKeys, storeVaultEntries } from '../lib/vault';
 
 // mask: the window's access events and audit trail → the analytics-safe tables. Every field is
 // masked by the policy's operator for its kind (pseudonyms, hours, IP prefixes, tokens whose
-// values go to the vault); free text (user agents, URLs, audit targets) is scrubbed by the PII
-// detector. People whose analytics consent is withdrawn are left out, and their earlier masked
+// values go to the vault); free text is reduced to what is known to be safe (URLs to route
+// templates, user agents to their parsed fields, audit targets by their grammar), and what the
+// detector finds in it only names the placeholders and feeds the counts. People whose analytics consent is withdrawn are left out, and their earlier masked
 // rows removed. Rows stream from Postgres in keyset batches through this activity only (never
 // through Temporal); every write is keyed by (source, event id), so a re-run rewrites the same rows.
 
@@ -38,6 +42,8 @@ const newStepCache = (): StepCache => ({ dataKeys: new Map(), sealed: new Set(),
 export function maskActivities({ db, env, config }: ActivityDeps) {
   const policy = config.policy.policy.masking;
   const purpose = policy.analyticsPurpose;
+  const routes = compileRoutes(policy.routes);
+  const anonymous = config.policy.policy.access.anonymousPrincipals;
 
   /**
    * Masks a batch of rows. Data keys are loaded (or created) only for the people whose values
@@ -101,7 +107,7 @@ export function maskActivities({ db, env, config }: ActivityDeps) {
     }
   }
 
-  const maskAccess = (run: RunRef, cache: StepCache): Promise<number> =>
+  const maskAccess = (run: RunRef, cache: StepCache, options: MaskOptions): Promise<number> =>
     inPages(
       'access_events',
       async (after) =>
@@ -113,7 +119,7 @@ export function maskActivities({ db, env, config }: ActivityDeps) {
             and ${withdrawn('e.subject_id')}
           order by e.source, e.event_id limit ${BATCH}`.execute(db)).rows,
       async (rows) => {
-        const masked: MaskedAccessEvent[] = await maskBatch(rows, (r, keys) => maskAccessEvent(r, policy, keys), cache);
+        const masked: MaskedAccessEvent[] = await maskBatch(rows, (r, keys) => maskAccessEvent(r, policy, keys, options), cache);
         await sql`
           insert into govflow.masked_events
             (source, event_id, occurred_hour, principal_key, subject_key, action, resource, data_category,
@@ -131,7 +137,7 @@ export function maskActivities({ db, env, config }: ActivityDeps) {
       },
     );
 
-  const maskAuditTrail = (run: RunRef, cache: StepCache): Promise<number> =>
+  const maskAuditTrail = (run: RunRef, cache: StepCache, options: MaskOptions): Promise<number> =>
     inPages(
       'audit_trail_events',
       async (after) =>
@@ -142,7 +148,7 @@ export function maskActivities({ db, env, config }: ActivityDeps) {
             and ${withdrawn('t.actor')}
           order by t.source, t.event_id limit ${BATCH}`.execute(db)).rows,
       async (rows) => {
-        const masked: MaskedAuditTrailEvent[] = await maskBatch(rows, (r, keys) => maskAuditTrailEvent(r, policy, keys), cache);
+        const masked: MaskedAuditTrailEvent[] = await maskBatch(rows, (r, keys) => maskAuditTrailEvent(r, policy, keys, options), cache);
         await sql`
           insert into govflow.masked_audit_trail
             (source, event_id, occurred_hour, actor_key, action, target, outcome, ip_prefix, region, key_id, workflow_id)
@@ -175,8 +181,13 @@ export function maskActivities({ db, env, config }: ActivityDeps) {
     async mask(run: RunRef): Promise<TaskResult> {
       const removed = await removeWithdrawn();
       const cache = newStepCache();
-      const access = await maskAccess(run, cache);
-      const trail = await maskAuditTrail(run, cache);
+      // What the classifier found in free text, per field and kind: counts only, never values.
+      const seen: SeenCounts = new Map();
+      const options: MaskOptions = { anonymous, routes, seen };
+      const access = await maskAccess(run, cache, options);
+      const trail = await maskAuditTrail(run, cache, options);
+      const personalDataSeen: Record<string, number> = {};
+      for (const [field, byKind] of seen) for (const [kind, n] of byKind) personalDataSeen[`${field}.${kind}`] = n;
 
       const masked = await countOf(
         sql<{ n: number }>`select count(*) as n from govflow.masked_events m
@@ -196,6 +207,7 @@ export function maskActivities({ db, env, config }: ActivityDeps) {
           rowsIn: source,
           rowsOut: masked,
         },
+        breakdown: { personalDataSeen },
       };
     },
   };
