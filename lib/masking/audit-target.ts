@@ -1,4 +1,4 @@
-import { isSafeLiteral, placeholder } from './classify';
+import { isSafeKey, isSafeLiteral, placeholder } from './classify';
 import { maskResource, type QueryPolicy, type RouteTemplate } from './route-template';
 import { maskValue, type ValueContext } from './value';
 
@@ -21,7 +21,6 @@ export interface TargetPolicy extends QueryPolicy {
   routes: readonly RouteTemplate[];
 }
 
-const KEY = /^[A-Za-z_][\w.-]{0,40}$/;
 const HOST_SUFFIX = /\.(?:com|net|org|io|dev|cloud|local|internal|localdomain|lan|svc)$/;
 // logfmt tokens: key="quoted", key=value, "quoted", bare.
 const TOKEN = /([^\s="]+)=("(?:[^"\\]|\\.)*"?|\S*)|"((?:[^"\\]|\\.)*)"?|(\S+)/g;
@@ -74,7 +73,7 @@ export function maskTarget(target: string, c: ValueContext, p: TargetPolicy): st
       out.push(maskPart(m[0], c, p));
     } else if (m[1] !== undefined) {
       const value = unquote(m[2]!);
-      const key = KEY.test(m[1]) ? m[1] : maskValue(m[1], c);
+      const key = isSafeKey(m[1]) ? m[1] : maskValue(m[1], c);
       let masked: string;
       if (value === '') masked = '';
       else if (p.identifierParams.includes(m[1].toLowerCase())) masked = c.personKey(value);

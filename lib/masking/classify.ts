@@ -141,6 +141,16 @@ export function isSafeLiteral(word: string, personWords?: ReadonlySet<string>): 
   return true;
 }
 
+// A parameter or logfmt key: an ASCII name (camelCase allowed), at most two digits, that
+// decodes to nothing (a base64 blob ending in "=" reads as key=value) and holds no personal data.
+const KEY_SHAPE = /^[A-Za-z_][A-Za-z0-9_.\-[\]]{0,40}$/;
+
+/** Whether `key` (a query parameter name, a logfmt key) may be kept as it is. */
+export function isSafeKey(key: string): boolean {
+  if (!KEY_SHAPE.test(key) || (key.match(/\d/g) ?? []).length > 2) return false;
+  return base64Text(key) === null && detectPii(key).length === 0;
+}
+
 /**
  * The words that may name a person inside the given identifiers, lower-cased: the words of an
  * e-mail's local part, of an identifier written as a name ("zelda.quartermaine", "Zelda Q"),

@@ -1,4 +1,4 @@
-import { isSafeLiteral, percentDecode, placeholder, classify, type PlaceholderKind, PLACEHOLDER_KINDS } from './classify';
+import { isSafeKey, isSafeLiteral, percentDecode, placeholder, classify, type PlaceholderKind, PLACEHOLDER_KINDS } from './classify';
 import { maskValue, replacement, type ValueContext } from './value';
 
 // URL paths → route templates: "/api/v1/users/jane.doe%2540example.com/preferences" →
@@ -70,8 +70,6 @@ export interface QueryPolicy {
   identifierParams: readonly string[];
 }
 
-const PARAM_NAME = /^[A-Za-z_][A-Za-z0-9_.\-[\]]{0,40}$/;
-
 /**
  * A query string (without "?"), form-decoded: each parameter name is kept when it has the shape
  * of a name (else masked like a value); identifier parameters' values become person keys; a
@@ -85,7 +83,7 @@ export function maskQuery(query: string, c: ValueContext, q: QueryPolicy): strin
     .map((pair) => {
       const eq = pair.indexOf('=');
       const name = percentDecode(eq < 0 ? pair : pair.slice(0, eq), true);
-      const maskedName = PARAM_NAME.test(name) && classify(name).found.length === 0 ? name : maskValue(name, c);
+      const maskedName = isSafeKey(name) ? name : maskValue(name, c);
       if (eq < 0) return encodeURIComponent(maskedName).replace(/%5B/g, '[').replace(/%5D/g, ']').replace(/%7B/g, '{').replace(/%7D/g, '}');
       const value = percentDecode(pair.slice(eq + 1), true);
       let masked: string;
