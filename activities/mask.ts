@@ -164,6 +164,23 @@ export function maskActivities({ db, env, config }: ActivityDeps) {
       },
     );
 
+  /**
+   * The path words of the safe shape that at least masking.literalMinPrincipals distinct
+   * principals requested at the same position in the window: one set-based query, only when the
+   * policy asks for learned literals.
+   */
+  async function pathVocabulary(run: RunRef): Promise<Set<string> | undefined> {
+    if (policy.literalMinPrincipals <= 0) return undefined;
+    const { rows } = await sql<{ pos: number; seg: string }>`
+      select s.pos::int as pos, s.seg
+      from govflow.access_events e
+      cross join lateral unnest(string_to_array(split_part(split_part(e.resource, '#', 1), '?', 1), '/')) with ordinality as s(seg, pos)
+      where ${inWindow('e.occurred_at', run.window)} and e.resource is not null and s.seg ~ '^[a-z][a-z0-9]*([-_][a-z0-9]+)*$'
+      group by s.pos, s.seg
+      having count(distinct e.principal) >= ${policy.literalMinPrincipals}`.execute(db);
+    return new Set(rows.map((r) => `${r.pos - 1}/${r.seg}`));
+  }
+
   /** A withdrawal reaches back: the person's rows masked by earlier runs leave the analytics tables too. */
   async function removeWithdrawn(): Promise<number> {
     const { rows } = await sql<{ subject_id: string }>`
@@ -183,7 +200,7 @@ export function maskActivities({ db, env, config }: ActivityDeps) {
       const cache = newStepCache();
       // What the classifier found in free text, per field and kind: counts only, never values.
       const seen: SeenCounts = new Map();
-      const options: MaskOptions = { anonymous, routes, seen };
+      const options: MaskOptions = { anonymous, routes, seen, vocabulary: await pathVocabulary(run) };
       const access = await maskAccess(run, cache, options);
       const trail = await maskAuditTrail(run, cache, options);
       const personalDataSeen: Record<string, number> = {};

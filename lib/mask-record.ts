@@ -3,7 +3,7 @@ import type { AccessRecord, AuditTrailRecord } from './records';
 import { applyRule, pseudonymOf, toHour, tokenFor, type MaskKeys } from './masking';
 import type { PiiEntity } from './pii-detect';
 import { wordsOf } from './masking/classify';
-import { maskResource, type RouteTemplate } from './masking/route-template';
+import { maskResource, type PathVocabulary, type RouteTemplate } from './masking/route-template';
 import { maskTarget } from './masking/audit-target';
 import { generaliseUserAgent } from './masking/ua';
 import type { SeenCounts, ValueContext } from './masking/value';
@@ -81,6 +81,8 @@ export interface MaskOptions {
   routes?: readonly RouteTemplate[];
   /** Receives the kinds of personal data found per field (the mask step's counts). */
   seen?: SeenCounts;
+  /** Path words learned from the window's traffic (masking.literalMinPrincipals > 0). */
+  vocabulary?: PathVocabulary;
 }
 
 function context(policy: MaskingPolicy, keys: MaskKeys, owner: string | null, people: Array<[string, string]>, field: string, o: MaskOptions): ValueContext {
@@ -140,7 +142,7 @@ export function maskAccessEvent(e: RawAccessEvent, policy: MaskingPolicy, keys: 
     principal_key: principalKey,
     subject_key: subjectKey,
     action: e.action,
-    resource: e.resource === null ? null : maskResource(e.resource, context(policy, keys, owner, people, 'resource', o), policy, routes),
+    resource: e.resource === null ? null : maskResource(e.resource, context(policy, keys, owner, people, 'resource', o), policy, routes, o.vocabulary),
     data_category: e.data_category,
     purpose: e.purpose,
     outcome: e.outcome,

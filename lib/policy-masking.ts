@@ -49,6 +49,12 @@ export const maskingSchema = z
      * and literals keeps those literals, and its parameters show as `{name}` (lib/masking/route-template.ts).
      */
     routes: z.array(z.string().regex(/^\//, 'expected a path starting with "/"')).default([]),
+    /**
+     * Learned literals: when > 0, a path word of the safe shape is kept only if at least this many
+     * distinct principals requested it at that position of the path in the run's window (or a
+     * declared route has it). 0: the shape alone decides.
+     */
+    literalMinPrincipals: z.number().int().min(0, 'expected a whole number ≥ 0').max(10_000).default(0),
     kinds: z
       .strictObject({
         person_id: rule('pseudonymise'),

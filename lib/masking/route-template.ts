@@ -38,18 +38,28 @@ function matchRoute(segments: string[], routes: readonly RouteTemplate[]): Route
 
 const escapeSegment = (s: string) => s.replace(/[/?#%\s]/g, encodeURIComponent);
 
-function maskSegment(seg: string, c: ValueContext): string {
+/**
+ * Path words learned from the traffic, as "position/word" (position 0-based in path.split('/')):
+ * with a vocabulary, a word of the safe shape is a literal only when it is in it.
+ */
+export type PathVocabulary = ReadonlySet<string>;
+
+function maskSegment(seg: string, at: number, c: ValueContext, vocabulary?: PathVocabulary): string {
   if (seg === '') return seg;
+  if (vocabulary && !vocabulary.has(`${at}/${seg}`)) {
+    const person = c.people.get(seg) ?? c.people.get(percentDecode(seg));
+    return escapeSegment(person ?? replacement(classify(seg), c));
+  }
   const ext = EXTENSION.exec(seg);
   if (ext && isSafeLiteral(ext[1]!, c.personWords)) return seg;
   return escapeSegment(maskValue(seg, c));
 }
 
 /** A URL path (no query) as a route template; see the rule above. */
-export function maskPath(path: string, c: ValueContext, routes: readonly RouteTemplate[] = []): string {
+export function maskPath(path: string, c: ValueContext, routes: readonly RouteTemplate[] = [], vocabulary?: PathVocabulary): string {
   const segments = path.split('/');
   const route = routes.length ? matchRoute(segments, routes) : undefined;
-  if (!route) return segments.map((s) => maskSegment(s, c)).join('/');
+  if (!route) return segments.map((s, i) => maskSegment(s, i, c, vocabulary)).join('/');
   return segments
     .map((seg, i) => {
       const t = route.segments[i]!;
@@ -97,10 +107,10 @@ export function maskQuery(query: string, c: ValueContext, q: QueryPolicy): strin
 }
 
 /** A URL path and query string: the path as a route template, the query by maskQuery. */
-export function maskResource(resource: string, c: ValueContext, q: QueryPolicy, routes: readonly RouteTemplate[] = []): string {
+export function maskResource(resource: string, c: ValueContext, q: QueryPolicy, routes: readonly RouteTemplate[] = [], vocabulary?: PathVocabulary): string {
   const hash = resource.indexOf('#');
   const noFragment = hash < 0 ? resource : resource.slice(0, hash);
   const at = noFragment.indexOf('?');
-  const path = maskPath(at < 0 ? noFragment : noFragment.slice(0, at), c, routes);
+  const path = maskPath(at < 0 ? noFragment : noFragment.slice(0, at), c, routes, vocabulary);
   return at < 0 ? path : `${path}?${maskQuery(noFragment.slice(at + 1), c, q)}`;
 }

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { applyRule, birthYear, ipPrefix, partialMask, toCountry, toHour, tokenFor, vaultContext, type MaskKeys, type VaultEntry } from '../../lib/masking';
 import { generaliseUserAgent } from '../../lib/masking/ua';
+import { compileRoutes } from '../../lib/masking/route-template';
 import { maskingSchema, type MaskRule } from '../../lib/policy-masking';
 import { decryptValue, encryptValue, keyBytes, newDataKey, unwrapDataKey, wrapDataKey } from '../../lib/vault-crypto';
 import { maskAccessEvent, maskAuditTrailEvent, subjectRef } from '../../lib/mask-record';
@@ -170,6 +171,21 @@ describe('masking records', () => {
     // a free-form value is a placeholder of its kind; page=2 is an allow-listed short number.
     expect(m.resource).toBe(`/api/v1/users/${sub}/email?new=${tokenFor('jane.doe@example.com', 'email', sub, KEY)}&page=2&q={text}&user=${sub}`);
     expect(JSON.stringify(m)).not.toMatch(/user-1011|jane|John|198\.51\.100\.20|agent-7|415/);
+  });
+  it('keeps path words of the safe shape, unless routes are declared or literals are learned from the traffic', () => {
+    const { keys } = keyring();
+    const path = (resource: string, o: Parameters<typeof maskAccessEvent>[3] = {}) => maskAccessEvent({
+      source: 's', event_id: 'e', occurred_at: '2026-11-01T10:00:00Z', principal: 'svc-api', subject_id: null, action: 'read',
+      resource, data_category: null, purpose: null, outcome: 'success', source_ip: null, region: null, user_agent: null,
+    }, policy, keys, o).resource;
+    // The shape alone: a lower-case joined word is indistinguishable from a route word.
+    expect(path('/api/v1/users/jane_doe/profile')).toBe('/api/v1/users/jane_doe/profile');
+    expect(path('/api/v1/users/Jane%20Doe/profile')).toBe('/api/v1/users/{text}/profile');
+    // A declared route: its parameters are always placeholders.
+    expect(path('/api/v1/users/jane_doe/watch-history', { routes: compileRoutes(['/api/v1/users/{id}/watch-history']) })).toBe('/api/v1/users/{id}/watch-history');
+    // Learned literals: only words enough principals requested at that position.
+    const vocabulary = new Set(['1/api', '2/v1', '3/users', '5/profile']);
+    expect(path('/api/v1/users/jane_doe/profile', { vocabulary })).toBe('/api/v1/users/{text}/profile');
   });
   it('keeps an anonymous principal marker as it is, and never substitutes it into other fields (P-05)', () => {
     const { keys } = keyring();
