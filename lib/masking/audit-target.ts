@@ -1,6 +1,6 @@
-import { isSafeKey, isSafeLiteral, placeholder } from './classify';
+import { classify, isSafeKey, isSafeLiteral, placeholder } from './classify';
 import { maskResource, type QueryPolicy, type RouteTemplate } from './route-template';
-import { maskValue, type ValueContext } from './value';
+import { maskValue, replacement, type ValueContext } from './value';
 
 // Audit-trail targets, split by their own grammar and kept part by part where each part is a
 // known literal (classify.ts isSafeLiteral); every other part is masked by value.ts.
@@ -41,6 +41,9 @@ function maskRef(ref: string, c: ValueContext): string {
   const person = c.people.get(ref);
   if (person !== undefined) return person;
   if (isSafeLiteral(ref, c.personWords) || ref === '*') return ref;
+  // An IPv6 address or an e-mail address is one value, not parts between ":" or "/".
+  const whole = classify(ref);
+  if (whole.whole) return replacement(whole, c);
   if (/^[^\s/:]+(?:[/:][^\s/:]*)+$/.test(ref)) {
     return ref.split(/([/:])/).map((p) => (p === '/' || p === ':' || p === '' || p === '*' ? p : maskWord(p, c))).join('');
   }

@@ -217,6 +217,7 @@ describe('masking records', () => {
     expect(target('/api/v1/namespaces/default/pods?labelSelector=app%3Dweb')).toBe('/api/v1/namespaces/default/pods?labelSelector={text}');
     expect(target('s3://data-lake/exports/jane.doe@example.com.csv')).toMatch(/^s3:\/\/data-lake\/exports\/tok_[0-9a-f]{32}$/);
     expect(target('iam.amazonaws.com')).toBe('iam.amazonaws.com');
+    expect(target('client=2002:c000:221::1 peer=::ffff:198.51.100.7')).toBe('client=192.0.2.0/24 peer=198.51.100.0/24');
     // The actor's own name is never a literal, whatever its shape.
     expect(target('profile/zelda-settings')).toBe('profile/{text}');
     // P-10: a quoted value is one value, however many words it holds.
