@@ -74,8 +74,9 @@ export function alertNotifyActivities({ db, config, env }: ActivityDeps) {
       };
       try {
         const outcome = await deliverOnce(db, { key: `webhook:alert-${alert.id}-${stage}`, channel: 'webhook', purpose: `alert:${stage}`, reference: `alert:${alert.id}`, recipients: [new URL(url).host] }, async () => {
-          const res = await postJson(url, body, { attempts: policy.alerts.webhook.attempts });
-          return `HTTP ${res.status} after ${res.attempts} attempt(s)`;
+          // One POST per activity attempt; the escalation workflow's retry policy backs off.
+          const res = await postJson(url, body);
+          return `HTTP ${res.status}`;
         });
         if (outcome === 'sent') webhooks++;
       } catch (err) {

@@ -1,7 +1,7 @@
 import type { z } from 'zod';
 
 /**
- * A bad configuration or policy stops govflow before any work (DESIGN rule 4). The message names
+ * A bad configuration or policy stops govflow before any work (architecture rule 4, docs/architecture.md). The message names
  * the file, the field and what was expected, so a person can fix it without reading code.
  */
 export class ConfigError extends Error {

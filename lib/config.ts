@@ -2,14 +2,14 @@ import { dirname, isAbsolute, resolve } from 'node:path';
 import { z } from 'zod';
 import { loadYamlFile } from './yaml-file';
 import { ConfigError } from './config-error';
+import { SOURCE_KINDS, type SourceKind } from './source-kinds';
 import { loadPolicy, type LoadedPolicy } from './policy';
 import { FORMATS } from './parsers';
 import { loadVaultEnv, readSecret, type VaultEnv } from './vault-env';
 
 // govflow.yaml names the sources and the policy; the environment names the services.
 
-export const SOURCE_KINDS = ['access', 'consent', 'audit'] as const;
-export type SourceKind = (typeof SOURCE_KINDS)[number];
+export { SOURCE_KINDS, type SourceKind };
 
 const name = z.string().regex(/^[a-z0-9][a-z0-9_-]*$/, 'expected a lower-case name of letters, digits, - and _');
 const kind = z.enum(SOURCE_KINDS, { message: `expected one of ${SOURCE_KINDS.join(', ')}` });

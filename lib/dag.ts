@@ -10,7 +10,7 @@ export interface TaskSpec<Ctx> {
   run: (ctx: Ctx) => Promise<TaskResult>;
 }
 
-/** What a task hands back: counts only, never rows (DESIGN rule 1). */
+/** What a task hands back: counts only, never rows (architecture rule 1, docs/architecture.md). */
 export interface TaskResult {
   counts: Record<string, number>;
   /** Small keyed breakdowns, e.g. findings by rule. Still only numbers. */

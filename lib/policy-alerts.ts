@@ -35,7 +35,10 @@ export const alertsPolicySchema = z
       .strictObject({
         /** A Slack-compatible incoming-webhook URL; the GOVFLOW_ALERT_WEBHOOK_URL variable wins over it. */
         url: z.url({ message: 'expected an http(s) URL' }).optional(),
-        /** Attempts within one delivery before the activity gives up and Temporal retries it. */
+        /**
+         * Deprecated and ignored: each activity attempt POSTs once and the activity's Temporal retry
+         * policy backs off between attempts. Still accepted so that older policies stay valid.
+         */
         attempts: z.number().int().min(1, 'expected a whole number of at least 1').default(3),
       })
       .prefault({}),

@@ -10,7 +10,7 @@ import { reportsPolicySchema } from './policy-reports';
 import { runsPolicySchema } from './policy-runs';
 import { maskingSchema } from './policy-masking';
 
-// Policy is data (DESIGN rule 5): everything a governance team may tune lives in one validated
+// Policy is data (architecture rule 5, docs/architecture.md): everything a governance team may tune lives in one validated
 // YAML file, and every run records the hash of the policy it used.
 
 export { SEVERITIES, type Severity };

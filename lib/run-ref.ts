@@ -1,6 +1,6 @@
 import type { Window } from './window';
 
-/** What every step activity receives: identifiers and a window, never data (DESIGN rule 1). */
+/** What every step activity receives: identifiers and a window, never data (architecture rule 1, docs/architecture.md). */
 export interface RunRef {
   workflowId: string;
   runId: string;

@@ -1,44 +1,40 @@
-// A JSON POST that is retried with backoff within one call: a webhook endpoint that drops a
-// request or answers 5xx gets a few more chances before the caller (an activity, which Temporal
-// retries further) hears of it. 4xx other than 408/429 is the receiver rejecting the message:
-// not retried.
+// One JSON POST per call. Retrying is Temporal's job, not ours: the activity that calls this fails
+// on a dropped request or a 5xx, and its retry policy (backoff, limits, visible in the UI) tries
+// again. A 4xx other than 408/429 is the receiver rejecting the message: not retryable.
 
+/** What the receiver answered: HTTP status and the first 200 characters of the body. */
 export interface PostResult {
   status: number;
-  attempts: number;
   body: string;
 }
 
+/** A failed POST. `retryable` false: the receiver rejected the message (4xx other than 408/429). */
 export class WebhookError extends Error {
   constructor(message: string, readonly retryable: boolean) {
     super(message);
   }
 }
 
-export async function postJson(
-  url: string,
-  body: unknown,
-  opts: { attempts: number; backoffMs?: number; timeoutMs?: number },
-): Promise<PostResult> {
-  const backoff = opts.backoffMs ?? 500;
-  let last = '';
-  for (let attempt = 1; attempt <= opts.attempts; attempt++) {
-    try {
-      const res = await fetch(url, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify(body),
-        signal: AbortSignal.timeout(opts.timeoutMs ?? 10_000),
-      });
-      const text = await res.text();
-      if (res.ok) return { status: res.status, attempts: attempt, body: text.slice(0, 200) };
-      last = `HTTP ${res.status} ${text.slice(0, 200)}`;
-      if (res.status < 500 && res.status !== 408 && res.status !== 429) throw new WebhookError(`webhook rejected the alert: ${last}`, false);
-    } catch (err) {
-      if (err instanceof WebhookError) throw err;
-      last = (err as Error).message;
-    }
-    if (attempt < opts.attempts) await new Promise((r) => setTimeout(r, backoff * 2 ** (attempt - 1)));
+/**
+ * POSTs `body` as JSON to `url`, once.
+ * @param opts.timeoutMs how long to wait for the answer (default 10,000 ms)
+ * @throws WebhookError on a network error, a timeout or a non-2xx answer
+ */
+export async function postJson(url: string, body: unknown, opts: { timeoutMs?: number } = {}): Promise<PostResult> {
+  let res: Response;
+  try {
+    res = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+      signal: AbortSignal.timeout(opts.timeoutMs ?? 10_000),
+    });
+  } catch (err) {
+    throw new WebhookError(`webhook unreachable: ${(err as Error).message}`, true);
   }
-  throw new WebhookError(`webhook failed after ${opts.attempts} attempt(s): ${last}`, true);
+  const text = await res.text();
+  if (res.ok) return { status: res.status, body: text.slice(0, 200) };
+  const answer = `HTTP ${res.status} ${text.slice(0, 200)}`;
+  const rejected = res.status < 500 && res.status !== 408 && res.status !== 429;
+  throw new WebhookError(rejected ? `webhook rejected the alert: ${answer}` : `webhook failed: ${answer}`, !rejected);
 }

@@ -1,6 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 
-// The data model of DESIGN.md. Written as SQL, not the builder, because partitioning, checks and
+// The data model of docs/architecture.md. Written as SQL, not the builder, because partitioning, checks and
 // triggers read better to the DBA who will review them.
 
 export async function up(db: Kysely<unknown>): Promise<void> {

@@ -9,6 +9,7 @@ import {
   setHandler,
   startChild,
 } from '@temporalio/workflow';
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { GovflowActivities } from '../activities';
 import type { RunRef } from '../lib/run-ref';
 import type { TaskResult } from '../lib/dag';
@@ -98,8 +99,8 @@ export async function startEscalations(run: RunRef, alertResult: TaskResult, esc
       });
       started++;
     } catch (err) {
-      // Already running for this alert (the SDK's WorkflowExecutionAlreadyStartedError): nothing to do.
-      if ((err as Error).name !== 'WorkflowExecutionAlreadyStartedError') throw err;
+      // Already running for this alert: nothing to do.
+      if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
     }
     escalated?.add(alert.id);
   }

@@ -1,6 +1,6 @@
 import { isIP } from 'node:net';
 import type { z } from 'zod';
-import type { SourceKind } from '../config';
+import type { SourceKind } from '../source-kinds';
 
 // A format turns one line of a source file into canonical objects (the field names of
 // examples/*.jsonl: time, principal, subject, action, …), which lib/records.ts then checks the

@@ -1,0 +1,86 @@
+// Lint rules that guard what the type checker cannot (run by `npm test`, before vitest):
+//
+// 1. Workflow purity. Temporal replays workflow code and requires it to be deterministic: no
+//    Node built-ins, no I/O libraries, no Temporal client/worker/activity packages. The rule applies
+//    to workflows/ AND to every module workflow code imports at run time (type-only imports are
+//    erased by the compiler and do not count), found by walking the import graph from the worker's
+//    entry point, so a new helper imported by a workflow is checked without anyone listing it.
+//    In the spirit of samples-typescript's hello-world/.eslintrc.js.
+// 2. No floating promises anywhere: an unawaited promise is an error that nobody sees.
+import { builtinModules } from 'node:module';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import tseslint from 'typescript-eslint';
+
+const root = dirname(fileURLToPath(import.meta.url));
+const WORKFLOW_ENTRY = 'workflows/index.ts';
+
+/** Relative modules reachable from `entry` through value imports/exports (not `import type`). */
+function workflowModules(entry) {
+  const seen = new Set();
+  const queue = [resolve(root, entry)];
+  const spec = /^\s*(?:import|export)\s+(?!type\b)(?:[^'"]*?\sfrom\s+)?['"](\.[^'"]+)['"]/gm;
+  while (queue.length) {
+    const file = queue.pop();
+    if (seen.has(file)) continue;
+    seen.add(file);
+    const text = readFileSync(file, 'utf8');
+    for (const m of text.matchAll(spec)) {
+      // `import { type A, type B } from` is erased too.
+      const clause = m[0].slice(0, m[0].lastIndexOf('from'));
+      if (/^\s*(import|export)\s*\{[^}]*\}/.test(clause) && /\{\s*(type\s+[\w$]+\s*,?\s*)+\}/.test(clause)) continue;
+      const base = resolve(dirname(file), m[1]);
+      const candidates = [base, `${base}.ts`, resolve(base, 'index.ts')];
+      const found = candidates.find((c) => c.endsWith('.ts') && existsSync(c));
+      if (found) queue.push(found);
+    }
+  }
+  return [...seen].map((f) => relative(root, f));
+}
+
+const NOT_IN_WORKFLOWS = [
+  ...builtinModules,
+  ...builtinModules.map((m) => `node:${m}`),
+  'pg',
+  'pg-copy-streams',
+  'kysely',
+  'nodemailer',
+  'handlebars',
+  '@temporalio/client',
+  '@temporalio/worker',
+  '@temporalio/activity',
+  '@temporalio/testing',
+];
+
+export default tseslint.config(
+  { ignores: ['vitest.*.ts', 'node_modules/**', 'test-artifacts/**', 'data/**', 'test/fixtures/**', '**/*.js', '**/*.mjs'] },
+  {
+    files: ['**/*.ts'],
+    languageOptions: {
+      parser: tseslint.parser,
+      parserOptions: { projectService: true, tsconfigRootDir: root },
+    },
+    plugins: { '@typescript-eslint': tseslint.plugin },
+    rules: {
+      '@typescript-eslint/no-floating-promises': 'error',
+    },
+  },
+  {
+    files: workflowModules(WORKFLOW_ENTRY),
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: NOT_IN_WORKFLOWS.map((name) => ({
+            name,
+            message: 'workflow code must be deterministic: do this in an activity (see docs/architecture.md)',
+            allowTypeImports: true,
+          })),
+        },
+      ],
+      // Date/Math.random are made deterministic by the workflow sandbox; process and timers are not.
+      'no-restricted-globals': ['error', 'process', 'setImmediate', 'require'],
+    },
+  },
+);
