@@ -52,7 +52,7 @@ export function maskActivities({ db, env, config }: ActivityDeps) {
    * asked for a missing key are masked again once it is loaded (their sealed values were redacted
    * in the first pass). The cache lives for the whole step: people recur across batches.
    */
-  async function maskBatch<R, M>(rows: R[], maskOne: (row: R, keys: MaskKeys) => M, cache: StepCache): Promise<M[]> {
+  async function maskBatch<R, M>(rows: R[], maskOne: (row: R, keys: MaskKeys, counting: boolean) => M, cache: StepCache): Promise<M[]> {
     const vault: VaultEntry[] = [];
     const missing = new Set<string>();
     const keys: MaskKeys = {
@@ -70,13 +70,14 @@ export function maskActivities({ db, env, config }: ActivityDeps) {
     const again: number[] = [];
     const masked = rows.map((row, i) => {
       const before = missing.size;
-      const m = maskOne(row, keys);
+      const m = maskOne(row, keys, true);
       if (missing.size > before) again.push(i);
       return m;
     });
     if (again.length > 0) {
       await loadDataKeys(db, env.vaultKey, env.pseudonymKeyId, missing, cache.dataKeys);
-      for (const i of again) masked[i] = maskOne(rows[i]!, keys);
+      // Masked again, not seen again: the counts were taken in the first pass.
+      for (const i of again) masked[i] = maskOne(rows[i]!, keys, false);
     }
     await storeVaultEntries(db, vault);
     return masked;
@@ -119,7 +120,7 @@ export function maskActivities({ db, env, config }: ActivityDeps) {
             and ${withdrawn('e.subject_id')}
           order by e.source, e.event_id limit ${BATCH}`.execute(db)).rows,
       async (rows) => {
-        const masked: MaskedAccessEvent[] = await maskBatch(rows, (r, keys) => maskAccessEvent(r, policy, keys, options), cache);
+        const masked: MaskedAccessEvent[] = await maskBatch(rows, (r, keys, counting) => maskAccessEvent(r, policy, keys, counting ? options : { ...options, seen: undefined }), cache);
         await sql`
           insert into govflow.masked_events
             (source, event_id, occurred_hour, principal_key, subject_key, action, resource, data_category,
@@ -148,7 +149,7 @@ export function maskActivities({ db, env, config }: ActivityDeps) {
             and ${withdrawn('t.actor')}
           order by t.source, t.event_id limit ${BATCH}`.execute(db)).rows,
       async (rows) => {
-        const masked: MaskedAuditTrailEvent[] = await maskBatch(rows, (r, keys) => maskAuditTrailEvent(r, policy, keys, options), cache);
+        const masked: MaskedAuditTrailEvent[] = await maskBatch(rows, (r, keys, counting) => maskAuditTrailEvent(r, policy, keys, counting ? options : { ...options, seen: undefined }), cache);
         await sql`
           insert into govflow.masked_audit_trail
             (source, event_id, occurred_hour, actor_key, action, target, outcome, ip_prefix, region, key_id, workflow_id)
@@ -181,6 +182,22 @@ export function maskActivities({ db, env, config }: ActivityDeps) {
     return new Set(rows.map((r) => `${r.pos - 1}/${r.seg}`));
   }
 
+  /** The window's sensitivity counts → govflow.sensitivity_inventory, replacing this window's earlier counts. */
+  async function writeInventory(run: RunRef, seen: SeenCounts): Promise<void> {
+    const rows = [...seen].map(([key, s]) => {
+      const [source, field, kind] = key.split('\t');
+      return { source, field, kind, seen: s.count, first_seen: s.first, last_seen: s.last };
+    });
+    await db.transaction().execute(async (tx) => {
+      await sql`delete from govflow.sensitivity_inventory where window_start = ${run.window.start}::timestamptz and window_end = ${run.window.end}::timestamptz`.execute(tx);
+      if (rows.length === 0) return;
+      await sql`
+        insert into govflow.sensitivity_inventory (source, field, kind, window_start, window_end, seen, handled, first_seen, last_seen, workflow_id)
+        select source, field, kind, ${run.window.start}::timestamptz, ${run.window.end}::timestamptz, seen, seen, first_seen, last_seen, ${run.workflowId}
+        from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as r(source text, field text, kind text, seen bigint, first_seen timestamptz, last_seen timestamptz)`.execute(tx);
+    });
+  }
+
   /** A withdrawal reaches back: the person's rows masked by earlier runs leave the analytics tables too. */
   async function removeWithdrawn(): Promise<number> {
     const { rows } = await sql<{ subject_id: string }>`
@@ -204,7 +221,11 @@ export function maskActivities({ db, env, config }: ActivityDeps) {
       const access = await maskAccess(run, cache, options);
       const trail = await maskAuditTrail(run, cache, options);
       const personalDataSeen: Record<string, number> = {};
-      for (const [field, byKind] of seen) for (const [kind, n] of byKind) personalDataSeen[`${field}.${kind}`] = n;
+      for (const [key, s] of seen) {
+        const [, field, kind] = key.split('\t');
+        personalDataSeen[`${field}.${kind}`] = (personalDataSeen[`${field}.${kind}`] ?? 0) + s.count;
+      }
+      await writeInventory(run, seen);
 
       const masked = await countOf(
         sql<{ n: number }>`select count(*) as n from govflow.masked_events m

@@ -6,7 +6,7 @@ import { wordsOf } from './masking/classify';
 import { maskResource, type PathVocabulary, type RouteTemplate } from './masking/route-template';
 import { maskTarget } from './masking/audit-target';
 import { generaliseUserAgent } from './masking/ua';
-import type { SeenCounts, ValueContext } from './masking/value';
+import { noteSeen, type SeenCounts, type ValueContext } from './masking/value';
 import type { MaskingPolicy } from './policy-masking';
 
 // Raw rows → analytics-safe rows, field by field, as the masking policy says. Pure: the caller
@@ -85,7 +85,7 @@ export interface MaskOptions {
   vocabulary?: PathVocabulary;
 }
 
-function context(policy: MaskingPolicy, keys: MaskKeys, owner: string | null, people: Array<[string, string]>, field: string, o: MaskOptions): ValueContext {
+function context(policy: MaskingPolicy, keys: MaskKeys, owner: string | null, people: Array<[string, string]>, field: string, at: string, o: MaskOptions): ValueContext {
   return {
     rules: policy.kinds,
     owner,
@@ -94,12 +94,13 @@ function context(policy: MaskingPolicy, keys: MaskKeys, owner: string | null, pe
     personWords: wordsOf(people.map(([raw]) => raw)),
     personKey: (id) => personKey(id, policy, keys) ?? '',
     field,
+    at,
     seen: o.seen,
   };
 }
 
 /** A user agent rebuilt from its parsed fields (lib/masking/ua.ts), through the step's cache. */
-function maskUserAgent(ua: string, policy: MaskingPolicy, keys: MaskKeys, o: MaskOptions): string | null {
+function maskUserAgent(ua: string, fieldKey: string, at: string, policy: MaskingPolicy, keys: MaskKeys, o: MaskOptions): string | null {
   if (policy.userAgent === 'drop') return null;
   // The rebuilt form and the kinds found depend on the user agent alone: cached together, as
   // "masked\0KIND,KIND" (a few thousand user agents recur millions of times).
@@ -110,11 +111,7 @@ function maskUserAgent(ua: string, policy: MaskingPolicy, keys: MaskKeys, o: Mas
     if (keys.cleanText && keys.cleanText.size < 100_000) keys.cleanText.set(ua, entry);
   }
   const cut = entry.lastIndexOf('\0');
-  if (o.seen && cut < entry.length - 1) {
-    let byKind = o.seen.get('user_agent');
-    if (!byKind) o.seen.set('user_agent', (byKind = new Map()));
-    for (const k of entry.slice(cut + 1).split(',') as PiiEntity[]) byKind.set(k, (byKind.get(k) ?? 0) + 1);
-  }
+  if (o.seen && cut < entry.length - 1) noteSeen(o.seen, fieldKey, at, entry.slice(cut + 1).split(',') as PiiEntity[]);
   return entry.slice(0, cut);
 }
 
@@ -135,6 +132,7 @@ export function maskAccessEvent(e: RawAccessEvent, policy: MaskingPolicy, keys: 
   if (e.subject_id && subjectKey) people.push([e.subject_id, subjectKey]);
   if (e.principal && principalKey && !anonymous) people.push([e.principal, principalKey]);
   const routes = o.routes ?? [];
+  const at = new Date(e.occurred_at).toISOString();
   return {
     source: e.source,
     event_id: e.event_id,
@@ -142,13 +140,13 @@ export function maskAccessEvent(e: RawAccessEvent, policy: MaskingPolicy, keys: 
     principal_key: principalKey,
     subject_key: subjectKey,
     action: e.action,
-    resource: e.resource === null ? null : maskResource(e.resource, context(policy, keys, owner, people, 'resource', o), policy, routes, o.vocabulary),
+    resource: e.resource === null ? null : maskResource(e.resource, context(policy, keys, owner, people, `${e.source}\tresource`, at, o), policy, routes, o.vocabulary),
     data_category: e.data_category,
     purpose: e.purpose,
     outcome: e.outcome,
     ip_prefix: e.source_ip === null ? null : applyRule(policy.kinds.ip_address, 'ip_address', e.source_ip, owner, keys),
     region: e.region,
-    user_agent: e.user_agent === null ? null : maskUserAgent(e.user_agent, policy, keys, o),
+    user_agent: e.user_agent === null ? null : maskUserAgent(e.user_agent, `${e.source}\tuser_agent`, at, policy, keys, o),
   };
 }
 
@@ -165,7 +163,7 @@ export function maskAuditTrailEvent(e: RawAuditTrailEvent, policy: MaskingPolicy
     occurred_hour: toHour(e.occurred_at)!,
     actor_key: actorKey,
     action: e.action,
-    target: e.target === null ? null : maskTarget(e.target, context(policy, keys, owner, people, 'target', o), target),
+    target: e.target === null ? null : maskTarget(e.target, context(policy, keys, owner, people, `${e.source}\ttarget`, new Date(e.occurred_at).toISOString(), o), target),
     outcome: e.outcome,
     ip_prefix: e.source_ip === null ? null : applyRule(policy.kinds.ip_address, 'ip_address', e.source_ip, owner, keys),
     region: e.region,

@@ -8,7 +8,7 @@ import * as deliveriesAndAlertLifecycle from './2026-11-22T0600-deliveries-and-a
 import * as stream from './2026-11-22T0800-stream';
 import * as failedAttemptIndexes from './2026-11-22T0810-failed-attempt-indexes';
 import * as alertOccurrences from './2026-11-22T0820-alert-occurrences';
-import * as ipPrefixEmbeddedIpv4 from './2026-11-30T0500-ip-prefix-embedded-ipv4';
+import * as maskingAllowList from './2026-11-30T0500-masking-allow-list';
 
 // Every migration, by name. Listed statically (not read from the folder at run time) so that
 // they load the same way under tsx, vitest and the worker; a unit test checks that no file in
@@ -23,5 +23,5 @@ export const MIGRATIONS: Record<string, Migration> = {
   '2026-11-22T0800-stream': stream,
   '2026-11-22T0810-failed-attempt-indexes': failedAttemptIndexes,
   '2026-11-22T0820-alert-occurrences': alertOccurrences,
-  '2026-11-30T0500-ip-prefix-embedded-ipv4': ipPrefixEmbeddedIpv4,
+  '2026-11-30T0500-masking-allow-list': maskingAllowList,
 };

@@ -14,6 +14,7 @@ import { replayCommand } from './replay';
 import { streamCommand } from './stream';
 import { eraseCommand } from './erase';
 import { detokeniseCommand } from './detokenise';
+import { inventoryCommand } from './inventory';
 import { codecServerCommand } from './codec-server';
 
 /** Every `govflow` sub-command, in the order `govflow --help` lists them. */
@@ -33,5 +34,6 @@ export const COMMANDS: Command[] = [
   replayCommand,
   eraseCommand,
   detokeniseCommand,
+  inventoryCommand,
   codecServerCommand,
 ];

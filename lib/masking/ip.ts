@@ -33,7 +33,7 @@ export function embeddedIPv4(ip: string): string | null {
 /**
  * IPv4 → its /24 ("198.51.100.0/24"); IPv6 → its /48 as Postgres prints it ("2001:db8:4a1::/48"),
  * or, when it embeds an IPv4 address (see above), that address's /24; anything else → null.
- * The SQL twin is govflow.ip_prefix() (migration 2026-11-30T0500-ip-prefix-embedded-ipv4).
+ * The SQL twin is govflow.ip_prefix() (migration 2026-11-30T0500-masking-allow-list).
  */
 export function ipPrefix(ip: string): string | null {
   const s = ip.trim();

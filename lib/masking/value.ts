@@ -6,8 +6,29 @@ import { classify, isSafeLiteral, percentDecode, placeholder, type Classificatio
 // One value that is not a known literal → what the masked tables show instead. The allow-list
 // rule in one place, shared by route templates, query strings and audit-trail targets.
 
-/** Where a field's personal data was seen, for the counts (field name → kind → values). */
-export type SeenCounts = Map<string, Map<PiiEntity, number>>;
+/** How often one kind of personal data was seen in one field, and when first and last (ISO times). */
+export interface Seen {
+  count: number;
+  first: string;
+  last: string;
+}
+/** The sensitivity counts of a mask step, keyed "source\tfield\tENTITY". */
+export type SeenCounts = Map<string, Seen>;
+
+/** Counts `found` for the field `fieldKey` ("source\tfield") at time `at`. */
+export function noteSeen(seen: SeenCounts | undefined, fieldKey: string, at: string, found: readonly PiiEntity[]): void {
+  if (!seen) return;
+  for (const k of found) {
+    const key = `${fieldKey}\t${k}`;
+    const s = seen.get(key);
+    if (!s) seen.set(key, { count: 1, first: at, last: at });
+    else {
+      s.count++;
+      if (at < s.first) s.first = at;
+      if (at > s.last) s.last = at;
+    }
+  }
+}
 
 export interface ValueContext {
   rules: Record<DataKind, MaskRule>;
@@ -20,17 +41,16 @@ export interface ValueContext {
   personWords: ReadonlySet<string>;
   /** Any person's identifier → their masked key (pseudonym or token), for identifier parameters. */
   personKey(id: string): string;
-  /** The field being masked ("resource", "user_agent", "target"), for the counts. */
+  /** The source and field being masked ("web-access\tresource"), for the counts. */
   field: string;
+  /** When the row's event happened (ISO), for the counts' first and last seen. */
+  at: string;
   /** Receives the kinds of personal data found (optional: the mask step counts them). */
   seen?: SeenCounts;
 }
 
 export function count(c: ValueContext, found: readonly PiiEntity[]): void {
-  if (!c.seen || found.length === 0) return;
-  let byKind = c.seen.get(c.field);
-  if (!byKind) c.seen.set(c.field, (byKind = new Map()));
-  for (const k of found) byKind.set(k, (byKind.get(k) ?? 0) + 1);
+  if (found.length) noteSeen(c.seen, c.field, c.at, found);
 }
 
 /**

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHarness, type Harness } from '../support/harness';
 import { historyJson, nonRawTables } from '../support/leak-check';
 import { pseudonym } from '../../lib/pseudonym';
+import { runGovflow } from '../support/govflow-cli';
 
 // The masking field cases of issue 13 (../shared/field-cases/P-*, read in place), each run
 // through a real governance run with the case's own govflow.yaml on the dev server and Postgres:
@@ -16,6 +17,8 @@ const TOKEN = /^tok_[0-9a-f]{32}$/;
 type Rows = Record<string, Record<string, unknown>>;
 interface FieldCase {
   folder: string;
+  /** Rows the sensitivity inventory must hold after the run: "source field KIND" → count. */
+  inventory: Record<string, number>;
   /** The right outcome, checked on masked_events (by event id) and masked_audit_trail rows. */
   check(events: Rows, trail: Rows, key: (id: string) => string): void;
 }
@@ -25,6 +28,7 @@ const resourceOf = (events: Rows, id: string) => String(events[id]!.resource);
 const FIELD_CASES: FieldCase[] = [
   {
     folder: 'P-01-unicode-email-local-part',
+    inventory: { 'p01-access resource EMAIL_ADDRESS': 4 },
     check(events) {
       // Each internationalised address, wherever it sits in the path, becomes its token.
       for (const id of ['p01-1', 'p01-2', 'p01-4']) expect(resourceOf(events, id)).toMatch(/^\/api\/v1\/users\/by-email\/tok_[0-9a-f]{32}\/profile$/);
@@ -33,12 +37,14 @@ const FIELD_CASES: FieldCase[] = [
   },
   {
     folder: 'P-02-mastercard-2-series',
+    inventory: { 'p02-access resource CREDIT_CARD': 3 },
     check(events) {
       for (const id of ['p02-1', 'p02-2', 'p02-3']) expect(resourceOf(events, id)).toBe('/api/v1/billing/cards/[credit_card]/verify');
     },
   },
   {
     folder: 'P-04-french-national-phone',
+    inventory: { 'p04-access resource PHONE_NUMBER': 3, 'p04-audit target PHONE_NUMBER': 2 },
     check(events, trail) {
       for (const id of ['p04-1', 'p04-2', 'p04-3']) expect(resourceOf(events, id)).toBe('/api/v1/users/by-phone/[phone]');
       expect(trail['p04-4']!.target).toBe('field=phone old=[phone] new=[phone]');
@@ -46,6 +52,7 @@ const FIELD_CASES: FieldCase[] = [
   },
   {
     folder: 'P-05-ipv6-6to4-prefix',
+    inventory: {},
     check(events, _trail, key) {
       expect(events['p05-1']!.ip_prefix).toBe('192.0.2.0/24');
       expect(events['p05-2']!.ip_prefix).toBe('203.0.113.0/24');
@@ -58,12 +65,14 @@ const FIELD_CASES: FieldCase[] = [
   },
   {
     folder: 'P-07-double-encoded-email-path',
+    inventory: { 'p07-access resource EMAIL_ADDRESS': 2 },
     check(events) {
       for (const id of ['p07-1', 'p07-2']) expect(resourceOf(events, id)).toMatch(/^\/api\/v1\/users\/tok_[0-9a-f]{32}\/preferences$/);
     },
   },
   {
     folder: 'P-08-base64-jwt-email-in-path',
+    inventory: { 'p08-access resource EMAIL_ADDRESS': 2 },
     check(events) {
       // The base64url segment is one e-mail address: its token. The JWT is a placeholder.
       expect(resourceOf(events, 'p08-1').split('/').pop()).toMatch(TOKEN);
@@ -72,6 +81,7 @@ const FIELD_CASES: FieldCase[] = [
   },
   {
     folder: 'P-10-logfmt-quoted-values-audit',
+    inventory: { 'p10-audit target CREDIT_CARD': 2, 'p10-audit target IBAN_CODE': 1, 'p10-audit target PHONE_NUMBER': 1 },
     check(_events, trail, key) {
       expect(trail['p10-1']!.target).toBe(`msg={card} account=${key('acct-5001')}`);
       expect(trail['p10-2']!.target).toBe(`payout_iban=[iban] account=${key('acct-5002')}`);
@@ -106,6 +116,19 @@ for (const fieldCase of FIELD_CASES) {
       const trail = byId(await h.sql('select * from govflow.masked_audit_trail'));
       expect(Object.keys(events).length + Object.keys(trail).length).toBeGreaterThan(0);
       fieldCase.check(events, trail, (id) => pseudonym(id, h.env.pseudonymKey));
+    });
+
+    it('counts what the classifier found in the sensitivity inventory, shown by govflow inventory --json', async () => {
+      const r = await runGovflow(h, ['inventory', '--json']);
+      expect(r.stderr).toBe('');
+      expect(r.code).toBe(0);
+      const rows = JSON.parse(r.stdout) as Array<{ source: string; field: string; kind: string; seen: number; handled: number; firstSeen: string }>;
+      expect(Object.fromEntries(rows.map((x) => [`${x.source} ${x.field} ${x.kind}`, x.seen]))).toEqual(fieldCase.inventory);
+      for (const x of rows) {
+        expect(x.handled).toBe(x.seen);
+        expect(x.firstSeen >= WINDOW.start && x.firstSeen < WINDOW.end).toBe(true);
+      }
+      expect(leaksIn(r.stdout)).toEqual([]);
     });
 
     it('leaves no needle in any non-raw table or in the Temporal history', async () => {

@@ -1,5 +1,13 @@
 import { sql, type Kysely } from 'kysely';
 
+// Masking by allow-list (issue 13): the sensitivity inventory, and an IP generaliser that knows
+// IPv6 addresses carrying IPv4 addresses.
+//
+// govflow.sensitivity_inventory: per source, field and kind of personal data, how many values the
+// mask step's classifier saw in one window, when first and last, and how many masking replaced
+// (all of them, by construction). One row per window, so a re-run rewrites its own counts;
+// `govflow inventory` sums the windows.
+//
 // govflow.ip_prefix(), twin of lib/masking/ip.ts ipPrefix(): an IPv6 address that carries an
 // IPv4 address (IPv4-mapped ::ffff:0:0/96 and IPv4-compatible ::/96, NAT64 64:ff9b::/96,
 // 6to4 2002::/16, Teredo 2001::/32 with the client address inverted) is generalised as that IPv4
@@ -7,6 +15,20 @@ import { sql, type Kysely } from 'kysely';
 // the TypeScript side and pii-protection.test.ts keep the two in agreement.
 
 export async function up(db: Kysely<unknown>): Promise<void> {
+  await sql`
+    create table govflow.sensitivity_inventory (
+      source       text not null,
+      field        text not null,
+      kind         text not null,
+      window_start timestamptz not null,
+      window_end   timestamptz not null,
+      seen         bigint not null,
+      handled      bigint not null,
+      first_seen   timestamptz not null,
+      last_seen    timestamptz not null,
+      workflow_id  text not null,
+      primary key (source, field, kind, window_start)
+    )`.execute(db);
   await sql`
     create or replace function govflow.ip_prefix(ip text) returns text
     language plpgsql immutable strict parallel safe as $$
@@ -54,6 +76,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {
+  await sql`drop table govflow.sensitivity_inventory`.execute(db);
   await sql`
     create or replace function govflow.ip_prefix(ip text) returns text
     language sql immutable strict parallel safe as $$
