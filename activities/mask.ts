@@ -12,14 +12,18 @@ import {
   type MaskedAccessEvent,
   type MaskedAuditTrailEvent,
   type RawAccessEvent,
+  type MaskOptions,
   type RawAuditTrailEvent,
 } from '../lib/mask-record';
+import { compileRoutes } from '../lib/masking/route-template';
+import type { SeenCounts } from '../lib/masking/value';
 import { loadDataKeys, storeVaultEntries } from '../lib/vault';
 
 // mask: the window's access events and audit trail → the analytics-safe tables. Every field is
 // masked by the policy's operator for its kind (pseudonyms, hours, IP prefixes, tokens whose
-// values go to the vault); free text (user agents, URLs, audit targets) is scrubbed by the PII
-// detector. People whose analytics consent is withdrawn are left out, and their earlier masked
+// values go to the vault); free text is reduced to what is known to be safe (URLs to route
+// templates, user agents to their parsed fields, audit targets by their grammar), and what the
+// detector finds in it only names the placeholders and feeds the counts. People whose analytics consent is withdrawn are left out, and their earlier masked
 // rows removed. Rows stream from Postgres in keyset batches through this activity only (never
 // through Temporal); every write is keyed by (source, event id), so a re-run rewrites the same rows.
 
@@ -46,6 +50,8 @@ const newStepCache = (): StepCache => ({ dataKeys: new Map(), sealed: new Set(),
 export function maskActivities({ db, env, config }: ActivityDeps) {
   const policy = config.policy.policy.masking;
   const purpose = policy.analyticsPurpose;
+  const routes = compileRoutes(policy.routes);
+  const anonymous = config.policy.policy.access.anonymousPrincipals;
 
   /**
    * Masks a batch of rows. Data keys are loaded (or created) only for the people whose values
@@ -54,7 +60,7 @@ export function maskActivities({ db, env, config }: ActivityDeps) {
    * asked for a missing key are masked again once it is loaded (their sealed values were redacted
    * in the first pass). The cache lives for the whole step: people recur across batches.
    */
-  async function maskBatch<R, M>(rows: R[], maskOne: (row: R, keys: MaskKeys) => M, cache: StepCache): Promise<M[]> {
+  async function maskBatch<R, M>(rows: R[], maskOne: (row: R, keys: MaskKeys, counting: boolean) => M, cache: StepCache): Promise<M[]> {
     const vault: VaultEntry[] = [];
     const missing = new Set<string>();
     const keys: MaskKeys = {
@@ -72,13 +78,14 @@ export function maskActivities({ db, env, config }: ActivityDeps) {
     const again: number[] = [];
     const masked = rows.map((row, i) => {
       const before = missing.size;
-      const m = maskOne(row, keys);
+      const m = maskOne(row, keys, true);
       if (missing.size > before) again.push(i);
       return m;
     });
     if (again.length > 0) {
       await loadDataKeys(db, env.vaultKey, env.pseudonymKeyId, missing, cache.dataKeys);
-      for (const i of again) masked[i] = maskOne(rows[i]!, keys);
+      // Masked again, not seen again: the counts were taken in the first pass.
+      for (const i of again) masked[i] = maskOne(rows[i]!, keys, false);
     }
     await storeVaultEntries(db, vault);
     return masked;
@@ -108,7 +115,7 @@ export function maskActivities({ db, env, config }: ActivityDeps) {
     }
   }
 
-  const maskAccess = (run: RunRef, cache: StepCache): Promise<number> =>
+  const maskAccess = (run: RunRef, cache: StepCache, options: MaskOptions): Promise<number> =>
     inPages(
       'access_events',
       async (after) =>
@@ -120,7 +127,7 @@ export function maskActivities({ db, env, config }: ActivityDeps) {
             and ${withdrawn('e.subject_id')}
           order by e.source, e.event_id limit ${BATCH}`.execute(db)).rows,
       async (rows) => {
-        const masked: MaskedAccessEvent[] = await maskBatch(rows, (r, keys) => maskAccessEvent(r, policy, keys), cache);
+        const masked: MaskedAccessEvent[] = await maskBatch(rows, (r, keys, counting) => maskAccessEvent(r, policy, keys, counting ? options : { ...options, seen: undefined }), cache);
         await sql`
           insert into govflow.masked_events
             (source, event_id, occurred_hour, principal_key, subject_key, action, resource, data_category,
@@ -138,7 +145,7 @@ export function maskActivities({ db, env, config }: ActivityDeps) {
       },
     );
 
-  const maskAuditTrail = (run: RunRef, cache: StepCache): Promise<number> =>
+  const maskAuditTrail = (run: RunRef, cache: StepCache, options: MaskOptions): Promise<number> =>
     inPages(
       'audit_trail_events',
       async (after) =>
@@ -149,7 +156,7 @@ export function maskActivities({ db, env, config }: ActivityDeps) {
             and ${withdrawn('t.actor')}
           order by t.source, t.event_id limit ${BATCH}`.execute(db)).rows,
       async (rows) => {
-        const masked: MaskedAuditTrailEvent[] = await maskBatch(rows, (r, keys) => maskAuditTrailEvent(r, policy, keys), cache);
+        const masked: MaskedAuditTrailEvent[] = await maskBatch(rows, (r, keys, counting) => maskAuditTrailEvent(r, policy, keys, counting ? options : { ...options, seen: undefined }), cache);
         await sql`
           insert into govflow.masked_audit_trail
             (source, event_id, occurred_hour, actor_key, action, target, outcome, ip_prefix, region, key_id, workflow_id)
@@ -164,6 +171,39 @@ export function maskActivities({ db, env, config }: ActivityDeps) {
             region = excluded.region, key_id = excluded.key_id`.execute(db);
       },
     );
+
+  /**
+   * The path words of the safe shape that at least masking.literalMinPrincipals distinct
+   * principals requested at the same position in the window: one set-based query, only when the
+   * policy asks for learned literals.
+   */
+  async function pathVocabulary(run: RunRef): Promise<Set<string> | undefined> {
+    if (policy.literalMinPrincipals <= 0) return undefined;
+    const { rows } = await sql<{ pos: number; seg: string }>`
+      select s.pos::int as pos, s.seg
+      from govflow.access_events e
+      cross join lateral unnest(string_to_array(split_part(split_part(e.resource, '#', 1), '?', 1), '/')) with ordinality as s(seg, pos)
+      where ${inWindow('e.occurred_at', run.window)} and e.resource is not null and s.seg ~ '^[a-z][a-z0-9]*([-_][a-z0-9]+)*$'
+      group by s.pos, s.seg
+      having count(distinct e.principal) >= ${policy.literalMinPrincipals}`.execute(db);
+    return new Set(rows.map((r) => `${r.pos - 1}/${r.seg}`));
+  }
+
+  /** The window's sensitivity counts → govflow.sensitivity_inventory, replacing this window's earlier counts. */
+  async function writeInventory(run: RunRef, seen: SeenCounts): Promise<void> {
+    const rows = [...seen].map(([key, s]) => {
+      const [source, field, kind] = key.split('\t');
+      return { source, field, kind, seen: s.count, first_seen: s.first, last_seen: s.last };
+    });
+    await db.transaction().execute(async (tx) => {
+      await sql`delete from govflow.sensitivity_inventory where window_start = ${run.window.start}::timestamptz and window_end = ${run.window.end}::timestamptz`.execute(tx);
+      if (rows.length === 0) return;
+      await sql`
+        insert into govflow.sensitivity_inventory (source, field, kind, window_start, window_end, seen, handled, first_seen, last_seen, workflow_id)
+        select source, field, kind, ${run.window.start}::timestamptz, ${run.window.end}::timestamptz, seen, seen, first_seen, last_seen, ${run.workflowId}
+        from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as r(source text, field text, kind text, seen bigint, first_seen timestamptz, last_seen timestamptz)`.execute(tx);
+    });
+  }
 
   /** A withdrawal reaches back: the person's rows masked by earlier runs leave the analytics tables too. */
   async function removeWithdrawn(): Promise<number> {
@@ -182,8 +222,17 @@ export function maskActivities({ db, env, config }: ActivityDeps) {
     async mask(run: RunRef): Promise<TaskResult> {
       const removed = await removeWithdrawn();
       const cache = newStepCache();
-      const access = await maskAccess(run, cache);
-      const trail = await maskAuditTrail(run, cache);
+      // What the classifier found in free text, per field and kind: counts only, never values.
+      const seen: SeenCounts = new Map();
+      const options: MaskOptions = { anonymous, routes, seen, vocabulary: await pathVocabulary(run) };
+      const access = await maskAccess(run, cache, options);
+      const trail = await maskAuditTrail(run, cache, options);
+      const personalDataSeen: Record<string, number> = {};
+      for (const [key, s] of seen) {
+        const [, field, kind] = key.split('\t');
+        personalDataSeen[`${field}.${kind}`] = (personalDataSeen[`${field}.${kind}`] ?? 0) + s.count;
+      }
+      await writeInventory(run, seen);
 
       const masked = await countOf(
         sql<{ n: number }>`select count(*) as n from govflow.masked_events m
@@ -203,6 +252,7 @@ export function maskActivities({ db, env, config }: ActivityDeps) {
           rowsIn: source,
           rowsOut: masked,
         },
+        breakdown: { personalDataSeen },
       };
     },
   };

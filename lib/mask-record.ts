@@ -1,6 +1,12 @@
 import { pseudonym } from './pseudonym';
 import type { AccessRecord, AuditTrailRecord } from './records';
-import { applyRule, generaliseUserAgent, maskFreeText, pseudonymOf, toHour, tokenFor, type MaskKeys } from './masking';
+import { applyRule, pseudonymOf, toHour, tokenFor, type MaskKeys } from './masking';
+import type { PiiEntity } from './pii-detect';
+import { wordsOf } from './masking/classify';
+import { maskResource, type PathVocabulary, type RouteTemplate } from './masking/route-template';
+import { maskTarget } from './masking/audit-target';
+import { generaliseUserAgent } from './masking/ua';
+import { noteSeen, type SeenCounts, type ValueContext } from './masking/value';
 import type { MaskingPolicy } from './policy-masking';
 
 // Raw rows → analytics-safe rows, field by field, as the masking policy says. Pure: the caller
@@ -67,101 +73,66 @@ export function personKey(id: string | null, policy: MaskingPolicy, keys: MaskKe
   return applyRule(policy.kinds.person_id, 'person_id', id, ref, keys);
 }
 
-function safeDecode(s: string): string {
-  try {
-    return decodeURIComponent(s.replace(/\+/g, ' '));
-  } catch {
-    return s;
+/** Options of one mask step beyond the masking policy. */
+export interface MaskOptions {
+  /** Principal markers of anonymous access ("-", "anonymous"): kept as they are, never a person (access.anonymousPrincipals). */
+  anonymous?: readonly string[];
+  /** Compiled `masking.routes` (compileRoutes); compiled once per step, not per row. */
+  routes?: readonly RouteTemplate[];
+  /** Receives the kinds of personal data found per field (the mask step's counts). */
+  seen?: SeenCounts;
+  /** Path words learned from the window's traffic (masking.literalMinPrincipals > 0). */
+  vocabulary?: PathVocabulary;
+}
+
+function context(policy: MaskingPolicy, keys: MaskKeys, owner: string | null, people: Array<[string, string]>, field: string, at: string, o: MaskOptions): ValueContext {
+  return {
+    rules: policy.kinds,
+    owner,
+    keys,
+    people: new Map(people),
+    personWords: wordsOf(people.map(([raw]) => raw)),
+    personKey: (id) => personKey(id, policy, keys) ?? '',
+    field,
+    at,
+    seen: o.seen,
+  };
+}
+
+/** A user agent rebuilt from its parsed fields (lib/masking/ua.ts), through the step's cache. */
+function maskUserAgent(ua: string, fieldKey: string, at: string, policy: MaskingPolicy, keys: MaskKeys, o: MaskOptions): string | null {
+  if (policy.userAgent === 'drop') return null;
+  // The rebuilt form and the kinds found depend on the user agent alone: cached together, as
+  // "masked\0KIND,KIND" (a few thousand user agents recur millions of times).
+  let entry = keys.cleanText?.get(ua);
+  if (entry === undefined) {
+    const found: PiiEntity[] = [];
+    entry = `${generaliseUserAgent(ua, found)}\0${found.join(',')}`;
+    if (keys.cleanText && keys.cleanText.size < 100_000) keys.cleanText.set(ua, entry);
   }
+  const cut = entry.lastIndexOf('\0');
+  if (o.seen && cut < entry.length - 1) noteSeen(o.seen, fieldKey, at, entry.slice(cut + 1).split(',') as PiiEntity[]);
+  return entry.slice(0, cut);
 }
 
-/** Replaces each known identifier (the row's own people) with its masked key, longest first. */
-function replaceIdentifiers(text: string, people: Array<[string, string]>): string {
-  let out = text;
-  for (const [raw, masked] of [...people].sort((a, b) => b[0].length - a[0].length)) out = out.split(raw).join(masked);
-  return out;
-}
-
-interface TextContext {
-  policy: MaskingPolicy;
-  keys: MaskKeys;
-  owner: string | null;
-  people: Array<[string, string]>;
-}
-
-/** Values that read as codes (lower-case slugs, numbers, masked spans), not as someone's name. */
-const CODE_LIKE = /^(?:[a-z0-9][a-z0-9._:/-]*|\[\w+\]|p_[0-9a-f]+|tok_[0-9a-f]+)$/;
-
-function maskValue(value: string, name: string, c: TextContext, keep: 'listed' | 'code-like'): string {
-  if (c.policy.identifierParams.includes(name.toLowerCase())) return personKey(value, c.policy, c.keys) ?? '';
-  const scrubbed = maskFreeText(replaceIdentifiers(value, c.people), c.policy.kinds, c.owner, c.keys);
-  const kept = keep === 'listed' ? c.policy.keepQueryParams.includes(name) : CODE_LIKE.test(scrubbed);
-  return kept ? scrubbed : '[redacted]';
-}
+/** A principal as a person, or null for an anonymous marker (which stays as it is). */
+const isAnonymous = (id: string | null, o: MaskOptions) => id !== null && (o.anonymous ?? []).includes(id);
 
 /**
- * A URL path and query: the row's people become their keys, PII in the path is masked by kind,
- * query values are kept only for the policy's keepQueryParams (scrubbed), identifier parameters
- * become person keys, and every other value is redacted (a free-form value may hold a name).
+ * An access event masked field by field: people → keys, time → hour, IP → prefix, the URL as a
+ * route template with its query masked by kind (lib/masking/route-template.ts), the user agent
+ * rebuilt from its parsed fields. An anonymous principal marker stays as it is and names nobody.
  */
-export function maskResource(resource: string, c: TextContext): string {
-  const q = resource.indexOf('?');
-  const path = q < 0 ? resource : resource.slice(0, q);
-  const maskedPath = path
-    .split('/')
-    .map((seg) => {
-      const decoded = safeDecode(seg);
-      const masked = maskFreeText(replaceIdentifiers(decoded, c.people), c.policy.kinds, c.owner, c.keys);
-      return masked === decoded ? seg : encodeURIComponent(masked).replace(/%5B/g, '[').replace(/%5D/g, ']');
-    })
-    .join('/');
-  if (q < 0) return maskedPath;
-  const params = resource
-    .slice(q + 1)
-    .split('&')
-    .filter(Boolean)
-    .map((pair) => {
-      const eq = pair.indexOf('=');
-      const name = safeDecode(eq < 0 ? pair : pair.slice(0, eq));
-      if (eq < 0) return encodeURIComponent(maskFreeText(name, c.policy.kinds, c.owner, c.keys));
-      const value = maskValue(safeDecode(pair.slice(eq + 1)), name, c, 'listed');
-      return `${encodeURIComponent(name)}=${value.replace(/[&#\s]/g, encodeURIComponent)}`;
-    });
-  return `${maskedPath}?${params.join('&')}`;
-}
-
-/** Audit-trail targets (key=value words): identifier keys become person keys, PII is masked, name-like words redacted. */
-export function maskKeyValueText(text: string, c: TextContext): string {
-  // Free-form words may be a name: a word outside key=value stays only if it reads as a code.
-  return text
-    .split(/\s+/)
-    .filter(Boolean)
-    .map((word) => {
-      const kv = word.match(/^([A-Za-z_][\w.-]*)=(.+)$/);
-      return kv ? `${kv[1]}=${maskValue(kv[2]!, kv[1]!, c, 'code-like')}` : maskValue(word, '', c, 'code-like');
-    })
-    .join(' ');
-}
-
-function maskUserAgent(ua: string, c: TextContext): string {
-  const cached = c.keys.cleanText?.get(ua);
-  const named = replaceIdentifiers(ua, c.people);
-  if (cached !== undefined && named === ua) return cached;
-  const scrubbed = maskFreeText(named, c.policy.kinds, c.owner, c.keys);
-  const masked = c.policy.userAgent === 'generalise' ? generaliseUserAgent(scrubbed) : scrubbed;
-  // Most user agents name nobody and repeat across millions of events: remember those.
-  if (named === ua && scrubbed === ua && c.keys.cleanText && c.keys.cleanText.size < 100_000) c.keys.cleanText.set(ua, masked);
-  return masked;
-}
-
-export function maskAccessEvent(e: RawAccessEvent, policy: MaskingPolicy, keys: MaskKeys): MaskedAccessEvent {
+export function maskAccessEvent(e: RawAccessEvent, policy: MaskingPolicy, keys: MaskKeys, o: MaskOptions = {}): MaskedAccessEvent {
   const owner = refOf(e.subject_id, keys);
-  const principalKey = personKey(e.principal, policy, keys);
+  const anonymous = isAnonymous(e.principal, o);
+  const principalKey = anonymous ? e.principal : personKey(e.principal, policy, keys);
   const subjectKey = personKey(e.subject_id, policy, keys);
   const people: Array<[string, string]> = [];
   if (e.subject_id && subjectKey) people.push([e.subject_id, subjectKey]);
-  if (e.principal && principalKey) people.push([e.principal, principalKey]);
-  const c: TextContext = { policy, keys, owner, people };
+  if (e.principal && principalKey && !anonymous) people.push([e.principal, principalKey]);
+  const routes = o.routes ?? [];
+  const at = new Date(e.occurred_at).toISOString();
   return {
     source: e.source,
     event_id: e.event_id,
@@ -169,27 +140,30 @@ export function maskAccessEvent(e: RawAccessEvent, policy: MaskingPolicy, keys: 
     principal_key: principalKey,
     subject_key: subjectKey,
     action: e.action,
-    resource: e.resource === null ? null : maskResource(e.resource, c),
+    resource: e.resource === null ? null : maskResource(e.resource, context(policy, keys, owner, people, `${e.source}\tresource`, at, o), policy, routes, o.vocabulary),
     data_category: e.data_category,
     purpose: e.purpose,
     outcome: e.outcome,
     ip_prefix: e.source_ip === null ? null : applyRule(policy.kinds.ip_address, 'ip_address', e.source_ip, owner, keys),
     region: e.region,
-    user_agent: e.user_agent === null ? null : maskUserAgent(e.user_agent, { policy, keys, owner, people }),
+    user_agent: e.user_agent === null ? null : maskUserAgent(e.user_agent, `${e.source}\tuser_agent`, at, policy, keys, o),
   };
 }
 
-export function maskAuditTrailEvent(e: RawAuditTrailEvent, policy: MaskingPolicy, keys: MaskKeys): MaskedAuditTrailEvent {
-  const owner = refOf(e.actor, keys);
-  const actorKey = personKey(e.actor, policy, keys);
-  const people: Array<[string, string]> = e.actor && actorKey ? [[e.actor, actorKey]] : [];
+/** An audit-trail event masked field by field; the target by its grammar (lib/masking/audit-target.ts). */
+export function maskAuditTrailEvent(e: RawAuditTrailEvent, policy: MaskingPolicy, keys: MaskKeys, o: MaskOptions = {}): MaskedAuditTrailEvent {
+  const anonymous = isAnonymous(e.actor, o);
+  const owner = anonymous ? null : refOf(e.actor, keys);
+  const actorKey = anonymous ? e.actor : personKey(e.actor, policy, keys);
+  const people: Array<[string, string]> = e.actor && actorKey && !anonymous ? [[e.actor, actorKey]] : [];
+  const target = { ...policy, routes: o.routes ?? [] };
   return {
     source: e.source,
     event_id: e.event_id,
     occurred_hour: toHour(e.occurred_at)!,
     actor_key: actorKey,
     action: e.action,
-    target: e.target === null ? null : maskKeyValueText(e.target, { policy, keys, owner, people }),
+    target: e.target === null ? null : maskTarget(e.target, context(policy, keys, owner, people, `${e.source}\ttarget`, new Date(e.occurred_at).toISOString(), o), target),
     outcome: e.outcome,
     ip_prefix: e.source_ip === null ? null : applyRule(policy.kinds.ip_address, 'ip_address', e.source_ip, owner, keys),
     region: e.region,

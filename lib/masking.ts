@@ -1,9 +1,9 @@
 import { createHmac } from 'node:crypto';
-import { isIPv4, isIPv6 } from 'node:net';
 import { pseudonym } from './pseudonym';
 import { encryptValue } from './vault-crypto';
 import type { DataKind, MaskRule } from './policy-masking';
-import { scrubPii, type PiiEntity } from './pii-detect';
+import type { PiiEntity } from './pii-detect';
+import { ipPrefix } from './masking/ip';
 
 // The masking operators, applied per kind of personal data as the policy says. Pure: keys come
 // in, vault entries go out through a callback, nothing here touches a database.
@@ -29,7 +29,7 @@ export interface MaskKeys {
   sealed?: Set<string>;
   /** Pseudonyms computed in this step (optional cache: people recur). */
   pseudonyms?: Map<string, string>;
-  /** Free text with no PII in it, and what it masked to (optional cache: user agents recur). */
+  /** User agents and what they masked to (optional cache: a few thousand user agents recur millions of times). */
   cleanText?: Map<string, string>;
 }
 
@@ -45,45 +45,7 @@ export function pseudonymOf(value: string, keys: MaskKeys): string {
 
 // ── generalisers ─────────────────────────────────────────────────────────────────────────────
 
-function compressIPv6(hextets: number[]): string {
-  // The longest run of two or more zero groups becomes "::" (RFC 5952), as Postgres prints it.
-  let best = -1;
-  let bestLen = 1;
-  for (let i = 0; i < 8; ) {
-    if (hextets[i] !== 0) { i++; continue; }
-    let j = i;
-    while (j < 8 && hextets[j] === 0) j++;
-    if (j - i > bestLen) { best = i; bestLen = j - i; }
-    i = j;
-  }
-  const hex = hextets.map((h) => h.toString(16));
-  if (best < 0) return hex.join(':');
-  return `${hex.slice(0, best).join(':')}::${hex.slice(best + bestLen).join(':')}`;
-}
-
-function expandIPv6(ip: string): number[] {
-  let s = ip.split('%')[0]!;
-  const v4 = s.match(/(\d+\.\d+\.\d+\.\d+)$/);
-  if (v4) {
-    const o = v4[1]!.split('.').map(Number);
-    s = s.slice(0, -v4[1]!.length) + `${((o[0]! << 8) | o[1]!).toString(16)}:${((o[2]! << 8) | o[3]!).toString(16)}`;
-  }
-  const [head, tail] = s.includes('::') ? s.split('::') : [s, undefined];
-  const h = head ? head.split(':') : [];
-  const t = tail ? tail.split(':') : [];
-  const parts = tail === undefined ? h : [...h, ...Array(8 - h.length - t.length).fill('0'), ...t];
-  return parts.map((p) => parseInt(p || '0', 16));
-}
-
-/** IPv4 → its /24, IPv6 → its /48 (the same text as SQL govflow.ip_prefix()); anything else → null. */
-export function ipPrefix(ip: string): string | null {
-  if (isIPv4(ip)) return `${ip.split('.').slice(0, 3).join('.')}.0/24`;
-  if (isIPv6(ip)) {
-    const h = expandIPv6(ip);
-    return `${compressIPv6([h[0]!, h[1]!, h[2]!, 0, 0, 0, 0, 0])}/48`;
-  }
-  return null;
-}
+export { ipPrefix } from './masking/ip';
 
 /** A timestamp → the start of its hour, ISO-8601 UTC. */
 export function toHour(ts: string | Date): string | null {
@@ -183,34 +145,3 @@ export const ENTITY_KIND: Record<PiiEntity, DataKind> = {
   US_SSN: 'us_ssn',
   IP_ADDRESS: 'ip_address',
 };
-
-/** Free text with every detected span masked by its kind's rule ("drop" removes the span). */
-export function maskFreeText(text: string, rules: Record<DataKind, MaskRule>, ownerRef: string | null, keys: MaskKeys): string {
-  return scrubPii(text, (span) => {
-    const kind = ENTITY_KIND[span.entity];
-    return applyRule(rules[kind], kind, span.value, ownerRef, keys) ?? (rules[kind].operator === 'drop' ? '' : redactLabel(kind));
-  });
-}
-
-// Platform words a user agent's comment may keep: anything else in a comment (a device name
-// such as "Jane's iPad", a custom build string) may name a person and is dropped.
-const UA_PLATFORM_WORDS = /^(?:U|Linux|Android|iPhone|iPad|iPod|Macintosh|Windows|X11|SMART-TV|Mobile|wv|KHTML|like Gecko|CrKey|Tizen|webOS|Web0S|Roku|AFT\w*|PlayStation \d|Xbox(?: One| Series [SX])?|Nintendo \w+|Windows NT [\d.]+|CPU (?:iPhone )?OS [\d_]+(?: like Mac OS X)?|Intel Mac OS X [\d_.]+|Win64|x64|WOW64|arm64|aarch64|x86_64|rv:[\d.]+|[A-Za-z-]+ [\d._]+|[\d._]+)$/;
-
-/**
- * A user agent cut down to what analytics use: product/version tokens and known platform words
- * inside comments. Run after PII scrubbing; masked spans ([kind], p_…, tok_…) are kept.
- */
-export function generaliseUserAgent(ua: string): string {
-  const masked = /^(?:\[\w+\]|p_[0-9a-f]+|tok_[0-9a-f]+)$/;
-  const parts = ua.match(/\([^)]*\)?|[^\s(]+/g) ?? [];
-  return parts
-    .map((part) => {
-      if (part.startsWith('(')) {
-        const kept = part.replace(/^\(|\)$/g, '').split(/[;,]/).map((c) => c.trim()).filter((c) => UA_PLATFORM_WORDS.test(c) || masked.test(c));
-        return kept.length ? `(${kept.join('; ')})` : '';
-      }
-      return /^[A-Za-z][\w.+-]*\/[\w.+-]+$/.test(part) || masked.test(part) ? part : '';
-    })
-    .filter(Boolean)
-    .join(' ');
-}

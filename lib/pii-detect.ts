@@ -1,4 +1,5 @@
 import { isIPv6 } from 'node:net';
+import { parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js/max';
 
 // PII detection in free text (user agents, URLs and query strings, notes). Each recogniser is a
 // candidate pattern plus a validator (Luhn for cards, mod-97 for IBANs, the SSA rules for SSNs),
@@ -33,12 +34,43 @@ function matches(re: RegExp, text: string, accept: (m: RegExpExecArray) => [numb
 const whole = (m: RegExpExecArray): [number, number] => [m.index, m.index + m[0].length];
 
 // ── email ────────────────────────────────────────────────────────────────────────────────────
-const EMAIL = /(?<![\w.+-])[A-Za-z0-9._%+-]+@(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?\.)+(?:[A-Za-z]{2,}|xn--[A-Za-z0-9-]+)(?![\w-])/g;
+// RFC 6531 lets the local part and the domain be any script (anna.müller@例え.jp), and RFC 5233
+// sub-addressing adds "+tag": letters, marks and digits of every script are accepted.
+const EMAIL = /(?<![\p{L}\p{M}\p{N}._%+-])[\p{L}\p{M}\p{N}._%+-]+@(?:[\p{L}\p{N}](?:[\p{L}\p{M}\p{N}-]*[\p{L}\p{M}\p{N}])?\.)+(?:\p{L}[\p{L}\p{M}]+|xn--[A-Za-z0-9-]+)(?![\p{L}\p{M}\p{N}_-])/gu;
 const email: Recogniser = (t) => matches(EMAIL, t, whole);
 
-// ── credit card: issuer-shaped digit groups, then Luhn ───────────────────────────────────────
-// Thirteen digits starting with 1 are far more often ids than (long-retired) cards.
-const CARD = /(?<![\w-])(?!1\d{12}(?!\d))(?:4\d{3}|5[0-5]\d{2}|6\d{3}|1\d{3}|3\d{3})[- ]?\d{3,4}[- ]?\d{3,4}[- ]?\d{3,5}(?![\w-])/g;
+// ── credit card: digit groups of a card's length, an issuer's IIN range, then Luhn ──────────
+// Candidates are 13–19 digits, contiguous or in groups (4-4-4-4, 4-6-5, 4-6-4, 4-4-4-4-3)
+// separated by one space or dash. Thirteen digits starting with 1 are far more often ids than
+// (long-retired) cards.
+const CARD = /(?<![\w-])(?!1\d{12}(?!\d))[1-9]\d{3}([- ]?)\d{2,7}(?:\1\d{2,7}){0,3}(?![\w-])/g;
+
+/**
+ * Whether `digits` starts in an issuer's IIN range at a length that issuer uses. Ranges from the
+ * card networks' published tables (ISO/IEC 7812 registrations, as collected by
+ * braintree/credit-card-type): Visa 4; Mastercard 51–55 and the 2-series 222100–272099; Amex
+ * 34, 37; Diners 300–305, 36, 38–39; Discover 6011, 644–649, 65; JCB 3528–3589; UnionPay 62,
+ * 81; Maestro 50, 56–69; Mir 2200–2204; RuPay 60, 65, 81, 82, 508; Elo, Hipercard (50, 60,
+ * 63); Troy 9792; UATP 1 (15 digits); Verve 506, 650.
+ */
+export function issuerRange(digits: string): boolean {
+  const n = digits.length;
+  const p2 = Number(digits.slice(0, 2));
+  const p4 = Number(digits.slice(0, 4));
+  const p6 = Number(digits.slice(0, 6));
+  if (digits[0] === '4') return n === 13 || n === 16 || n === 19;
+  if (p2 >= 51 && p2 <= 55) return n === 16;
+  if (p6 >= 222100 && p6 <= 272099) return n === 16;
+  if (p4 >= 2200 && p4 <= 2204) return n >= 16 && n <= 19;
+  if (p2 === 34 || p2 === 37) return n === 15;
+  if (p2 === 36 || p2 === 38 || p2 === 39 || (p4 >= 3000 && p4 <= 3059)) return n >= 14 && n <= 19;
+  if (p4 >= 3528 && p4 <= 3589) return n >= 16 && n <= 19;
+  if (digits[0] === '5' || digits[0] === '6') return n >= 12 && n <= 19; // Maestro, Discover, UnionPay, RuPay, Elo, Verve
+  if (p2 === 81 || p2 === 82) return n >= 16 && n <= 19;
+  if (p4 === 9792) return n === 16;
+  if (digits[0] === '1') return n === 15;
+  return false;
+}
 
 export function luhnValid(digits: string): boolean {
   let sum = 0;
@@ -55,8 +87,14 @@ export function luhnValid(digits: string): boolean {
 
 const creditCard: Recogniser = (t) =>
   matches(CARD, t, (m) => {
-    const digits = m[0].replace(/[- ]/g, '');
-    return digits.length >= 13 && digits.length <= 19 && luhnValid(digits) ? whole(m) : null;
+    // Groups run on into the next number ("… 1881 4012 8888 …"): the longest valid prefix of whole groups.
+    const groups = m[1] ? m[0].split(m[1]) : [m[0]];
+    for (let k = groups.length; k >= 1; k--) {
+      const text = groups.slice(0, k).join(m[1] ?? '');
+      const digits = groups.slice(0, k).join('');
+      if (digits.length >= 13 && digits.length <= 19 && issuerRange(digits) && luhnValid(digits)) return [m.index, m.index + text.length];
+    }
+    return null;
   });
 
 // ── IBAN: country, check digits, BBAN of the country's length; separators every 4; mod-97 ────
@@ -69,7 +107,8 @@ const IBAN_LENGTHS: Record<string, number> = {
   RU: 33, SA: 24, SC: 31, SD: 18, SE: 24, SI: 19, SK: 24, SM: 27, SO: 23, ST: 25, SV: 28, TL: 23, TN: 24, TR: 26,
   UA: 29, VA: 22, VG: 24, XK: 20, YE: 30,
 };
-const IBAN_START = /(?<![A-Za-z0-9])([A-Z]{2})(\d{2})/g;
+// Upper or lower case (people type "de89 3704 …"), printed in groups of four or not at all.
+const IBAN_START = /(?<![A-Za-z0-9])([A-Za-z]{2})(\d{2})/g;
 
 export function ibanChecksumValid(compact: string): boolean {
   const rearranged = compact.slice(4) + compact.slice(0, 4);
@@ -83,12 +122,15 @@ export function ibanChecksumValid(compact: string): boolean {
 
 const iban: Recogniser = (t) =>
   matches(IBAN_START, t, (m) => {
-    const length = IBAN_LENGTHS[m[1]!];
+    const length = IBAN_LENGTHS[m[1]!.toUpperCase()];
     if (!length) return null;
+    // One case throughout: "De89…" is a word, not an IBAN someone typed.
+    const lower = m[1] === m[1]!.toLowerCase();
+    if (!lower && m[1] !== m[1]!.toUpperCase()) return null;
     // Walk forward collecting exactly `length` characters, allowing one separator (space or
     // dash, the same throughout) before each group of four.
     let i = m.index + 4;
-    let compact = m[0];
+    let compact = m[0].toUpperCase();
     let sep: string | undefined;
     while (compact.length < length) {
       const ch = t[i];
@@ -99,8 +141,8 @@ const iban: Recogniser = (t) =>
         i++;
         continue;
       }
-      if (!/[A-Z0-9]/.test(ch)) return null;
-      compact += ch;
+      if (!(lower ? /[a-z0-9]/ : /[A-Z0-9]/).test(ch)) return null;
+      compact += ch.toUpperCase();
       i++;
     }
     if (/[A-Za-z0-9]/.test(t[i] ?? '')) return null;
@@ -155,12 +197,38 @@ const PHONE_NATIONAL = new RegExp(
   'g',
 );
 
+/**
+ * Countries whose national layouts (no "+CC", a trunk prefix 0 or 8) are recognised, checked
+ * with libphonenumber's metadata (Google's, through libphonenumber-js "max"): the number must be
+ * a possible length for that country and, unless it is written in a layout of groups, valid.
+ */
+export const NATIONAL_PHONE_COUNTRIES: readonly CountryCode[] = ['FR', 'DE', 'GB', 'IT', 'ES', 'NL', 'BE', 'CH', 'AT', 'PL', 'SE', 'PT', 'IE', 'AU', 'JP', 'IN', 'BR', 'MX', 'RU', 'TR', 'KR', 'ZA'];
+
+// Digits in groups of 2–5 separated by one kind of separator (space, dot, dash, slash), or an
+// undivided run, starting with a trunk prefix: "06 39 98 12 35", "030/1234567", "07700 900123",
+// "(0)30 1234567", "8 (495) 123-45-67", "0639981234".
+const PHONE_TRUNK = /(?<![\w+.\/-])(?:\(0\)\s?)?(?:0|8[ (])[\d ().\/-]{6,18}\d(?![\w-]|[.\/-]\d)/g;
+
+function nationalPhone(candidate: string): boolean {
+  const digits = candidate.replace(/\D/g, '');
+  if (digits.length < 8 || digits.length > 13) return false;
+  const seps = new Set(candidate.replace(/[\d()]/g, '').replace(/\s+/g, ' '));
+  if (seps.size > 2) return false;
+  const grouped = seps.size > 0;
+  return NATIONAL_PHONE_COUNTRIES.some((country) => {
+    const p = parsePhoneNumberFromString(candidate, country);
+    // An undivided run of digits is an id as often as a phone: it must be a valid number there.
+    return p !== undefined && (grouped ? p.isPossible() : p.isValid());
+  });
+}
+
 const phoneNumber: Recogniser = (t) => [
   ...matches(PHONE_INTL, t, (m) => {
     const n = m[0].replace(/\D/g, '').length;
     return n >= 8 && n <= 15 ? whole(m) : null;
   }),
   ...matches(PHONE_NATIONAL, t, whole),
+  ...matches(PHONE_TRUNK, t, (m) => (nationalPhone(m[0]) ? whole(m) : null)),
 ];
 
 // Earlier entities win overlaps: a checksum is stronger evidence than a shape.

@@ -35,8 +35,26 @@ export const maskingSchema = z
     keepQueryParams: z.array(z.string().min(1)).default(['page', 'limit', 'offset', 'sort', 'order', 'lang']),
     /** Parameter names (in query strings and key=value text) whose values identify a person: masked as person_id. */
     identifierParams: z.array(z.string().min(1)).default(['user', 'user_id', 'uid', 'subject', 'principal', 'actor', 'account', 'email', 'name', 'customer']),
-    /** User agents: "generalise" keeps product/version tokens and platform words (a device name may be a person's); "scrub" only masks detected PII. */
-    userAgent: z.enum(['generalise', 'scrub'], { message: 'expected generalise or scrub' }).default('generalise'),
+    /**
+     * User agents: "generalise" rebuilds them from a parser's product, OS and device fields
+     * (lib/masking/ua.ts); "drop" stores none. "scrub" (free text minus detected PII) is no
+     * longer offered, because text the detector misses would be kept: it reads as "generalise".
+     */
+    userAgent: z
+      .enum(['generalise', 'drop', 'scrub'], { message: 'expected generalise or drop' })
+      .default('generalise')
+      .transform((v) => (v === 'scrub' ? 'generalise' : v)),
+    /**
+     * Route templates ("/api/v1/users/{id}/watch-history"): a path with a template's segment count
+     * and literals keeps those literals, and its parameters show as `{name}` (lib/masking/route-template.ts).
+     */
+    routes: z.array(z.string().regex(/^\//, 'expected a path starting with "/"')).default([]),
+    /**
+     * Learned literals: when > 0, a path word of the safe shape is kept only if at least this many
+     * distinct principals requested it at that position of the path in the run's window (or a
+     * declared route has it). 0: the shape alone decides.
+     */
+    literalMinPrincipals: z.number().int().min(0, 'expected a whole number ≥ 0').max(10_000).default(0),
     kinds: z
       .strictObject({
         person_id: rule('pseudonymise'),

@@ -11,6 +11,7 @@ import * as alertOccurrences from './2026-11-22T0820-alert-occurrences';
 import * as sourceDeliveries from './2026-11-30T0100-source-deliveries';
 import * as runConfigAndErasureOutcome from './2026-11-30T0200-run-config-and-erasure-outcome';
 import * as fileFingerprints from './2026-11-30T0400-file-fingerprints';
+import * as maskingAllowList from './2026-11-30T0500-masking-allow-list';
 import * as retention from './2026-11-30T0600-retention';
 import * as connectionAttemptsIndex from './2026-11-30T0700-connection-attempts-index';
 
@@ -30,6 +31,7 @@ export const MIGRATIONS: Record<string, Migration> = {
   '2026-11-30T0100-source-deliveries': sourceDeliveries,
   '2026-11-30T0200-run-config-and-erasure-outcome': runConfigAndErasureOutcome,
   '2026-11-30T0400-file-fingerprints': fileFingerprints,
+  '2026-11-30T0500-masking-allow-list': maskingAllowList,
   '2026-11-30T0600-retention': retention,
   '2026-11-30T0700-connection-attempts-index': connectionAttemptsIndex,
 };

@@ -15,6 +15,7 @@ import { streamCommand } from './stream';
 import { eraseCommand } from './erase';
 import { retentionCommand } from './retention';
 import { detokeniseCommand } from './detokenise';
+import { inventoryCommand } from './inventory';
 import { codecServerCommand } from './codec-server';
 
 /** Every `govflow` sub-command, in the order `govflow --help` lists them. */
@@ -35,5 +36,6 @@ export const COMMANDS: Command[] = [
   eraseCommand,
   retentionCommand,
   detokeniseCommand,
+  inventoryCommand,
   codecServerCommand,
 ];

@@ -4,6 +4,7 @@ import { join, resolve } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHarness, type Harness } from '../support/harness';
+import { historyJson, nonRawTables } from '../support/leak-check';
 import { spawn } from 'node:child_process';
 import { runGovflow } from '../support/govflow-cli';
 import { pseudonym } from '../../lib/pseudonym';
@@ -37,9 +38,6 @@ const CANARIES = {
 const needles = [...new Set(Object.values(CANARIES).flatMap((c) => [c, encodeURIComponent(c)]))].map((c) => c.toLowerCase());
 const leaksIn = (text: string) => needles.filter((n) => text.toLowerCase().includes(n));
 
-const RAW_TABLES = /^(access_events.*|audit_trail_events|consent_events|consent_state|consent_withdrawals|erasure_requests|rejected_records|subject_erasures|ingested_files)$/;
-// (erased_identifiers is checked like every other table: it holds hashes only.)
-
 function fixture(): string {
   const dir = mkdtempSync(join(tmpdir(), 'govflow-canary-'));
   const line = (o: object) => JSON.stringify(o);
@@ -48,7 +46,7 @@ function fixture(): string {
   writeFileSync(join(dir, 'access.jsonl'), [
     access('can-1', '2026-11-01T10:10:00Z', {
       principal: CANARIES.principal, subject: SUBJECT, source_ip: CANARIES.ipv4,
-      resource: `/api/v1/users/${SUBJECT}/payment?card=${CANARIES.card}&page=1&email=${encodeURIComponent(CANARIES.otherEmail)}&q=Zelda%20Quartermaine`,
+      resource: `/api/v1/users/${SUBJECT}/payment?card=${CANARIES.card}&page=1&email=${encodeURIComponent(CANARIES.otherEmail)}&q=Zelda%20Quartermaine&new=${encodeURIComponent(CANARIES.uaEmail)}`,
       user_agent: `StreamApp/8.2.1 (Zelda Quartermaine's iPad; iOS 17.4) contact ${CANARIES.uaEmail} card ${CANARIES.cardSpaced} tel +44 20 ${CANARIES.phone}`,
     }),
     access('can-2', '2026-11-01T10:20:00Z', {
@@ -80,28 +78,6 @@ function fixture(): string {
     `  - {name: canary-audit, kind: audit, format: jsonl, path: ${join(dir, 'audit.jsonl')}}`,
   ].join('\n') + '\n');
   return join(dir, 'govflow.yaml');
-}
-
-/** A workflow's full history as JSON, with every payload's bytes shown as text. */
-async function historyJson(h: Harness, workflowId: string): Promise<string> {
-  const history = await h.client.workflow.getHandle(workflowId).fetchHistory();
-  // Payload bytes arrive base64-encoded: decode them, or a plain-text canary could hide inside.
-  return JSON.stringify(history, (k, v) =>
-    v instanceof Uint8Array ? Buffer.from(v).toString('utf8') : k === 'data' && typeof v === 'string' ? Buffer.from(v, 'base64').toString('utf8') : v,
-  );
-}
-
-/** Every row of every non-raw table in the govflow schema, as JSON text per table. */
-async function nonRawTables(h: Harness): Promise<Record<string, string>> {
-  const tables = await h.sql(`select table_name from information_schema.tables where table_schema = 'govflow' and table_type = 'BASE TABLE'`);
-  const out: Record<string, string> = {};
-  for (const { table_name } of tables) {
-    const name = String(table_name);
-    if (RAW_TABLES.test(name)) continue;
-    const rows = await h.sql(`select coalesce(json_agg(t)::text, '') as dump from govflow.${pg.escapeIdentifier(name)} t`);
-    out[name] = String(rows[0]!.dump);
-  }
-  return out;
 }
 
 let h: Harness;
@@ -159,11 +135,13 @@ describe('canary identifiers', () => {
     expect(masked[0]!.ip_prefix).toBe('203.0.113.0/24');
     expect(masked[1]!.ip_prefix).toBe('2001:db8:cafe::/48');
     // email= is an identifier parameter: the address becomes its owner's pseudonym.
-    expect(masked[0]!.resource).toBe(`/api/v1/users/${subjectRef()}/payment?card=[redacted]&page=1&email=${pseudonym(CANARIES.otherEmail, h.env.pseudonymKey)}&q=[redacted]`);
-    expect(masked[0]!.user_agent).toMatch(/^StreamApp\/8\.2\.1 \(iOS 17\.4\) tok_[0-9a-f]{32} \[credit_card\] \[phone\]$/);
-    expect(masked[1]!.resource).toBe(`/api/v1/users/${subjectRef()}/iban/[iban]?ssn=[redacted]`);
+    // A value that is one piece of personal data gets its kind's operator; free text a placeholder.
+    expect(masked[0]!.resource).toMatch(new RegExp(`^/api/v1/users/${subjectRef()}/payment\\?card=\\[credit_card\\]&page=1&email=${pseudonym(CANARIES.otherEmail, h.env.pseudonymKey)}&q=\\{text\\}&new=tok_[0-9a-f]{32}$`));
+    // The user agent is rebuilt from its parsed fields: the device name, e-mail, card and phone are gone.
+    expect(masked[0]!.user_agent).toBe('StreamApp/8.2 (iOS; tablet; Apple)');
+    expect(masked[1]!.resource).toBe(`/api/v1/users/${subjectRef()}/iban/[iban]?ssn=[us_ssn]`);
     const [trail] = await h.sql(`select target from govflow.masked_audit_trail where source = 'canary-audit' and event_id = 'ca-1'`);
-    expect(trail!.target).toBe(`user=${subjectRef()} note=[redacted] [redacted] ssn [us_ssn]`);
+    expect(trail!.target).toBe(`user=${subjectRef()} note={text} {text} ssn [us_ssn]`);
   });
 
   it('never appear in the worker process log', () => {
@@ -180,10 +158,13 @@ describe('canary identifiers', () => {
 
 describe('generalisation in TypeScript and SQL', () => {
   it('gives the same IP prefixes as govflow.ip_prefix()', async () => {
-    const ips = ['198.51.100.54', '10.0.0.1', '2001:db8:85a3:1234::8a2e:370:7334', '2001:db8::1', '2001:0:0:1::1', 'fe80::1', '::ffff:192.0.2.1', CANARIES.ipv6];
+    const ips = ['198.51.100.54', '10.0.0.1', '2001:db8:85a3:1234::8a2e:370:7334', '2001:db8::1', '2001:0:0:1::1', 'fe80::1', '::ffff:192.0.2.1', CANARIES.ipv6,
+      // IPv6 that carries IPv4 (mapped, compatible, NAT64, 6to4, Teredo): both sides give the IPv4 /24.
+      '::192.0.2.1', '64:ff9b::cb00:7142', '64:ff9b::198.51.100.7', '2002:c000:221::1', '2002:cb00:7142::5e', '2001:0:4136:e378:8000:63bf:3fff:fdd2'];
     for (const ip of ips) {
       const [row] = await h.sql('select govflow.ip_prefix($1) as p', [ip]);
       expect(ipPrefix(ip), ip).toBe(row!.p);
+      if (ip.startsWith('2002:') || ip.startsWith('64:ff9b') || ip.includes('.')) expect(ipPrefix(ip), ip).toMatch(/^\d+\.\d+\.\d+\.0\/24$/);
     }
   });
 });
@@ -217,8 +198,8 @@ describe('tokens and erasure', () => {
   let token: string;
 
   it('reveals a token only through detokenise, and logs who asked and why', async () => {
-    const [row] = await h.sql(`select user_agent from govflow.masked_events where source = 'canary-access' and event_id = 'can-1'`);
-    token = String(row!.user_agent).match(/tok_[0-9a-f]{32}/)![0];
+    const [row] = await h.sql(`select resource from govflow.masked_events where source = 'canary-access' and event_id = 'can-1'`);
+    token = String(row!.resource).match(/tok_[0-9a-f]{32}/)![0];
     const r = await runGovflow(h, ['detokenise', token, '--reason', 'DSAR 42', '--by', 'dpo']);
     expect(r.stderr).toBe('');
     expect(r.stdout.trim()).toBe(CANARIES.uaEmail);

@@ -2,7 +2,9 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { applyRule, birthYear, ipPrefix, maskFreeText, partialMask, toCountry, toHour, tokenFor, vaultContext, type MaskKeys, type VaultEntry } from '../../lib/masking';
+import { applyRule, birthYear, ipPrefix, partialMask, toCountry, toHour, tokenFor, vaultContext, type MaskKeys, type VaultEntry } from '../../lib/masking';
+import { generaliseUserAgent } from '../../lib/masking/ua';
+import { compileRoutes } from '../../lib/masking/route-template';
 import { maskingSchema, type MaskRule } from '../../lib/policy-masking';
 import { decryptValue, encryptValue, keyBytes, newDataKey, unwrapDataKey, wrapDataKey } from '../../lib/vault-crypto';
 import { maskAccessEvent, maskAuditTrailEvent, subjectRef } from '../../lib/mask-record';
@@ -33,9 +35,20 @@ describe('generalisers', () => {
     expect(ipPrefix('198.51.100.54')).toBe('198.51.100.0/24');
     expect(ipPrefix('2001:db8:85a3:1234::8a2e:370:7334')).toBe('2001:db8:85a3::/48');
     expect(ipPrefix('2001:db8::1')).toBe('2001:db8::/48');
-    expect(ipPrefix('2001:0:0:1::1')).toBe('2001::/48');
-    expect(ipPrefix('::ffff:192.0.2.1')).toBe('::/48');
+    expect(ipPrefix('fe80::1%eth0')).toBe('fe80::/48');
     expect(ipPrefix('not an ip')).toBeNull();
+  });
+  it('generalises an IPv6 address that carries an IPv4 address as that IPv4 address (P-05)', () => {
+    // IPv4-mapped (RFC 4291): the client's IPv4 /24, not "::/48", which says nothing.
+    expect(ipPrefix('::ffff:192.0.2.1')).toBe('192.0.2.0/24');
+    // 6to4 (RFC 3056): the /48 would be 2002:c000:221::/48, the whole of 192.0.2.33.
+    expect(ipPrefix('2002:c000:221::1')).toBe('192.0.2.0/24');
+    expect(ipPrefix('2002:cb00:7142::5e')).toBe('203.0.113.0/24');
+    // NAT64 well-known prefix (RFC 6052), hex or dotted tail.
+    expect(ipPrefix('64:ff9b::cb00:7142')).toBe('203.0.113.0/24');
+    expect(ipPrefix('64:ff9b::198.51.100.7')).toBe('198.51.100.0/24');
+    // Teredo (RFC 4380): the client address is the last 32 bits inverted (RFC 4380 §4's example).
+    expect(ipPrefix('2001:0:4136:e378:8000:63bf:3fff:fdd2')).toBe('192.0.2.0/24');
   });
   it('makes timestamps hours, birth dates years, locations countries', () => {
     expect(toHour('2026-11-01T10:35:41Z')).toBe('2026-11-01T10:00:00.000Z');
@@ -93,21 +106,23 @@ describe('operators', () => {
     expect(() => unwrapDataKey(keyBytes('another-vault-secret-of-32-characters!'), wrapped, 'p_a')).toThrow();
     expect(encryptValue(dk, 'x', 'c')).not.toBe(encryptValue(dk, 'x', 'd'));
   });
-  it('masks each PII span of free text by its kind', () => {
-    const { keys, vault } = keyring();
-    const policy = maskingSchema.parse({});
-    const out = maskFreeText('mail jane@example.com from 203.0.113.9, card 4111 1111 1111 1111, ssn 078-05-1123', policy.kinds, 'p_o', keys);
-    expect(out).toBe(`mail ${tokenFor('jane@example.com', 'email', 'p_o', KEY)} from 203.0.113.0/24, card [credit_card], ssn [us_ssn]`);
-    expect(vault).toHaveLength(1);
-  });
 });
 
 describe('user agents', () => {
-  it('keeps products and platform words, drops what may name a person', async () => {
-    const { generaliseUserAgent } = await import('../../lib/masking');
-    expect(generaliseUserAgent('Mozilla/5.0 (SMART-TV; Linux; Tizen 6.5) AppleWebKit/537.36')).toBe('Mozilla/5.0 (SMART-TV; Linux; Tizen 6.5) AppleWebKit/537.36');
-    expect(generaliseUserAgent('Mozilla/5.0 (Windows NT 10.0; Win64; x64) Chrome/120.0')).toBe('Mozilla/5.0 (Windows NT 10.0; Win64; x64) Chrome/120.0');
-    expect(generaliseUserAgent("StreamApp/8.2.1 (Zelda Quartermaine's iPad; iOS 17.4) by Zelda")).toBe('StreamApp/8.2.1 (iOS 17.4)');
+  it('are rebuilt from the parsed product, OS and device class: nothing else of the string survives', () => {
+    expect(generaliseUserAgent('Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0 Safari/537.36')).toBe('Chrome/130.0 (Windows 10; desktop)');
+    expect(generaliseUserAgent('Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4 Mobile/15E148 Safari/604.1')).toBe('Safari/17.4 (iOS 17.4; mobile; Apple)');
+    expect(generaliseUserAgent('Roku/DVP-12.5 (12.5.0.4178)')).toBe('Roku/12.5 (Roku 12.5; tv)');
+    expect(generaliseUserAgent('curl/8.4.0')).toBe('curl/8.4');
+    expect(generaliseUserAgent("StreamApp/8.2.1 (Zelda Quartermaine's iPad; iOS 17.4) by Zelda +44 20 7946 0958 jane@example.com")).toBe('StreamApp/8.2 (iOS; tablet; Apple)');
+    expect(generaliseUserAgent('Mozilla/5.0 (Linux; Android 14; Pixel 8 of Jane Doe) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Mobile Safari/537.36')).toBe('Chrome/120.0 (Android 14; mobile)');
+    // A product token that is not a name is not kept either.
+    expect(generaliseUserAgent('jane.doe@example.com/1.0')).toBe('{ua}');
+  });
+  it('reports the kinds of personal data the original held', () => {
+    const found: string[] = [];
+    generaliseUserAgent('App/1.0 (+44 20 7946 0958) jane@example.com', found as never);
+    expect(found.sort()).toEqual(['EMAIL_ADDRESS', 'PHONE_NUMBER']);
   });
 });
 
@@ -150,10 +165,36 @@ describe('masking records', () => {
     const sub = pseudonym('user-1011', KEY);
     expect(m).toMatchObject({
       occurred_hour: '2026-11-01T10:00:00.000Z', principal_key: pseudonym('agent-7', KEY), subject_key: sub,
-      ip_prefix: '198.51.100.0/24', user_agent: `App/1.0 (iOS 17.4; [phone]) Other/2 ${tokenFor('jane@example.com', 'email', sub, KEY)}`,
+      ip_prefix: '198.51.100.0/24', user_agent: 'App/1.0',
     });
-    expect(m.resource).toBe(`/api/v1/users/${sub}/email?new=[redacted]&page=2&q=[redacted]&user=${sub}`);
+    // The address in a query value is one piece of personal data: its operator (tokenise) applies;
+    // a free-form value is a placeholder of its kind; page=2 is an allow-listed short number.
+    expect(m.resource).toBe(`/api/v1/users/${sub}/email?new=${tokenFor('jane.doe@example.com', 'email', sub, KEY)}&page=2&q={text}&user=${sub}`);
     expect(JSON.stringify(m)).not.toMatch(/user-1011|jane|John|198\.51\.100\.20|agent-7|415/);
+  });
+  it('keeps path words of the safe shape, unless routes are declared or literals are learned from the traffic', () => {
+    const { keys } = keyring();
+    const path = (resource: string, o: Parameters<typeof maskAccessEvent>[3] = {}) => maskAccessEvent({
+      source: 's', event_id: 'e', occurred_at: '2026-11-01T10:00:00Z', principal: 'svc-api', subject_id: null, action: 'read',
+      resource, data_category: null, purpose: null, outcome: 'success', source_ip: null, region: null, user_agent: null,
+    }, policy, keys, o).resource;
+    // The shape alone: a lower-case joined word is indistinguishable from a route word.
+    expect(path('/api/v1/users/jane_doe/profile')).toBe('/api/v1/users/jane_doe/profile');
+    expect(path('/api/v1/users/Jane%20Doe/profile')).toBe('/api/v1/users/{text}/profile');
+    // A declared route: its parameters are always placeholders.
+    expect(path('/api/v1/users/jane_doe/watch-history', { routes: compileRoutes(['/api/v1/users/{id}/watch-history']) })).toBe('/api/v1/users/{id}/watch-history');
+    // Learned literals: only words enough principals requested at that position.
+    const vocabulary = new Set(['1/api', '2/v1', '3/users', '5/profile']);
+    expect(path('/api/v1/users/jane_doe/profile', { vocabulary })).toBe('/api/v1/users/{text}/profile');
+  });
+  it('keeps an anonymous principal marker as it is, and never substitutes it into other fields (P-05)', () => {
+    const { keys } = keyring();
+    const m = maskAccessEvent({
+      source: 's', event_id: 'p05-1', occurred_at: '2026-11-01T10:02:00Z', principal: '-', subject_id: null, action: 'read',
+      resource: '/api/v1/catalog/titles/8812', data_category: null, purpose: 'service_delivery', outcome: 'success',
+      source_ip: '2002:c000:221::1', region: 'eu-central-1', user_agent: 'Roku/DVP-12.5 (12.5.0.4178)',
+    }, policy, keys, { anonymous: ['-', 'anonymous'] });
+    expect(m).toMatchObject({ principal_key: '-', resource: '/api/v1/catalog/titles/{id}', ip_prefix: '192.0.2.0/24', user_agent: 'Roku/12.5 (Roku 12.5; tv)' });
   });
   it('masks an audit-trail event: actor, identifier keys and PII in the target', () => {
     const { keys } = keyring();
@@ -164,5 +205,23 @@ describe('masking records', () => {
     expect(m.actor_key).toBe(pseudonym('admin-alice', KEY));
     expect(m.ip_prefix).toBe('2001:db8:1::/48');
     expect(m.target).toBe(`role=data-analyst principal=${pseudonym('bob.smith', KEY)} note=mail:${tokenFor('bob@example.com', 'email', subjectRef('admin-alice', KEY)!, KEY)}`);
+  });
+  it('masks audit targets by their grammar: ARNs, object references, S3 URLs, request URIs, quoted logfmt values', () => {
+    const { keys } = keyring();
+    const target = (t: string) => maskAuditTrailEvent({
+      source: 's', event_id: 't', occurred_at: '2026-11-01T10:05:00Z', actor: 'zelda.quartermaine', action: 'x', target: t, outcome: 'success', source_ip: null, region: null,
+    }, policy, keys).target;
+    expect(target('arn:aws:iam::123456789012:user/jane.doe,arn:aws:s3:::my-bucket/reports/2026')).toBe('arn:aws:iam::{account}:user/{text},arn:aws:s3:::my-bucket/reports/{id}');
+    expect(target('kube-system/secrets/db-password')).toBe('kube-system/secrets/db-password');
+    expect(target('default/pods/web-7d9f8b6c5-x2x4z/exec')).toBe('default/pods/{id}/exec');
+    expect(target('/api/v1/namespaces/default/pods?labelSelector=app%3Dweb')).toBe('/api/v1/namespaces/default/pods?labelSelector={text}');
+    expect(target('s3://data-lake/exports/jane.doe@example.com.csv')).toMatch(/^s3:\/\/data-lake\/exports\/tok_[0-9a-f]{32}$/);
+    expect(target('iam.amazonaws.com')).toBe('iam.amazonaws.com');
+    expect(target('client=2002:c000:221::1 peer=::ffff:198.51.100.7')).toBe('client=192.0.2.0/24 peer=198.51.100.0/24');
+    // The actor's own name is never a literal, whatever its shape.
+    expect(target('profile/zelda-settings')).toBe('profile/{text}');
+    // P-10: a quoted value is one value, however many words it holds.
+    expect(target('msg="card 4111 1111 1111 1111 added" account=acct-5001')).toBe(`msg={card} account=${pseudonym('acct-5001', KEY)}`);
+    expect(target('payout_iban="DE76 5001 0517 0648 2915 37" phone="+44 20 7946 0123" note="Zelda called"')).toBe('payout_iban=[iban] phone=[phone] note={text}');
   });
 });

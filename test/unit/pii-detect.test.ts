@@ -36,4 +36,32 @@ describe('PII detection rules', () => {
   it('scrubs each span with what the caller returns', () => {
     expect(scrubPii('write to jane@example.com from 198.51.100.7', (s) => `<${s.entity}>`)).toBe('write to <EMAIL_ADDRESS> from <IP_ADDRESS>');
   });
+
+  it('finds e-mail addresses in any script, with sub-addressing (RFC 6531, RFC 5233)', () => {
+    for (const a of ['anna.müller@example.com', 'jörg.weiß@example.com', 'zoë.dupré@example.com', 'δοκιμή@παράδειγμα.ελ', '用户+news@例え.jp', 'a.b+tag-1@mail.example.org']) {
+      expect(found(`mail ${a}, thanks`), a).toEqual([['EMAIL_ADDRESS', a]]);
+    }
+  });
+
+  it('validates cards over every issuer range, the Mastercard 2-series included (P-02)', () => {
+    for (const n of ['2221004839100576', '2231 0052 0000 1465', '2720990000000007', '5555-5555-5555-4444', '378282246310005', '6011111111111117', '3530111333300000', '36227206271667', '6200000000000005', '2200000000000004']) {
+      expect(found(`card ${n} ok`), n).toEqual([['CREDIT_CARD', n]]);
+    }
+    // Outside every range, or failing Luhn: not a card.
+    expect(found('id 7000000000000007 and 2221004839100577')).toEqual([]);
+  });
+
+  it('finds IBANs in either case, compact or in groups of four', () => {
+    for (const v of ['DE89370400440532013000', 'de89370400440532013000', 'DE89 3704 0044 0532 0130 00', 'de89 3704 0044 0532 0130 00', 'GB82WEST12345698765432', 'fr14 2004 1010 0505 0001 3m02 606']) {
+      expect(found(`iban ${v} ok`), v).toEqual([['IBAN_CODE', v]]);
+    }
+  });
+
+  it('finds phone numbers in national layouts without a country code (P-04)', () => {
+    for (const p of ['0639981234', '06 39 98 12 35', '01.99.00.12.34', '030 12345678', '0151 23456789', '020 7946 0123', '07700 900123', '0412 345 678', '0470 12 34 56', '090 1234 5678', '8 (495) 123-45-67']) {
+      expect(found(`tel ${p} ok`), p).toEqual([['PHONE_NUMBER', p]]);
+    }
+    expect(found('order 20261101, build 2026-11-01, v12.5.0.4178')).toEqual([]);
+  });
 });
+

@@ -1,0 +1,63 @@
+import { describe, expect, it } from 'vitest';
+import { base64Text, classify, isSafeKey, isSafeLiteral, percentDecode, wordsOf } from '../../lib/masking/classify';
+
+// The classifier behind the allow-list: what a value that is not kept is replaced by.
+
+describe('decoding before classifying', () => {
+  it('percent-decodes as often as the value was encoded, and survives malformed escapes', () => {
+    expect(percentDecode('jane.doe%2540example.com')).toBe('jane.doe@example.com');
+    expect(percentDecode('a%252540b')).toBe('a@b');
+    expect(percentDecode('anna.m%C3%BCller%40example.com')).toBe('anna.müller@example.com');
+    expect(percentDecode('100%25 %ZZ %C3')).toBe('100% %ZZ %C3');
+    expect(percentDecode('a+b', true)).toBe('a b');
+  });
+  it('reads base64 and base64url only when they decode to text', () => {
+    expect(base64Text('bWlsYS5rb3dhbHNraUBleGFtcGxlLmNvbQ')).toBe('mila.kowalski@example.com');
+    expect(base64Text(Buffer.from('jörg@example.com').toString('base64'))).toBe('jörg@example.com');
+    expect(base64Text('watch-history')).toBeNull();
+    expect(base64Text(Buffer.from([0, 1, 2, 250, 251, 252, 253, 254]).toString('base64'))).toBeNull();
+  });
+});
+
+describe('classify', () => {
+  const kind = (v: string) => classify(v).kind;
+  it('names personal data by kind, in plain and encoded forms', () => {
+    expect(classify('jane.doe%2540example.com')).toMatchObject({ kind: 'email', whole: { entity: 'EMAIL_ADDRESS', value: 'jane.doe@example.com' } });
+    expect(classify('bWlsYS5rb3dhbHNraUBleGFtcGxlLmNvbQ')).toMatchObject({ kind: 'email', whole: { value: 'mila.kowalski@example.com' } });
+    expect(classify('06%2039%2098%2012%2035')).toMatchObject({ kind: 'phone', whole: { value: '06 39 98 12 35' } });
+    expect(kind('card 4111 1111 1111 1111 added')).toBe('card');
+    expect(kind('x@y')).toBe('email'); // an "@" inside is an address, even where the pattern is stricter
+  });
+  it('sees into JWTs: header and payload are scanned, the token is a placeholder', () => {
+    const part = (o: object) => Buffer.from(JSON.stringify(o)).toString('base64url');
+    const jwt = `${part({ alg: 'HS256' })}.${part({ name: 'Tomasz Wiśniewski', email: 'tomasz@example.com', phone: '+48 512 345 678' })}.sig`;
+    const c = classify(jwt);
+    expect(c.kind).toBe('jwt');
+    expect(c.found.sort()).toEqual(['EMAIL_ADDRESS', 'PHONE_NUMBER']);
+  });
+  it('gives every other value the placeholder of its shape', () => {
+    expect(kind('8812')).toBe('id');
+    expect(kind('user-5502')).toBe('id');
+    expect(kind('3f2504e0-4f89-11d3-9a0c-0305e82c3301')).toBe('uuid');
+    expect(kind('9f86d081884c7d659a2feaa0c55ad015a3bf4f1b')).toBe('hex');
+    expect(kind('2026-11-01T10:00:00Z')).toBe('date');
+    expect(kind('12.5')).toBe('num');
+    expect(kind('Zelda Quartermaine')).toBe('text');
+    expect(kind('jane.doe')).toBe('text');
+  });
+});
+
+describe('known literals and keys', () => {
+  it('keeps only lower-case ASCII words of the safe shape, and never a word of the row\'s people', () => {
+    for (const w of ['api', 'v1', 'watch-history', 'by_email', 'eu-west-1', 'oauth2']) expect(isSafeLiteral(w), w).toBe(true);
+    for (const w of ['Jane', 'jane.doe', 'müller', 'user-5502', '8812', 'a%40b', 'x'.repeat(33), 'abc123']) expect(isSafeLiteral(w), w).toBe(false);
+    const people = wordsOf(['zelda.quartermaine@example.com', 'svc-auth', 'user-5502']);
+    expect([...people].sort()).toEqual(['quartermaine', 'zelda']);
+    expect(isSafeLiteral('zelda-settings', people)).toBe(false);
+    expect(isSafeLiteral('auth', people)).toBe(true);
+  });
+  it('keeps parameter and logfmt keys that are names, not encoded values', () => {
+    for (const k of ['page', 'labelSelector', 'payout_iban', 'filter[name]']) expect(isSafeKey(k), k).toBe(true);
+    for (const k of ['MDYgMDAgMDAgMDAgMDA', 'jane@example.com', '0639981234']) expect(isSafeKey(k), k).toBe(false);
+  });
+});
