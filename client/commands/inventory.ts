@@ -36,7 +36,8 @@ export const inventoryCommand: Command = {
   name: 'inventory',
   usage: 'inventory [--json]',
   summary: 'kinds of personal data found in free text per source and field (counts, first/last seen, handled)',
-  options: { json: { type: 'boolean' } },
+  options: { json: { type: 'boolean', description: 'print JSON' } },
+  usesDatabase: true,
   async run(ctx) {
     const env = loadEnv();
     const db = createDb(createPool(env.databaseUrl, 1));

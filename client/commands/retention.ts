@@ -138,6 +138,7 @@ export const retentionCommand: Command = {
     reason: { type: 'string', arg: 'TEXT', description: 'hold: why (required), e.g. a case number' },
     by: { type: 'string', arg: 'NAME', description: 'hold, release: who asks', default: '$USER' },
   },
+  usesDatabase: true,
   async run(ctx) {
     const action = ctx.args[0];
     if (!action || !(ACTIONS as readonly string[]).includes(action)) {
