@@ -3,7 +3,7 @@ import type { Db } from '../lib/db';
 import type { RunRef } from '../lib/run-ref';
 import type { SourceConfig } from '../lib/config';
 import { countOf, inWindow } from './sql-window';
-import { quarantinedForWindow } from './report-kpis';
+import { consentStateByPurpose, quarantinedForWindow } from './report-kpis';
 
 // The consent management log: what the consent ledger recorded in the window (grants and
 // withdrawals per purpose and signal), where consent stands now, processing that lacked it, and
@@ -50,12 +50,4 @@ export async function consentLogKpis(db: Db, run: RunRef, sources: SourceConfig[
     violations: { total: violations.rows.reduce((s, r) => s + r.n, 0), byPurposeReason: violations.rows },
     rejected,
   };
-}
-
-/** Where consent stands now, per purpose: people who granted it, people who withdrew it. */
-export async function consentStateByPurpose(db: Db): Promise<Array<{ purpose: string; granted: number; withdrawn: number }>> {
-  const { rows } = await sql<{ purpose: string; granted: number; withdrawn: number }>`
-    select purpose, count(*) filter (where granted)::int as granted, count(*) filter (where not granted)::int as withdrawn
-    from govflow.consent_state group by purpose order by purpose`.execute(db);
-  return rows;
 }

@@ -17,7 +17,6 @@ import type { RunRef } from '../lib/run-ref';
 import { countOf, inWindow } from './sql-window';
 import type { TrendPoint } from '../lib/trend';
 import { COMPLIANCE_REPORT } from '../lib/report-kinds';
-import { consentStateByPurpose } from './report-consent-log';
 
 
 // The figures a compliance report is made of, read from Postgres for one window, and what a DPO
@@ -162,4 +161,13 @@ export async function previousComplianceFigures(db: Db, run: RunRef, limit: numb
     rejected: r.rejected,
     current: false,
   }));
+}
+
+
+/** Where consent stands now, per purpose: people who granted it, people who withdrew it. */
+export async function consentStateByPurpose(db: Db): Promise<Array<{ purpose: string; granted: number; withdrawn: number }>> {
+  const { rows } = await sql<{ purpose: string; granted: number; withdrawn: number }>`
+    select purpose, count(*) filter (where granted)::int as granted, count(*) filter (where not granted)::int as withdrawn
+    from govflow.consent_state group by purpose order by purpose`.execute(db);
+  return rows;
 }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { SourceKind } from '../config';
+import type { SourceKind } from '../source-kinds';
 import { bad, one, skip, type Format } from './types';
 
 // CSV with a header line and a column mapping onto govflow's canonical fields, e.g.
