@@ -1,3 +1,6 @@
+import { resolve } from 'node:path';
+import { z } from 'zod';
+import { loadYamlFile } from '../lib/yaml-file';
 import { databaseUrlOf } from '../lib/config';
 import { UsageError } from './command';
 import { commandHelp, mainHelp, parseInvocation } from './cli-args';
@@ -21,7 +24,12 @@ async function main(argv: string[]): Promise<number> {
     out(commandHelp(command));
     return 0;
   }
-  if (typeof flags.config === 'string') process.env.GOVFLOW_CONFIG = flags.config;
+  if (typeof flags.config === 'string') {
+    // A --config that cannot be read is a mistake whatever the command (even one that reads no
+    // config): say so (the ConfigError every config load gives) rather than quietly use another file.
+    loadYamlFile(resolve(flags.config), z.unknown());
+    process.env.GOVFLOW_CONFIG = flags.config;
+  }
   if (command.usesDatabase && process.env.DATABASE_URL !== undefined) {
     const problem = databaseUrlProblem(process.env.DATABASE_URL);
     if (problem) throw new UsageError(problem);

@@ -260,6 +260,9 @@ export function explainError(e: unknown, ctx: ErrorContext = {}): Explained {
   if (e instanceof UsageError || e instanceof WindowError || e instanceof InputError || e instanceof DurationError) return usage(e.message);
   if (e instanceof ConfigError || e instanceof FailureError) return failure(e.message);
   if (e instanceof RangeError && /time ?zone/i.test(e.message)) return usage(e.message);
+  // The Temporal client compiles a schedule's cron string itself and throws a TypeError for a bad
+  // one (e.g. "CronString does not have 5-7 fields", "Minute is not in range [0-59]").
+  if (e instanceof TypeError && /cron|is not in range/i.test(e.message)) return usage(`--cron: ${e.message.split('\n')[0]}; expected 5 fields: minute hour day-of-month month day-of-week, e.g. "0 * * * *"`);
   const temporal = explainTemporal(e, ctx);
   if (temporal) return temporal;
   if (isPgError(e)) return explainPg(e, ctx);

@@ -1,3 +1,4 @@
+import { FailureError } from '../errors';
 import { randomBytes } from 'node:crypto';
 import { WorkflowFailedError, type Client, type WorkflowClient, type WorkflowHandle } from '@temporalio/client';
 import { runActivityLines } from '../ingest-progress';
@@ -115,7 +116,10 @@ export async function waitForRun(
     if (details && typeof details === 'object' && 'tasks' in details) return details as GovernanceResult;
     // The refusal comes from startRun (a local activity): find it down the failure's causes.
     for (let c: unknown = err instanceof WorkflowFailedError ? err.cause : undefined; c instanceof Error; c = c.cause) {
-      if (c instanceof ApplicationFailure && c.type && REFUSALS.has(c.type)) throw new Error(`run ${handle.workflowId}: ${c.message}`);
+      if (c instanceof ApplicationFailure && c.type && REFUSALS.has(c.type)) {
+        // One line: a config error lists its fields on lines of their own.
+        throw new FailureError(`run ${handle.workflowId} refused: ${c.message.replace(/:?\s*\n\s*-?\s*/g, ': ')}`);
+      }
     }
     throw err;
   } finally {
