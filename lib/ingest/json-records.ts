@@ -2,6 +2,7 @@ import { createReadStream } from 'node:fs';
 import { createGunzip } from 'node:zlib';
 import type { Readable } from 'node:stream';
 import { JSONParser } from '@streamparser/json';
+import { readHead } from './fingerprint';
 import { isGzip, readLines, type Line, type ReadLinesOptions } from './line-reader';
 
 // Records out of a JSON document that wraps them in one array, e.g. a CloudTrail delivery
@@ -25,22 +26,8 @@ const SNIFF_BYTES = 64 * 1024;
 
 /** The file's first bytes as text (decompressed when it is gzip), without a UTF-8 byte-order mark. */
 async function head(path: string, bytes: number): Promise<string> {
-  let stream: Readable = createReadStream(path, { end: bytes - 1 });
-  if (await isGzip(path)) stream = stream.pipe(createGunzip());
-  const parts: Buffer[] = [];
-  let got = 0;
-  try {
-    for await (const chunk of stream as AsyncIterable<Buffer>) {
-      parts.push(chunk);
-      got += chunk.length;
-      if (got >= bytes) break;
-    }
-  } catch {
-    // A gzip cut short by the sniff window ends here; what was decompressed is enough to look at.
-  } finally {
-    stream.destroy();
-  }
-  return Buffer.concat(parts).toString('utf8').replace(/^\uFEFF/, '');
+  const { head: first } = await readHead(path, bytes);
+  return first.toString('utf8').replace(/^\uFEFF/, '');
 }
 
 /**
