@@ -2,9 +2,11 @@
 //
 // 1. Workflow purity. Temporal replays workflow code and requires it to be deterministic: no
 //    Node built-ins, no I/O libraries, no Temporal client/worker/activity packages. The rule applies
-//    to workflows/ AND to every module workflow code imports at run time (type-only imports are
-//    erased by the compiler and do not count), found by walking the import graph from the worker's
-//    entry point, so a new helper imported by a workflow is checked without anyone listing it.
+//    to every file of workflows/ and workflow-safe/ (the folder of pure code that workflows
+//    import) AND to every module workflow code imports at run time (type-only imports are erased
+//    by the compiler and do not count), found by walking the import graph from the workflows'
+//    entry point, so a helper imported by a workflow from elsewhere is checked without anyone
+//    listing it.
 //    In the spirit of samples-typescript's hello-world/.eslintrc.js.
 // 2. No floating promises anywhere: an unawaited promise is an error that nobody sees.
 import { builtinModules } from 'node:module';
@@ -39,6 +41,13 @@ function workflowModules(entry) {
   return [...seen].map((f) => relative(root, f));
 }
 
+// Workflow code may import at run time only what lives in workflows/ or workflow-safe/, so the
+// folder says which code is bundled into workflows.
+const outside = workflowModules(WORKFLOW_ENTRY).filter((f) => !/^(workflows|workflow-safe)\//.test(f));
+if (outside.length) {
+  throw new Error(`workflow code imports ${outside.join(', ')} at run time: move it to workflow-safe/ (or import only its types)`);
+}
+
 const NOT_IN_WORKFLOWS = [
   ...builtinModules,
   ...builtinModules.map((m) => `node:${m}`),
@@ -67,7 +76,7 @@ export default tseslint.config(
     },
   },
   {
-    files: workflowModules(WORKFLOW_ENTRY),
+    files: ['workflows/**/*.ts', 'workflow-safe/**/*.ts', ...workflowModules(WORKFLOW_ENTRY)],
     rules: {
       'no-restricted-imports': [
         'error',

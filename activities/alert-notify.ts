@@ -2,14 +2,14 @@ import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { sql } from 'kysely';
 import type { ActivityDeps } from './deps';
-import type { RunRef } from '../lib/run-ref';
-import { createRenderer } from '../lib/templates';
-import { createMailer, messageId } from '../lib/mailer';
-import { postJson, WebhookError } from '../lib/webhook';
-import { durationMs } from '../lib/duration';
-import { acknowledgeAlertRow, getAlert, type AlertRow } from '../lib/alert-store';
-import type { Severity } from '../lib/policy';
-import { deliverOnce } from './deliver-once';
+import type { RunRef } from '../workflow-safe/run-ref';
+import { createRenderer } from '../reporting/templates';
+import { createMailer, messageId } from '../reporting/email/mailer';
+import { postJson, WebhookError } from '../reporting/alerts/webhook';
+import { durationMs } from '../config/duration';
+import { acknowledgeAlertRow, getAlert, type AlertRow } from '../reporting/alerts/alert-store';
+import type { Severity } from '../policy/policy';
+import { deliverOnce } from '../reporting/deliver-once';
 
 // What the alertEscalation workflow does outside itself: send an alert to the first line, or to
 // the second line once its SLA has passed, by email and webhook, each exactly once per (alert,

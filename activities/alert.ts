@@ -1,12 +1,12 @@
 import { sql } from 'kysely';
 import type { ActivityDeps } from './deps';
-import type { RunRef } from '../lib/run-ref';
-import type { TaskResult } from '../lib/dag';
-import { qualifyingFindings, type Qualifying } from '../lib/alert-rules';
-import type { Window } from '../lib/window';
-import { inWindow } from './sql-window';
-import type { Db } from '../lib/db';
-import type { AlertsPolicy } from '../lib/policy-alerts';
+import type { RunRef } from '../workflow-safe/run-ref';
+import type { TaskResult } from '../workflow-safe/dag';
+import { qualifyingFindings, type Qualifying } from '../reporting/alerts/alert-rules';
+import type { Window } from '../workflow-safe/window';
+import { inWindow } from '../db/sql-window';
+import type { Db } from '../db/pool';
+import type { AlertsPolicy } from '../policy/alerts';
 
 // alert: one non-compliance alert per window (or per alert span, for a stream's batches) when the
 // findings the policy's alert rules select (per-rule switches and severity thresholds) reach its

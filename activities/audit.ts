@@ -1,10 +1,10 @@
 import { sql } from 'kysely';
 import type { ActivityDeps } from './deps';
-import type { RunRef } from '../lib/run-ref';
-import type { TaskResult } from '../lib/dag';
-import { policyTables } from '../lib/policy-tables';
-import { inWindow } from './sql-window';
-import { AUDIT_RULES } from './audit-rules';
+import type { RunRef } from '../workflow-safe/run-ref';
+import type { TaskResult } from '../workflow-safe/dag';
+import { policyTables } from '../audit/policy-tables';
+import { inWindow } from '../db/sql-window';
+import { AUDIT_RULES } from '../audit/rules';
 
 // audit: every rule of activities/audit-rules/ is one set-based SELECT over the window; this step
 // writes their rows into audit_findings. A finding's dedupe key is the rule's id and a key derived

@@ -1,8 +1,8 @@
 import { sql } from 'kysely';
 import type { ActivityDeps } from './deps';
-import type { RunRef } from '../lib/run-ref';
-import type { TaskResult } from '../lib/dag';
-import { countOf, inWindow } from './sql-window';
+import type { RunRef } from '../workflow-safe/run-ref';
+import type { TaskResult } from '../workflow-safe/dag';
+import { countOf, inWindow } from '../db/sql-window';
 
 // consent: the ledger (consent_events) is append-only and the only truth; everything here is
 // derived from it through govflow.consent_at() and govflow.consent_changes() (migration T0400),

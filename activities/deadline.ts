@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import type { ActivityDeps } from './deps';
-import type { RunRef } from '../lib/run-ref';
+import type { RunRef } from '../workflow-safe/run-ref';
 
 // Run deadlines, like Airflow's deadline alerts: a run still going after its deadline raises one
 // alert (dedupe key per workflow, so a retry or a reset run updates it) and keeps running.

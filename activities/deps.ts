@@ -1,7 +1,7 @@
 import type pg from 'pg';
-import type { Db } from '../lib/db';
-import type { ConfigIdentity, Env, GovflowConfig } from '../lib/config';
-import type { RunRef } from '../lib/run-ref';
+import type { Db } from '../db/pool';
+import type { ConfigIdentity, Env, GovflowConfig } from '../config/config';
+import type { RunRef } from '../workflow-safe/run-ref';
 
 /** What the worker hands every activity: connections and validated configuration. */
 export interface ActivityDeps {

@@ -1,11 +1,11 @@
 import { sql } from 'kysely';
 import type { ActivityDeps } from './deps';
-import type { RunRef } from '../lib/run-ref';
-import type { TaskResult } from '../lib/dag';
-import { createMailer, messageId } from '../lib/mailer';
-import { ACCESS_AUDIT_REPORT, COMPLIANCE_REPORT, CONSENT_LOG_REPORT } from '../lib/report-kinds';
-import { deliverOnce } from './deliver-once';
-import { findingsCsv } from './findings-csv';
+import type { RunRef } from '../workflow-safe/run-ref';
+import type { TaskResult } from '../workflow-safe/dag';
+import { createMailer, messageId } from '../reporting/email/mailer';
+import { ACCESS_AUDIT_REPORT, COMPLIANCE_REPORT, CONSENT_LOG_REPORT } from '../reporting/report-kinds';
+import { deliverOnce } from '../reporting/deliver-once';
+import { findingsCsv } from '../reporting/findings-csv';
 
 // email: send the window's compliance report to the policy's compliance recipients, once. The
 // body is the stored report (HTML and text parts); attached are the findings CSV (pseudonymous)

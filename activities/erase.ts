@@ -1,8 +1,8 @@
 import { sql } from 'kysely';
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { ActivityDeps } from './deps';
-import type { Db } from '../lib/db';
-import { classifyStepError } from './step-errors';
+import type { Db } from '../db/pool';
+import { classifyStepError } from '../temporal/step-errors';
 
 // Erasure (right to be forgotten) of one person, named by an erasure request's id: the raw id is
 // read from Postgres, never passed through Temporal. In one transaction it deletes the person's

@@ -1,9 +1,9 @@
 import { Context } from '@temporalio/activity';
-import type { TaskResult } from '../lib/dag';
-import type { RunRef } from '../lib/run-ref';
+import type { TaskResult } from '../workflow-safe/dag';
+import type { RunRef } from '../workflow-safe/run-ref';
 import type { ActivityDeps } from './deps';
 import { runLedgerActivities } from './run-ledger';
-import { classifyStepError } from './step-errors';
+import { classifyStepError } from '../temporal/step-errors';
 import { ingestActivities } from './ingest';
 import { auditActivities } from './audit';
 import { consentActivities } from './consent';
@@ -13,7 +13,7 @@ import { alertActivities } from './alert';
 import { emailActivities } from './email-report';
 import { alertNotifyActivities } from './alert-notify';
 import { deadlineActivities } from './deadline';
-import { streamActivities } from './stream/pull';
+import { streamActivities } from './stream';
 import { eraseActivities } from './erase';
 import { retentionActivities } from './retention';
 

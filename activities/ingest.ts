@@ -3,16 +3,16 @@ import { basename } from 'node:path';
 import { Context } from '@temporalio/activity';
 import { sql } from 'kysely';
 import type { ActivityDeps } from './deps';
-import type { RunRef } from '../lib/run-ref';
-import type { TaskResult } from '../lib/dag';
-import { expandGlob } from '../lib/ingest/glob';
-import { ingestFile, type FileResult } from './ingest-file';
-import { ingestPostgres } from './ingest-postgres';
-import { recordCheckers } from './record-checkers';
-import { PartitionKeeper } from './partitions';
-import { countOf, inWindow } from './sql-window';
-import type { SourceDelivery, SourceState } from '../lib/source-delivery';
-import type { FileSourceConfig, SourceConfig } from '../lib/config';
+import type { RunRef } from '../workflow-safe/run-ref';
+import type { TaskResult } from '../workflow-safe/dag';
+import { expandGlob } from '../ingest/glob';
+import { ingestFile, type FileResult } from '../ingest/file-source';
+import { ingestPostgres } from '../ingest/postgres-source';
+import { recordCheckers } from '../ingest/record-checkers';
+import { PartitionKeeper } from '../ingest/partitions';
+import { countOf, inWindow } from '../db/sql-window';
+import type { SourceDelivery, SourceState } from '../ingest/source-delivery';
+import type { FileSourceConfig, SourceConfig } from '../config/config';
 
 // ingest: every configured source → Postgres. Records travel from file (or consent database)
 // straight into tables inside this activity and never through Temporal; the activity returns

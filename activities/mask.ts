@@ -1,10 +1,10 @@
 import { sql } from 'kysely';
 import { Context } from '@temporalio/activity';
 import type { ActivityDeps } from './deps';
-import type { RunRef } from '../lib/run-ref';
-import type { TaskResult } from '../lib/dag';
-import { countOf, inWindow } from './sql-window';
-import type { MaskKeys, VaultEntry } from '../lib/masking';
+import type { RunRef } from '../workflow-safe/run-ref';
+import type { TaskResult } from '../workflow-safe/dag';
+import { countOf, inWindow } from '../db/sql-window';
+import type { MaskKeys, VaultEntry } from '../masking/operators';
 import {
   maskAccessEvent,
   maskAuditTrailEvent,
@@ -14,10 +14,10 @@ import {
   type RawAccessEvent,
   type MaskOptions,
   type RawAuditTrailEvent,
-} from '../lib/mask-record';
-import { compileRoutes } from '../lib/masking/route-template';
-import type { SeenCounts } from '../lib/masking/value';
-import { loadDataKeys, storeVaultEntries } from '../lib/vault';
+} from '../masking/mask-record';
+import { compileRoutes } from '../masking/route-template';
+import type { SeenCounts } from '../masking/value';
+import { loadDataKeys, storeVaultEntries } from '../masking/vault/vault';
 
 // mask: the window's access events and audit trail → the analytics-safe tables. Every field is
 // masked by the policy's operator for its kind (pseudonyms, hours, IP prefixes, tokens whose

@@ -1,20 +1,20 @@
 import { Context } from '@temporalio/activity';
 import { sql } from 'kysely';
 import type { ActivityDeps } from './deps';
-import type { RunRef } from '../lib/run-ref';
-import type { TaskResult } from '../lib/dag';
-import { createRenderer } from '../lib/templates';
-import { trendBars } from '../lib/trend';
-import { ACCESS_AUDIT_REPORT, COMPLIANCE_REPORT, CONSENT_LOG_REPORT, REPORT_TITLES, type ReportKind } from '../lib/report-kinds';
-import { complianceKpis, previousComplianceFigures } from './report-kpis';
-import { accessAuditKpis } from './report-access-audit';
-import { consentLogKpis } from './report-consent-log';
+import type { RunRef } from '../workflow-safe/run-ref';
+import type { TaskResult } from '../workflow-safe/dag';
+import { createRenderer } from '../reporting/templates';
+import { trendBars } from '../reporting/trend';
+import { ACCESS_AUDIT_REPORT, COMPLIANCE_REPORT, CONSENT_LOG_REPORT, REPORT_TITLES, type ReportKind } from '../reporting/report-kinds';
+import { complianceKpis, previousComplianceFigures } from '../reporting/report-kpis';
+import { accessAuditKpis } from '../reporting/access-audit';
+import { consentLogKpis } from '../reporting/consent-log';
 
 // report: render the window's three reports (compliance report, access audit summary, consent
 // management log), each as HTML and text twins, and store them. One report per (kind, window): a
 // re-run of the window replaces it rather than adding a second.
 
-export { COMPLIANCE_REPORT } from '../lib/report-kinds';
+export { COMPLIANCE_REPORT } from '../reporting/report-kinds';
 
 export function reportActivities({ db, config, env }: ActivityDeps) {
   const render = createRenderer();

@@ -1,9 +1,9 @@
 import { sql, type QueryExecutorProvider } from 'kysely';
 import { Context } from '@temporalio/activity';
-import type { Db } from '../lib/db';
+import type { Db } from '../db/pool';
 import type { ActivityDeps } from './deps';
-import { pseudonym } from '../lib/pseudonym';
-import type { RetentionPolicy } from '../lib/policy-retention';
+import { pseudonym } from '../masking/pseudonym';
+import type { RetentionPolicy } from '../policy/retention';
 
 // Retention: each table class of the policy's `retention` section loses the rows older than its
 // period. Whole daily partitions of access_events that lie entirely before the cut-off are

@@ -1,9 +1,9 @@
 import type { ActivityDeps } from './deps';
-import type { RunRef } from '../lib/run-ref';
-import type { TaskStatus } from '../lib/dag';
+import type { RunRef } from '../workflow-safe/run-ref';
+import type { TaskStatus } from '../workflow-safe/dag';
 import { sql } from 'kysely';
-import type { Db } from '../lib/db';
-import { configIdentity, type ConfigIdentity } from '../lib/config';
+import type { Db } from '../db/pool';
+import { configIdentity, type ConfigIdentity } from '../config/config';
 
 // The `runs` and `task_runs` ledger: what a regulator (and `govflow replay`) reads to know what
 // ran, when, under which policy, and how each task ended.

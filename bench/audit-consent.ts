@@ -8,13 +8,13 @@
 // bursts, then times every audit rule and the consent step. Prints one line per rule.
 
 import { sql } from 'kysely';
-import { createDb, createPool, ensureDatabase } from '../lib/db';
-import { migrateToLatest } from '../lib/migrate';
-import { loadEnv } from '../lib/config';
-import { policySchema } from '../lib/policy';
-import { policyTables } from '../lib/policy-tables';
-import { SCENARIO_POLICY } from '../lib/scenario';
-import { AUDIT_RULES } from '../activities/audit-rules';
+import { createDb, createPool, ensureDatabase } from '../db/pool';
+import { migrateToLatest } from '../db/migrate';
+import { loadEnv } from '../config/config';
+import { policySchema } from '../policy/policy';
+import { policyTables } from '../audit/policy-tables';
+import { SCENARIO_POLICY } from '../test/support/scenario';
+import { AUDIT_RULES } from '../audit/rules';
 import { consentActivities } from '../activities/consent';
 
 const events = Number(process.argv[2] ?? 200_000);

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { MockActivityEnvironment } from '@temporalio/testing';
-import { createDb, createPool } from '../lib/db';
-import { loadConfig, loadEnv } from '../lib/config';
+import { createDb, createPool } from '../db/pool';
+import { loadConfig, loadEnv } from '../config/config';
 import { ingestActivities } from '../activities/ingest';
 
 // One ingest, in a process of its own so its peak memory (VmHWM) is the ingest's alone:

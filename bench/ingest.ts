@@ -5,7 +5,7 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { stringify } from 'yaml';
-import { migrate } from '../client/commands/migrate';
+import { migrate } from '../cli/commands/migrate';
 import { generate } from './generate-events';
 
 // npm run bench:ingest [-- --events N]

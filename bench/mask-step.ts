@@ -7,11 +7,11 @@
 import { MockActivityEnvironment } from '@temporalio/testing';
 import pg from 'pg';
 import { sql } from 'kysely';
-import { migrate } from '../client/commands/migrate';
-import { createDb, createPool } from '../lib/db';
-import { loadConfig, loadEnv } from '../lib/config';
+import { migrate } from '../cli/commands/migrate';
+import { createDb, createPool } from '../db/pool';
+import { loadConfig, loadEnv } from '../config/config';
 import { maskActivities } from '../activities/mask';
-import type { TaskResult } from '../lib/dag';
+import type { TaskResult } from '../workflow-safe/dag';
 
 const N = Number(process.argv[2] ?? 200_000);
 const base = process.env.TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432';

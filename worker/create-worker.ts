@@ -2,7 +2,7 @@ import { fileURLToPath } from 'node:url';
 import { NativeConnection, Worker, type WorkflowBundle } from '@temporalio/worker';
 import type { ActivityDeps } from '../activities';
 import { LiveConfig } from './live-config';
-import { payloadDataConverter } from '../lib/payload-codec';
+import { payloadDataConverter } from '../temporal/payload-codec';
 
 export const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
 

@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
-import { createDb, createPool, redactUrl } from '../lib/db';
-import { loadConfig, loadEnv } from '../lib/config';
+import { createDb, createPool, redactUrl } from '../db/pool';
+import { loadConfig, loadEnv } from '../config/config';
 import type { ActivityDeps } from '../activities';
 
 /**

@@ -2,8 +2,8 @@ import { readFile } from 'node:fs/promises';
 import { ApplicationFailure } from '@temporalio/common';
 import { createActivities, type ActivityDeps, type GovflowActivities } from '../activities';
 import type { RunConfigs } from '../activities/deps';
-import { ConfigError } from '../lib/config-error';
-import { loadConfig, sha256Hex, type ConfigIdentity, type GovflowConfig } from '../lib/config';
+import { ConfigError } from '../config/config-error';
+import { loadConfig, sha256Hex, type ConfigIdentity, type GovflowConfig } from '../config/config';
 
 // A worker's config and policy are files a person edits while the worker runs. Each run re-reads
 // them at its start (startRun): an edited policy governs the next run, and a run started with

@@ -1,8 +1,8 @@
 import { DefaultLogger, Runtime, type Worker } from '@temporalio/worker';
-import { connectWorkerConnection } from '../client/temporal-connection';
+import { connectWorkerConnection } from '../temporal/connection';
 import { createGovflowWorker } from './create-worker';
 import { openActivityDeps } from './deps';
-import { redactUrl } from '../lib/db';
+import { redactUrl } from '../db/pool';
 
 /**
  * `govflow worker`: polls the governance task queue until SIGINT/SIGTERM, then stops taking new

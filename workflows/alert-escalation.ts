@@ -11,9 +11,9 @@ import {
 } from '@temporalio/workflow';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { GovflowActivities } from '../activities';
-import type { RunRef } from '../lib/run-ref';
-import type { TaskResult } from '../lib/dag';
-import { escalationWorkflowId } from '../lib/alert-ids';
+import type { RunRef } from '../workflow-safe/run-ref';
+import type { TaskResult } from '../workflow-safe/dag';
+import { escalationWorkflowId } from '../workflow-safe/alert-ids';
 
 // alertEscalation: one workflow per alert. It notifies the first line, waits for an
 // acknowledgement (an update or a signal, sent by `govflow alerts ack <id>`) for as long as the

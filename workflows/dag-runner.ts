@@ -5,8 +5,8 @@ import {
   validateDag,
   type TaskSpec,
   type TaskStatus,
-} from '../lib/dag';
-import type { Window } from '../lib/window';
+} from '../workflow-safe/dag';
+import type { Window } from '../workflow-safe/window';
 import { ledger } from './ledger';
 
 // The generic half of every DAG: run each task once its upstreams succeeded, independent tasks

@@ -1,6 +1,6 @@
 import { CancellationScope, isCancellation, log, proxyActivities, proxyLocalActivities, sleep, workflowInfo } from '@temporalio/workflow';
 import type { GovflowActivities } from '../activities';
-import type { RunRef } from '../lib/run-ref';
+import type { RunRef } from '../workflow-safe/run-ref';
 
 const policy = proxyLocalActivities<Pick<GovflowActivities, 'runDeadline'>>({ startToCloseTimeout: '30 seconds' });
 const alerts = proxyActivities<Pick<GovflowActivities, 'raiseDeadlineAlert'>>({

@@ -1,17 +1,17 @@
 import { ApplicationFailure, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { GovflowActivities } from '../activities';
-import type { TaskSpec, TaskStatus } from '../lib/dag';
-import type { RunRef } from '../lib/run-ref';
-import { InputError, resolveInput, type GovernanceInput } from '../lib/run-input';
-import type { Window } from '../lib/window';
+import type { TaskSpec, TaskStatus } from '../workflow-safe/dag';
+import type { RunRef } from '../workflow-safe/run-ref';
+import { InputError, resolveInput, type GovernanceInput } from '../workflow-safe/run-input';
+import type { Window } from '../workflow-safe/window';
 import { runDag } from './dag-runner';
 import { startEscalations } from './alert-escalation';
 import { ledger } from './ledger';
 import { markRunFinished, markRunStarted, scheduledStartTime } from './run-search-attributes';
 import { watchDeadline } from './deadline-watch';
-import { governanceKpis, type GovernanceKpis } from '../lib/kpis';
-import type { ConfigIdentity } from '../lib/config';
-import type { SourceDelivery } from '../lib/source-delivery';
+import { governanceKpis, type GovernanceKpis } from '../workflow-safe/kpis';
+import type { ConfigIdentity } from '../config/config';
+import type { SourceDelivery } from '../ingest/source-delivery';
 
 const step = proxyActivities<GovflowActivities>({
   startToCloseTimeout: '30 minutes',

@@ -1,6 +1,6 @@
 import { upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
-import { RUN_STATUS, SCHEDULED_START_TIME, TRIGGER, VIOLATIONS, WINDOW_START } from '../lib/search-attributes';
-import type { Window } from '../lib/window';
+import { RUN_STATUS, SCHEDULED_START_TIME, TRIGGER, VIOLATIONS, WINDOW_START } from '../workflow-safe/search-attributes';
+import type { Window } from '../workflow-safe/window';
 
 // What makes a run findable in the Temporal UI and with `govflow runs --query`.
 

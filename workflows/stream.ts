@@ -8,9 +8,9 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { GovflowActivities } from '../activities';
-import type { StreamSource } from '../lib/stream-source';
-import type { PullResult } from '../activities/stream/pull';
-import type { Window } from '../lib/window';
+import type { StreamSource } from '../ingest/stream/source';
+import type { PullResult } from '../activities/stream';
+import type { Window } from '../workflow-safe/window';
 import { startEscalations } from './alert-escalation';
 
 // streamGovernance: continuous governance of a stream of access events. Each micro-batch is pulled

@@ -5,7 +5,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Connection } from '@temporalio/client';
-import { freePort, startDevServer, temporalReachable } from '../../client/dev-server';
+import { freePort, startDevServer, temporalReachable } from '../../cli/dev-server';
 import { requireTemporalCli } from '../support/global-setup';
 import { cloneTestDatabase } from '../support/harness';
 import { eventually } from '../support/eventually';

@@ -3,10 +3,10 @@ import type { Browser } from 'playwright-core';
 import { startHarness, type Harness } from '../support/harness';
 import { eventually } from '../support/eventually';
 import { launchChromium } from '../support/chromium';
-import { freePort, startDevServer, type DevServer } from '../../client/dev-server';
+import { freePort, startDevServer, type DevServer } from '../../cli/dev-server';
 import { requireTemporalCli } from '../support/global-setup';
-import { devServerSearchAttributes } from '../../lib/search-attributes';
-import { SAMPLE_WINDOW } from '../../client/commands/dev';
+import { devServerSearchAttributes } from '../../workflow-safe/search-attributes';
+import { SAMPLE_WINDOW } from '../../cli/commands/dev';
 import type { GovernanceResult } from '../../workflows/governance';
 
 // An ad-hoc audit started the way a person does it: the Temporal Web UI served by the dev server

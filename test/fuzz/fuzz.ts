@@ -1,14 +1,14 @@
 import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import fc from 'fast-check';
-import { FORMATS } from '../../lib/parsers';
-import { readLines, DEFAULT_MAX_LINE_BYTES } from '../../lib/ingest/line-reader';
-import { CopyRows, storable, storableText, suspectText } from '../../lib/ingest/copy-text';
-import { rowValues } from '../../lib/ingest/tables';
-import { parseLine, PARSER_FAILED } from '../../lib/ingest/parse-line';
-import { recordCheckers } from '../../activities/record-checkers';
-import { loadPolicy } from '../../lib/policy';
-import type { SourceKind } from '../../lib/config';
+import { FORMATS } from '../../ingest/formats';
+import { readLines, DEFAULT_MAX_LINE_BYTES } from '../../ingest/line-reader';
+import { CopyRows, storable, storableText, suspectText } from '../../ingest/copy-text';
+import { rowValues } from '../../ingest/tables';
+import { parseLine, PARSER_FAILED } from '../../ingest/parse-line';
+import { recordCheckers } from '../../ingest/record-checkers';
+import { loadPolicy } from '../../policy/policy';
+import type { SourceKind } from '../../config/config';
 
 // Fuzzing of every file format: lines from real samples (../shared/data/public, examples/),
 // mutated the ways real files go wrong — cut short, bad UTF-8, huge fields, separators, newlines

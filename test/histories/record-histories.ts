@@ -2,13 +2,13 @@ import { writeFileSync, mkdirSync, rmSync } from 'node:fs';
 import { afterAll, beforeAll, it } from 'vitest';
 import type { WorkflowHandle } from '@temporalio/client';
 import { execFileSync } from 'node:child_process';
-import { ensureTemporalCli } from '../../client/temporal-binary';
+import { ensureTemporalCli } from '../../cli/temporal-binary';
 import { startHarness, type Harness } from '../support/harness';
 import { holdMaskStep, withMaskStepBroken } from '../support/broken-mask';
 import { eventually } from '../support/eventually';
-import { SAMPLE_WINDOW } from '../../client/commands/dev';
-import { createSchedule } from '../../client/schedules';
-import { replayRun } from '../../client/replay';
+import { SAMPLE_WINDOW } from '../../cli/commands/dev';
+import { createSchedule } from '../../cli/schedules';
+import { replayRun } from '../../cli/replay';
 
 // `npm run histories:refresh`: records one real history per path through governanceRun into
 // test/fixtures/histories/, for the determinism test (test/integration/replay-histories.test.ts).

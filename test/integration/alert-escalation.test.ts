@@ -9,9 +9,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHarness, type Harness } from '../support/harness';
 import { runGovflow } from '../support/govflow-cli';
 import { eventually, header, parseCaught } from '../support/mail';
-import { startMailCatcher, type MailCatcher } from '../../client/mail-catcher';
-import { SAMPLE_WINDOW } from '../../client/commands/dev';
-import { escalationWorkflowId } from '../../lib/alert-ids';
+import { startMailCatcher, type MailCatcher } from '../../cli/mail-catcher';
+import { SAMPLE_WINDOW } from '../../cli/commands/dev';
+import { escalationWorkflowId } from '../../workflow-safe/alert-ids';
 import type { EscalationState } from '../../workflows/alert-escalation';
 import type { GovernanceResult } from '../../workflows/governance';
 

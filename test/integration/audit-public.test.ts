@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHarness, type Harness } from '../support/harness';
 import { writeConfig } from '../support/config-file';
 import { PUBLIC_DATA } from '../support/public-data';
-import { pseudonym } from '../../lib/pseudonym';
+import { pseudonym } from '../../masking/pseudonym';
 
 // The audit rules over the public samples in their real formats: nothing crashes, and every
 // brute-force source of the public auth.log (≥ 5 failures from one IP within 10 minutes, as the

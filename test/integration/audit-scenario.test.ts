@@ -4,10 +4,10 @@ import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHarness, type Harness } from '../support/harness';
-import { generateScenario, plantedRules, type Scenario } from '../../lib/scenario';
-import { AUDIT_RULES } from '../../activities/audit-rules';
+import { generateScenario, plantedRules, type Scenario } from '../support/scenario';
+import { AUDIT_RULES } from '../../audit/rules';
 import type { GovernanceResult } from '../../workflows/governance';
-import type { Window } from '../../lib/window';
+import type { Window } from '../../workflow-safe/window';
 
 // The audit and consent steps against a synthetic platform with a violation of every rule planted
 // (lib/scenario.ts): each planted violation is found exactly once, under its rule, citing exactly

@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHarness, type Harness } from '../support/harness';
 import { writeConfig } from '../support/config-file';
-import { pseudonym } from '../../lib/pseudonym';
+import { pseudonym } from '../../masking/pseudonym';
 import type { GovernanceResult } from '../../workflows/governance';
 
 // The field cases of "Formats as their producers really write them" (CloudTrail sign-in failures,

@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { startHarness } from '../support/harness';
 import { writeConfig } from '../support/config-file';
-import { pseudonym } from '../../lib/pseudonym';
+import { pseudonym } from '../../masking/pseudonym';
 import type { GovernanceResult } from '../../workflows/governance';
 
 // The OpenSSH field cases (../shared/field-cases, each CASE.md gives the right outcome), each run

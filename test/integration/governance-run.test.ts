@@ -4,9 +4,9 @@ import { startHarness, type Harness } from '../support/harness';
 import { SAMPLE_FINDINGS_BY_RULE } from '../support/sample-findings';
 import type { GovernanceResult } from '../../workflows/governance';
 import type { DagStatus } from '../../workflows/dag-runner';
-import { pseudonym } from '../../lib/pseudonym';
-import { lastFullHour } from '../../lib/window';
-import { SAMPLE_WINDOW } from '../../client/commands/dev';
+import { pseudonym } from '../../masking/pseudonym';
+import { lastFullHour } from '../../workflow-safe/window';
+import { SAMPLE_WINDOW } from '../../cli/commands/dev';
 
 // The whole DAG on a real Temporal dev server against real Postgres, over the bundled sample.
 // Expected figures follow from examples/: 42 access lines (3 malformed, 2 outside the window),

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHarness, type Harness } from '../support/harness';
 import { writeConfig } from '../support/config-file';
 import { eventually } from '../support/eventually';
-import { formatIngestProgress, pendingIngestProgress, runActivityLines } from '../../client/ingest-progress';
+import { formatIngestProgress, pendingIngestProgress, runActivityLines } from '../../cli/ingest-progress';
 import type { GovernanceResult } from '../../workflows/governance';
 
 // A worker killed (SIGKILL) in the middle of a file: the next attempt resumes after the last

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHarness, type Harness } from '../support/harness';
 import { historyJson, nonRawTables } from '../support/leak-check';
-import { pseudonym } from '../../lib/pseudonym';
+import { pseudonym } from '../../masking/pseudonym';
 import { runGovflow } from '../support/govflow-cli';
 
 // The masking field cases of issue 13 (../shared/field-cases/P-*, read in place), each run

@@ -2,9 +2,9 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Client } from '@temporalio/client';
 import { startHarness, type Harness } from '../support/harness';
-import { ENCRYPTED_ENCODING, payloadDataConverter, AesGcmPayloadCodec, payloadToJson } from '../../lib/payload-codec';
-import { createCodecServer } from '../../client/codec-server';
-import { SAMPLE_WINDOW } from '../../client/commands/dev';
+import { ENCRYPTED_ENCODING, payloadDataConverter, AesGcmPayloadCodec, payloadToJson } from '../../temporal/payload-codec';
+import { createCodecServer } from '../../cli/codec-server';
+import { SAMPLE_WINDOW } from '../../cli/commands/dev';
 import type { GovernanceResult } from '../../workflows/governance';
 
 // GOVFLOW_PAYLOAD_KEY on: the worker and a client with the codec run a real governance run, the

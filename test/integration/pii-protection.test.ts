@@ -7,8 +7,8 @@ import { startHarness, type Harness } from '../support/harness';
 import { historyJson, nonRawTables } from '../support/leak-check';
 import { spawn } from 'node:child_process';
 import { runGovflow } from '../support/govflow-cli';
-import { pseudonym } from '../../lib/pseudonym';
-import { ipPrefix } from '../../lib/masking';
+import { pseudonym } from '../../masking/pseudonym';
+import { ipPrefix } from '../../masking/operators';
 import type { GovernanceResult } from '../../workflows/governance';
 
 // The promise of issue 5, end to end on the real dev server and Postgres: canary identifiers

@@ -5,7 +5,7 @@ import { startHarness, type Harness } from '../support/harness';
 import { runGovflow } from '../support/govflow-cli';
 import { eventually } from '../support/eventually';
 import { withMaskStepBroken } from '../support/broken-mask';
-import { SAMPLE_WINDOW } from '../../client/commands/dev';
+import { SAMPLE_WINDOW } from '../../cli/commands/dev';
 import { GOVERNANCE_DAG, type GovernanceResult } from '../../workflows/governance';
 
 // Expectations follow the DAG's declaration, so a task added to it needs no change here.

@@ -4,14 +4,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { startHarness, type Harness } from '../support/harness';
-import { startMailCatcher, type MailCatcher } from '../../client/mail-catcher';
+import { startMailCatcher, type MailCatcher } from '../../cli/mail-catcher';
 import { parseCaught, header } from '../support/mail';
 import { launchChromium } from '../support/chromium';
 import { createActivities } from '../../activities';
-import { createMailer, messageId } from '../../lib/mailer';
-import { SAMPLE_WINDOW } from '../../client/commands/dev';
+import { createMailer, messageId } from '../../reporting/email/mailer';
+import { SAMPLE_WINDOW } from '../../cli/commands/dev';
 import type { GovernanceResult } from '../../workflows/governance';
-import type { RunRef } from '../../lib/run-ref';
+import type { RunRef } from '../../workflow-safe/run-ref';
 
 const SAMPLE_FINDINGS = Object.values(SAMPLE_FINDINGS_BY_RULE).reduce((a, b) => a + b, 0);
 

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHarness, type Harness } from '../support/harness';
 import { writeConfig } from '../support/config-file';
 import { runGovflow } from '../support/govflow-cli';
-import { pseudonym } from '../../lib/pseudonym';
+import { pseudonym } from '../../masking/pseudonym';
 import type { RetentionRunResult } from '../../workflows/retention';
 
 // Retention end to end: rows planted older and newer than each class's period (directly in SQL),

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHarness, type Harness } from '../support/harness';
 import { holdMaskStep } from '../support/broken-mask';
 import { eventually } from '../support/eventually';
-import { SAMPLE_WINDOW } from '../../client/commands/dev';
+import { SAMPLE_WINDOW } from '../../cli/commands/dev';
 import type { DagStatus } from '../../workflows/dag-runner';
 import type { GovernanceResult } from '../../workflows/governance';
 

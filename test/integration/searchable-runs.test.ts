@@ -3,12 +3,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHarness, type Harness } from '../support/harness';
 import { runGovflow } from '../support/govflow-cli';
 import { eventually } from '../support/eventually';
-import { SAMPLE_WINDOW } from '../../client/commands/dev';
-import { RUN_STATUS, TRIGGER, VIOLATIONS, WINDOW_START } from '../../lib/search-attributes';
+import { SAMPLE_WINDOW } from '../../cli/commands/dev';
+import { RUN_STATUS, TRIGGER, VIOLATIONS, WINDOW_START } from '../../workflow-safe/search-attributes';
 import { Connection } from '@temporalio/client';
-import { startDevServer } from '../../client/dev-server';
-import { ensureTemporalCli } from '../../client/temporal-binary';
-import { registerSearchAttributes } from '../../client/search-attributes';
+import { startDevServer } from '../../cli/dev-server';
+import { ensureTemporalCli } from '../../cli/temporal-binary';
+import { registerSearchAttributes } from '../../temporal/search-attributes';
 
 // Runs carry govflow's search attributes, so they can be found in the Temporal UI and with
 // `govflow runs --query`.

@@ -6,8 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHarness, type Harness } from '../support/harness';
 import { writeConfig } from '../support/config-file';
 import type { GovernanceResult } from '../../workflows/governance';
-import { formatRunSummary } from '../../client/format';
-import { SAMPLE_WINDOW } from '../../client/commands/dev';
+import { formatRunSummary } from '../../cli/format';
+import { SAMPLE_WINDOW } from '../../cli/commands/dev';
 
 // Data completeness (issue 12, item 6): every configured source appears in the run's result and
 // summary and in the compliance report with what it delivered, and a source that delivered

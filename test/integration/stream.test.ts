@@ -5,10 +5,10 @@ import kinesalite from 'kinesalite';
 import { CreateStreamCommand, DescribeStreamCommand, PutRecordsCommand } from '@aws-sdk/client-kinesis';
 import { startHarness, type Harness } from '../support/harness';
 import { eventually } from '../support/eventually';
-import { freePort } from '../../client/dev-server';
-import { appendToStream } from '../../lib/stream-append';
-import { handleKinesisEvent, type KinesisEvent } from '../../worker/lambda-kinesis';
-import { kinesisClient } from '../../activities/stream/kinesis-reader';
+import { freePort } from '../../cli/dev-server';
+import { appendToStream } from '../../ingest/stream/append';
+import { handleKinesisEvent, type KinesisEvent } from '../../lambda/kinesis';
+import { kinesisClient } from '../../ingest/stream/kinesis-reader';
 import type { StreamInput, StreamStatus } from '../../workflows/stream';
 import proto from '@temporalio/proto';
 

@@ -2,12 +2,12 @@ import { mkdirSync } from 'node:fs';
 import pg from 'pg';
 import type { TestProject } from 'vitest/node';
 import { bundleWorkflowCode } from '@temporalio/worker';
-import { findTemporalCli } from '../../client/temporal-binary';
-import { startDevServer, type DevServer } from '../../client/dev-server';
-import { migrate } from '../../client/commands/migrate';
+import { findTemporalCli } from '../../cli/temporal-binary';
+import { startDevServer, type DevServer } from '../../cli/dev-server';
+import { migrate } from '../../cli/commands/migrate';
 import { WORKFLOWS_PATH } from '../../worker/create-worker';
 import { ensurePostgres } from './ensure-postgres';
-import { devServerSearchAttributes } from '../../lib/search-attributes';
+import { devServerSearchAttributes } from '../../workflow-safe/search-attributes';
 
 // Real parts for the whole run: the Temporal dev server, a database of our own on the machine's
 // Postgres, and the workflow bundle, built once. The Temporal CLI and Chromium are only looked

@@ -3,8 +3,8 @@ import pg from 'pg';
 import { inject } from 'vitest';
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
-import { createDb, createPool, type Db } from '../../lib/db';
-import { loadConfig, loadEnv, type Env, type GovflowConfig } from '../../lib/config';
+import { createDb, createPool, type Db } from '../../db/pool';
+import { loadConfig, loadEnv, type Env, type GovflowConfig } from '../../config/config';
 import { createGovflowWorker } from '../../worker/create-worker';
 
 // One test file's world: its own database (cloned from the migrated template), its own task

@@ -1,8 +1,8 @@
 import { MockActivityEnvironment } from '@temporalio/testing';
-import { createDb, createPool } from '../../lib/db';
-import { loadConfig, loadEnv } from '../../lib/config';
+import { createDb, createPool } from '../../db/pool';
+import { loadConfig, loadEnv } from '../../config/config';
 import { ingestActivities } from '../../activities/ingest';
-import type { TaskResult } from '../../lib/dag';
+import type { TaskResult } from '../../workflow-safe/dag';
 
 /**
  * The real `ingest` activity, run in Temporal's mock activity context (no server, no worker)

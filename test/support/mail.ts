@@ -1,5 +1,5 @@
 import { simpleParser, type ParsedMail } from 'mailparser';
-import type { CaughtMessage } from '../../client/mail-catcher';
+import type { CaughtMessage } from '../../cli/mail-catcher';
 
 // What tests read from the real SMTP server: the parsed MIME of each caught message.
 

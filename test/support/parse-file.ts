@@ -1,8 +1,8 @@
-import { FORMATS } from '../../lib/parsers';
-import { readRecords } from '../../lib/ingest/json-records';
-import { recordCheckers } from '../../activities/record-checkers';
-import { loadPolicy } from '../../lib/policy';
-import type { SourceKind } from '../../lib/config';
+import { FORMATS } from '../../ingest/formats';
+import { readRecords } from '../../ingest/json-records';
+import { recordCheckers } from '../../ingest/record-checkers';
+import { loadPolicy } from '../../policy/policy';
+import type { SourceKind } from '../../config/config';
 
 /** Runs a file through a format and the record checks, as ingest does, without a database. */
 export async function parseFile(path: string, format: string, kind: SourceKind, options: unknown = {}) {

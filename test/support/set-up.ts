@@ -1,4 +1,4 @@
-import { ensureTemporalCli } from '../../client/temporal-binary';
+import { ensureTemporalCli } from '../../cli/temporal-binary';
 import { ensureChromium } from './chromium';
 
 // The machine-wide parts `npm test` needs, prepared before vitest starts (called by

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { qualifyingFindings } from '../../lib/alert-rules';
-import { alertsPolicySchema } from '../../lib/policy-alerts';
-import { durationMs } from '../../lib/duration';
-import { csvLine } from '../../lib/csv';
-import { messageId } from '../../lib/mailer';
+import { qualifyingFindings } from '../../reporting/alerts/alert-rules';
+import { alertsPolicySchema } from '../../policy/alerts';
+import { durationMs } from '../../config/duration';
+import { csvLine } from '../../reporting/csv';
+import { messageId } from '../../reporting/email/mailer';
 
 const findings = [
   { rule: 'denied_access', severity: 'medium', n: 4 },

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { planBackfill, windowEndingAt } from '../../lib/backfill-plan';
-import { parseDurationSeconds } from '../../lib/duration';
+import { planBackfill, windowEndingAt } from '../../cli/backfill-plan';
+import { parseDurationSeconds } from '../../config/duration';
 
 const hour = (h: number) => new Date(Date.UTC(2026, 10, 1, h));
 

@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { ScheduleAlreadyRunning, ScheduleNotFoundError, ServiceError } from '@temporalio/client';
 import { NamespaceNotFoundError, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/common';
-import { databaseUrlProblem, explainError } from '../../client/errors';
-import { UsageError } from '../../client/command';
-import { WindowError } from '../../lib/window';
-import { DurationError } from '../../lib/duration';
-import { ConfigError } from '../../lib/config-error';
+import { databaseUrlProblem, explainError } from '../../cli/errors';
+import { UsageError } from '../../cli/command';
+import { WindowError } from '../../workflow-safe/window';
+import { DurationError } from '../../config/duration';
+import { ConfigError } from '../../config/config-error';
 
 // The mapping from error kinds to one line and an exit code. The integration test
 // (cli-errors.test.ts) provokes the real errors through the real CLI; this one pins each kind.

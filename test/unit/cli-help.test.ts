@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { COMMANDS } from '../../client/commands';
-import { commandHelp, GLOBAL_OPTIONS, mainHelp, parseInvocation } from '../../client/cli-args';
-import { UsageError } from '../../client/command';
+import { COMMANDS } from '../../cli/commands';
+import { commandHelp, GLOBAL_OPTIONS, mainHelp, parseInvocation } from '../../cli/cli-args';
+import { UsageError } from '../../cli/command';
 
 // The help is made from the option declarations, and the parser from the same declarations: every
 // option a command accepts is in its --help, with its default, and nothing else is accepted.

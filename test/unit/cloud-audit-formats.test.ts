@@ -3,9 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { FORMATS } from '../../lib/parsers';
-import { cloudTrailOutcome, isDenied } from '../../lib/parsers/cloudtrail';
-import { isJsonRecordsDocument, readJsonRecords } from '../../lib/ingest/json-records';
+import { FORMATS } from '../../ingest/formats';
+import { cloudTrailOutcome, isDenied } from '../../ingest/formats/cloudtrail';
+import { isJsonRecordsDocument, readJsonRecords } from '../../ingest/json-records';
 import { parseFile } from '../support/parse-file';
 
 // CloudTrail and Kubernetes audit records as their producers write them (AWS CloudTrail User

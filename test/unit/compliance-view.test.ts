@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import {
   alertStatus, complianceVerdict, maskingCoverage, nextSteps, violationsBySeverity, type AlertPeople, type AlertSnapshot,
-} from '../../lib/compliance-view';
-import { describeDelivery, type SourceDelivery } from '../../lib/source-delivery';
-import { qualifyingFindings } from '../../lib/alert-rules';
-import { durationMs } from '../../lib/duration';
-import { AUDIT_RULES, ruleGuide } from '../../activities/audit-rules';
+} from '../../reporting/compliance-view';
+import { describeDelivery, type SourceDelivery } from '../../ingest/source-delivery';
+import { qualifyingFindings } from '../../reporting/alerts/alert-rules';
+import { durationMs } from '../../config/duration';
+import { AUDIT_RULES, ruleGuide } from '../../audit/rules';
 
 const people: AlertPeople = { firstLine: ['oncall@example.org'], escalation: ['ciso@example.org'], compliance: ['dpo@example.org'] };
 const sla = { critical: '15m', high: '1h', medium: '4h', low: '24h' };

@@ -2,9 +2,9 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadConfig, loadEnv } from '../../lib/config';
-import { loadPolicy } from '../../lib/policy';
-import { ConfigError } from '../../lib/config-error';
+import { loadConfig, loadEnv } from '../../config/config';
+import { loadPolicy } from '../../policy/policy';
+import { ConfigError } from '../../config/config-error';
 
 function files(entries: Record<string, string>): string {
   const dir = mkdtempSync(join(tmpdir(), 'govflow-config-'));

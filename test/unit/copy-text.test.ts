@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { copyLine, copyValue } from '../../lib/ingest/copy-text';
-import { splitCsvLine } from '../../lib/parsers/csv';
+import { copyLine, copyValue } from '../../ingest/copy-text';
+import { splitCsvLine } from '../../ingest/formats/csv';
 
 describe('COPY text encoding', () => {
   it('escapes what COPY would misread and writes NULL as \\N', () => {

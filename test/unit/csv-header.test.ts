@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { FORMATS } from '../../lib/parsers';
-import { CANONICAL_COLUMNS } from '../../lib/parsers/csv';
-import { recordCheckers } from '../../activities/record-checkers';
-import { loadPolicy } from '../../lib/policy';
-import type { SourceKind } from '../../lib/config';
+import { FORMATS } from '../../ingest/formats';
+import { CANONICAL_COLUMNS } from '../../ingest/formats/csv';
+import { recordCheckers } from '../../ingest/record-checkers';
+import { loadPolicy } from '../../policy/policy';
+import type { SourceKind } from '../../config/config';
 
 const csv = FORMATS.csv!;
 const parser = (kind: SourceKind, options: unknown = {}) => csv.create(csv.options.parse(options), kind);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { propagateUpstreamFailures, readyTasks, validateDag, type TaskStatus } from '../../lib/dag';
+import { propagateUpstreamFailures, readyTasks, validateDag, type TaskStatus } from '../../workflow-safe/dag';
 import { GOVERNANCE_DAG } from '../../workflows/governance';
 
 const dag = GOVERNANCE_DAG.map(({ id, upstream, after }) => ({ id, upstream, after }));

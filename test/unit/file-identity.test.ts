@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { FINGERPRINT_BYTES, fingerprintHead, matchesPrefix, readHead } from '../../lib/ingest/fingerprint';
-import { expandGlob } from '../../lib/ingest/glob';
+import { FINGERPRINT_BYTES, fingerprintHead, matchesPrefix, readHead } from '../../ingest/fingerprint';
+import { expandGlob } from '../../ingest/glob';
 
 const dir = mkdtempSync(join(tmpdir(), 'govflow-identity-'));
 const put = (name: string, content: string | Buffer) => {

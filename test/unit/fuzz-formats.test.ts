@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { FORMATS } from '../../lib/parsers';
+import { FORMATS } from '../../ingest/formats';
 import { fuzzTargets, ingestPath, mutatedLine, writeLines } from '../fuzz/fuzz';
 
 // Every registered format takes 500 mutated lines (fast-check, seeded; the seed is printed, and

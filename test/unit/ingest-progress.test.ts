@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import proto, { type google, type temporal } from '@temporalio/proto';
-import { findStalls, formatIngestProgress, formatStall } from '../../client/ingest-progress';
+import { findStalls, formatIngestProgress, formatStall } from '../../cli/ingest-progress';
 
 describe('ingest progress line', () => {
   it('draws a bar for files of known size', () => {

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { readLines, type Line } from '../../lib/ingest/line-reader';
+import { readLines, type Line } from '../../ingest/line-reader';
 
 const dir = mkdtempSync(join(tmpdir(), 'govflow-lines-'));
 function file(name: string, content: Buffer | string): string {

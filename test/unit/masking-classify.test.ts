@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { base64Text, classify, isSafeKey, isSafeLiteral, percentDecode, wordsOf } from '../../lib/masking/classify';
+import { base64Text, classify, isSafeKey, isSafeLiteral, percentDecode, wordsOf } from '../../masking/classify';
 
 // The classifier behind the allow-list: what a value that is not kept is replaced by.
 

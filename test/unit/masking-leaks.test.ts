@@ -1,11 +1,11 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { maskAccessEvent, maskAuditTrailEvent } from '../../lib/mask-record';
-import { maskingSchema } from '../../lib/policy-masking';
-import { luhnValid } from '../../lib/pii-detect';
-import { percentDecode } from '../../lib/masking/classify';
-import { newDataKey } from '../../lib/vault-crypto';
-import type { MaskKeys } from '../../lib/masking';
+import { maskAccessEvent, maskAuditTrailEvent } from '../../masking/mask-record';
+import { maskingSchema } from '../../policy/masking';
+import { luhnValid } from '../../masking/detector';
+import { percentDecode } from '../../masking/classify';
+import { newDataKey } from '../../masking/vault/crypto';
+import type { MaskKeys } from '../../masking/operators';
 
 // Property test of the allow-list: random identifiers of every kind, in every encoding, planted
 // into URL paths, query strings, user agents and audit-trail targets, never survive masking —

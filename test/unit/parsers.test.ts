@@ -3,9 +3,9 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { publicFile, PUBLIC_DATA } from '../support/public-data';
 import { parseFile } from '../support/parse-file';
-import { FORMATS } from '../../lib/parsers';
-import { clfTime, outcomeOfStatus } from '../../lib/parsers/combined';
-import { decodeConsents } from '../../lib/parsers/tcf';
+import { FORMATS } from '../../ingest/formats';
+import { clfTime, outcomeOfStatus } from '../../ingest/formats/combined';
+import { decodeConsents } from '../../ingest/formats/tcf';
 
 // Every format against the real public samples in ../shared/data/public (see SOURCES.md there).
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { AesGcmPayloadCodec, ENCRYPTED_ENCODING, payloadDataConverter, payloadKeyId } from '../../lib/payload-codec';
+import { AesGcmPayloadCodec, ENCRYPTED_ENCODING, payloadDataConverter, payloadKeyId } from '../../temporal/payload-codec';
 
 const A = 'payload-key-a-of-at-least-thirty-two-characters';
 const B = 'payload-key-b-of-at-least-thirty-two-characters';

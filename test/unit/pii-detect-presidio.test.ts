@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { detectPii, PII_ENTITIES, type PiiEntity } from '../../lib/pii-detect';
+import { detectPii, PII_ENTITIES, type PiiEntity } from '../../masking/detector';
 
 // Precision and recall per entity on Presidio's own recognizer test cases (read from the shared
 // data folder next to the repository, as CI has it; never copied in). Scoring follows Presidio's

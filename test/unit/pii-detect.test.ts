@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { detectPii, ibanChecksumValid, luhnValid, scrubPii, ssnValid } from '../../lib/pii-detect';
+import { detectPii, ibanChecksumValid, luhnValid, scrubPii, ssnValid } from '../../masking/detector';
 
 // The detector's own rules, beyond Presidio's cases (pii-detect-presidio.test.ts).
 

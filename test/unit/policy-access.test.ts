@@ -3,11 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { describe, expect, it } from 'vitest';
-import { loadPolicy } from '../../lib/policy';
-import { ConfigError } from '../../lib/config-error';
-import { policyTables } from '../../lib/policy-tables';
-import { globToLike } from '../../lib/glob';
-import { SCENARIO_POLICY } from '../../lib/scenario';
+import { loadPolicy } from '../../policy/policy';
+import { ConfigError } from '../../config/config-error';
+import { policyTables } from '../../audit/policy-tables';
+import { globToLike } from '../../policy/glob';
+import { SCENARIO_POLICY } from '../support/scenario';
 
 function policyFile(doc: unknown): string {
   const dir = mkdtempSync(join(tmpdir(), 'govflow-policy-'));

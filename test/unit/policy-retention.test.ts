@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { retentionPolicySchema } from '../../lib/policy-retention';
+import { retentionPolicySchema } from '../../policy/retention';
 
 describe("the policy's retention section", () => {
   it('keeps an older policy valid: the new periods and holds have defaults', () => {

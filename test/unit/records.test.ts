@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkAccess, checkAuditTrail, checkConsent } from '../../lib/records';
+import { checkAccess, checkAuditTrail, checkConsent } from '../../ingest/records';
 
 const purposes = new Set(['analytics', 'service_delivery']);
 const access = {

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { resolveInput } from '../../lib/run-input';
-import { runsQuery } from '../../client/runs';
+import { resolveInput } from '../../workflow-safe/run-input';
+import { runsQuery } from '../../cli/runs';
 import { assertSameConfig } from '../../worker/live-config';
-import type { GovflowConfig } from '../../lib/config';
+import type { GovflowConfig } from '../../config/config';
 
 const now = new Date('2026-11-01T12:34:56Z');
 const TASKS = ['ingest', 'audit'];

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { resolveInput } from '../../lib/run-input';
+import { resolveInput } from '../../workflow-safe/run-input';
 
 const TASKS = ['ingest', 'audit'];
 const now = new Date('2026-11-01T10:37:00Z');

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { FORMATS } from '../../lib/parsers';
-import { interpretAuthMessage } from '../../lib/parsers/sshd';
-import { journalText, realtimeToIso } from '../../lib/parsers/journald';
-import type { Parsed } from '../../lib/parsers/types';
+import { FORMATS } from '../../ingest/formats';
+import { interpretAuthMessage } from '../../ingest/formats/sshd';
+import { journalText, realtimeToIso } from '../../ingest/formats/journald';
+import type { Parsed } from '../../ingest/formats/types';
 
 // OpenSSH's messages as openssh-portable writes them (auth.c, auth2.c, packet.c, auth-pam.c;
 // sshd, sshd-session since 9.8, sshd-auth since 10.0), and sudo's, read by the sshd and journald

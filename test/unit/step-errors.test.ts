@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ApplicationFailure } from '@temporalio/common';
-import { classifyStepError, isPermanentPostgresError } from '../../activities/step-errors';
+import { classifyStepError, isPermanentPostgresError } from '../../temporal/step-errors';
 
 describe('step error classification', () => {
   it('does not retry errors that will recur', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseSyslogHeader, utcInstant } from '../../lib/parsers/syslog-header';
+import { parseSyslogHeader, utcInstant } from '../../ingest/formats/syslog-header';
 
 // Syslog headers as rsyslog, syslog-ng, journald's forwarder and network relays write them.
 

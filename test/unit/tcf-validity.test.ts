@@ -2,8 +2,8 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { GVL, TCModel, TCString } from '@iabtechlabtcf/core';
 import { publicFile } from '../support/public-data';
-import { FORMATS } from '../../lib/parsers';
-import { decodeConsents, tcStringValidity, LATEST_TCF_POLICY_VERSION } from '../../lib/parsers/tcf';
+import { FORMATS } from '../../ingest/formats';
+import { decodeConsents, tcStringValidity, LATEST_TCF_POLICY_VERSION } from '../../ingest/formats/tcf';
 
 // TC strings checked against the TCF specification before they become consent. The v2 strings are
 // encoded here with the IAB's own library (TCModel + TCString.encode; the policy version comes

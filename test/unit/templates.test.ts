@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { createRenderer } from '../../lib/templates';
-import type { ComplianceKpis } from '../../activities/report-kpis';
-import type { AccessAuditKpis } from '../../activities/report-access-audit';
-import type { ConsentLogKpis } from '../../activities/report-consent-log';
-import { trendBars } from '../../lib/trend';
+import { createRenderer } from '../../reporting/templates';
+import type { ComplianceKpis } from '../../reporting/report-kpis';
+import type { AccessAuditKpis } from '../../reporting/access-audit';
+import type { ConsentLogKpis } from '../../reporting/consent-log';
+import { trendBars } from '../../reporting/trend';
 
 const sources: ComplianceKpis['sources'] = [
   { source: 'cdn', kind: 'access', format: 'combined', location: '/logs/cdn.log', state: 'delivered', files: 1, filesLoaded: 1, filesAlreadyLoaded: 0, filesFailed: 0, records: 1234, rejected: 1, problems: [], ok: true, line: '1 file, 1,234 records, 1 rejected' },

@@ -2,7 +2,7 @@ import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { cacheDir, findTemporalCli } from '../../client/temporal-binary';
+import { cacheDir, findTemporalCli } from '../../cli/temporal-binary';
 
 function fakeBinary(dir: string): string {
   mkdirSync(dir, { recursive: true });

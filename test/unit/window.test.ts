@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { lastFullHour, parseWindow, refuseUnfinishedWindow, windowLabel } from '../../lib/window';
+import { lastFullHour, parseWindow, refuseUnfinishedWindow, windowLabel } from '../../workflow-safe/window';
 
 describe('window', () => {
   it('takes the last full hour before now', () => {

@@ -1,0 +1,80 @@
+import { sql, type RawBuilder } from 'kysely';
+import { inWindow } from '../../db/sql-window';
+import { evidenceRef, type AuditRule, type RuleContext } from './rule';
+import { grantsRelation, likeAnyOf, principalsRelation } from './policy-relations';
+
+// RBAC and ABAC over successful accesses by known, active principals (unknown and deactivated
+// principals are their own rules). RBAC: no role of the principal grants (action, data category,
+// purpose). ABAC: some grant does, but none whose conditions (region, justification, hours) hold.
+
+/** The ticket or justification an access cites: its own field, or a ticket= in the request. */
+const JUSTIFICATION = sql`coalesce(nullif(btrim(e.justification), ''), substring(e.resource from '[?&](?:ticket|justification)=([^&#]+)'))`;
+
+const GRANT_MATCHES = sql`g.principal_id = p.principal_id and e.action like g.action_like
+  and (g.category = '*' or e.data_category = g.category or starts_with(e.data_category, g.category || '.'))
+  and (g.purpose = '*' or e.purpose = g.purpose)`;
+const REGION_OK = sql`(g.region_likes is null or ${likeAnyOf(sql`e.region`, sql`g.region_likes`)})`;
+const JUSTIFIED = sql`(not g.require_justification or ${JUSTIFICATION} is not null)`;
+const LOCAL_HOUR = sql`extract(hour from e.occurred_at at time zone g.time_zone)::int`;
+const IN_HOURS = sql`(g.hour_from is null or case when g.hour_from < g.hour_to
+  then ${LOCAL_HOUR} >= g.hour_from and ${LOCAL_HOUR} < g.hour_to
+  else ${LOCAL_HOUR} >= g.hour_from or ${LOCAL_HOUR} < g.hour_to end)`;
+
+/**
+ * Successful accesses by active known principals, with what their grants allow: one pass over the
+ * principal's matching grants per event (the policy rows are parsed once, as materialised CTEs).
+ */
+function checkedAccesses(ctx: RuleContext): RawBuilder<unknown> {
+  return sql`(
+    with grants as materialized (select * from ${grantsRelation(ctx.tables)}),
+         principals as materialized (select * from ${principalsRelation(ctx.tables)})
+    select e.source, e.event_id, e.occurred_at, e.principal, e.subject_id, e.action, e.data_category, e.purpose,
+           m.permitted, m.region_ok, m.justified, m.in_hours, m.allowed
+    from govflow.access_events e
+    join principals p on p.name = e.principal and (p.deactivated_at is null or p.deactivated_at > e.occurred_at)
+    cross join lateral (
+      select count(*) > 0 as permitted,
+             coalesce(bool_or(${REGION_OK}), false) as region_ok,
+             coalesce(bool_or(${JUSTIFIED}), false) as justified,
+             coalesce(bool_or(${IN_HOURS}), false) as in_hours,
+             coalesce(bool_or(${REGION_OK} and ${JUSTIFIED} and ${IN_HOURS}), false) as allowed
+      from grants g where ${GRANT_MATCHES}
+    ) m
+    where ${inWindow('e.occurred_at', ctx.window)} and e.outcome = 'success'
+  )`;
+}
+
+export const rbacViolation: AuditRule = {
+  id: 'rbac_violation',
+  name: 'Access no role allows',
+  action: 'Revoke the access, or, if it was legitimate, add the grant to the policy so that it is documented.',
+  summary: "a successful access that none of the principal's roles allows (action, data category, purpose)",
+  select: (ctx) => sql`
+    select e.source || ':' || e.event_id as key, ${ctx.policy.audit.severity.rbacViolation}::text as severity,
+           'No role of the principal allows ' || e.action || ' on ' || coalesce(e.data_category, 'uncategorised data') ||
+             ' for ' || coalesce(e.purpose, 'no stated purpose') as description,
+           e.occurred_at, govflow.pseudonym(e.principal, ${ctx.key}) as principal_key,
+           govflow.pseudonym(e.subject_id, ${ctx.key}) as subject_key,
+           jsonb_build_array(${evidenceRef('access_events', 'e')}) as evidence
+    from ${checkedAccesses(ctx)} e
+    where not e.permitted`,
+};
+
+export const abacViolation: AuditRule = {
+  id: 'abac_violation',
+  name: 'Access outside its role\'s conditions (region, ticket, hours)',
+  action: 'Ask the principal for the justification (ticket); without one, treat it as unauthorised access.',
+  summary: "an access the principal's role allows, but whose attributes (region, justification, hours) fail its conditions",
+  select: (ctx) => sql`
+    select e.source || ':' || e.event_id as key, ${ctx.policy.audit.severity.abacViolation}::text as severity,
+           'Access allowed by role but outside its conditions: ' ||
+             coalesce(nullif(concat_ws(', ',
+               case when not e.region_ok then 'region not allowed' end,
+               case when not e.justified then 'no ticket or justification' end,
+               case when not e.in_hours then 'outside allowed hours' end), ''), 'no grant satisfies all conditions at once') as description,
+           e.occurred_at, govflow.pseudonym(e.principal, ${ctx.key}) as principal_key,
+           govflow.pseudonym(e.subject_id, ${ctx.key}) as subject_key,
+           jsonb_build_array(${evidenceRef('access_events', 'e')}) as evidence
+    from ${checkedAccesses(ctx)} e
+    where e.permitted and not e.allowed`,
+};

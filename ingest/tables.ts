@@ -1,0 +1,55 @@
+import type { SourceKind } from '../config/config';
+
+// Where each kind of record lands: the table, its columns in COPY order with their SQL types,
+// and the key that makes a second load of the same event a no-op.
+
+export interface TableSpec {
+  table: string;
+  columns: ReadonlyArray<readonly [name: string, type: string]>;
+  conflict: string;
+}
+
+export const TABLES: Record<SourceKind, TableSpec> = {
+  access: {
+    table: 'govflow.access_events',
+    conflict: '(source, event_id, occurred_at)',
+    columns: [
+      ['source', 'text'], ['event_id', 'text'], ['occurred_at', 'timestamptz'], ['principal', 'text'], ['subject_id', 'text'],
+      ['action', 'text'], ['resource', 'text'], ['data_category', 'text'], ['purpose', 'text'], ['outcome', 'text'],
+      ['source_ip', 'text'], ['region', 'text'], ['user_agent', 'text'], ['justification', 'text'], ['file', 'text'], ['position', 'bigint'],
+    ],
+  },
+  audit: {
+    table: 'govflow.audit_trail_events',
+    conflict: '(source, event_id)',
+    columns: [
+      ['source', 'text'], ['event_id', 'text'], ['occurred_at', 'timestamptz'], ['actor', 'text'], ['action', 'text'],
+      ['target', 'text'], ['outcome', 'text'], ['source_ip', 'text'], ['region', 'text'], ['details', 'jsonb'],
+      ['file', 'text'], ['position', 'bigint'],
+    ],
+  },
+  consent: {
+    table: 'govflow.consent_events',
+    conflict: '(source, event_id)',
+    columns: [
+      ['source', 'text'], ['event_id', 'text'], ['subject_id', 'text'], ['purpose', 'text'], ['granted', 'boolean'],
+      ['occurred_at', 'timestamptz'], ['evidence', 'text'], ['signal', 'text'], ['file', 'text'], ['position', 'bigint'],
+    ],
+  },
+};
+
+/** Where a record came from: the part of its row no format supplies. */
+export interface Provenance {
+  source: string;
+  file: string | null;
+  position: number | null;
+  /** The event's identity when the record carries no event id of its own. */
+  fallbackId: string;
+}
+
+/** A checked record and its provenance as one row, in the COPY column order of its kind's table. */
+export function rowValues(kind: SourceKind, record: object, p: Provenance): unknown[] {
+  const r = record as Record<string, unknown>;
+  const row: Record<string, unknown> = { ...r, event_id: r.event_id ?? p.fallbackId, source: p.source, file: p.file, position: p.position };
+  return TABLES[kind].columns.map(([c]) => row[c]);
+}

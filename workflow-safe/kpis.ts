@@ -1,0 +1,25 @@
+import type { TaskStatus } from './dag';
+
+/** The run's headline figures, gathered from the counts each task returned. */
+export interface GovernanceKpis {
+  eventsIngested: number;
+  eventsInWindow: number;
+  recordsRejected: number;
+  findings: { total: number; byRule: Record<string, number> };
+  consentViolations: number;
+  maskedEvents: number;
+  alertsRaised: number;
+}
+
+export function governanceKpis(tasks: Record<string, TaskStatus>): GovernanceKpis {
+  const c = (task: string, key: string) => tasks[task]?.counts?.[key] ?? 0;
+  return {
+    eventsIngested: c('ingest', 'recordsRead'),
+    eventsInWindow: c('ingest', 'eventsInWindow'),
+    recordsRejected: c('ingest', 'recordsRejected'),
+    findings: { total: c('audit', 'findings'), byRule: tasks.audit?.breakdown?.findingsByRule ?? {} },
+    consentViolations: c('consent', 'consentViolations'),
+    maskedEvents: c('mask', 'maskedEvents'),
+    alertsRaised: c('alert', 'alertsRaised'),
+  };
+}

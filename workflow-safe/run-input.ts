@@ -1,0 +1,121 @@
+import type { ConfigIdentity } from '../config/config';
+import { lastFullHour, parseWindow, WindowError, type Window } from './window';
+
+// The input of governanceRun: one JSON object, as typed into the Temporal UI's Start Workflow
+// form, the CLI, or a schedule. Pure code: the workflow validates its own input with it.
+
+export const TRIGGERS = ['manual', 'cli', 'schedule', 'stream', 'replay'] as const;
+export type Trigger = (typeof TRIGGERS)[number];
+
+export interface GovernanceInput {
+  /**
+   * ISO-8601 date-times with a zone (`2026-11-01T10:00:00Z`, `…+01:00`), checked by parseWindow as
+   * the CLI checks --from/--to. Omitted: the last full hour before the run started.
+   */
+  window?: { start: string; end: string };
+  trigger?: Trigger;
+  /** Tasks that already succeeded for this window in an earlier run: a replay skips them. */
+  skipTasks?: string[];
+  /**
+   * Length of the window when none is given and the run was started by a schedule: the window
+   * is then the `windowSeconds` that end at the schedule's action time. Default: one hour.
+   */
+  windowSeconds?: number;
+  /** Raise a deadline alert if the run is still going after this long (default: the policy's). */
+  deadlineSeconds?: number;
+  /**
+   * The config and policy the starter meant (`govflow run --config X` sends X's paths and sha256):
+   * the worker reloads its files if they changed and fails the run, non-retryably, if its own
+   * still differ. Omitted: the run uses the worker's config, whatever it is.
+   */
+  expectedConfig?: ConfigIdentity;
+}
+
+export interface ResolvedInput {
+  window: Window;
+  trigger: Trigger;
+  skipTasks: string[];
+  deadlineSeconds?: number;
+  expectedConfig?: ConfigIdentity;
+}
+
+export class InputError extends Error {
+  constructor(
+    readonly field: string,
+    message: string,
+  ) {
+    super(`invalid governanceRun input: ${field}: ${message}`);
+    this.name = 'InputError';
+  }
+}
+
+const KNOWN_KEYS = new Set(['window', 'trigger', 'skipTasks', 'windowSeconds', 'deadlineSeconds', 'expectedConfig']);
+
+const HOUR_S = 3600;
+
+/**
+ * `scheduledAt` is the schedule's action time (TemporalScheduledStartTime) when a schedule started
+ * the run: a run without an explicit window then governs the interval that ends there.
+ */
+export function resolveInput(raw: unknown, now: Date, taskIds: readonly string[], scheduledAt?: Date): ResolvedInput {
+  const input = raw ?? {};
+  if (typeof input !== 'object' || Array.isArray(input)) {
+    throw new InputError('(input)', 'expected one JSON object such as {} or {"window": {"start": "…", "end": "…"}}');
+  }
+  const obj = input as Record<string, unknown>;
+  for (const k of Object.keys(obj)) {
+    if (!KNOWN_KEYS.has(k)) throw new InputError(k, `unknown field; expected one of ${[...KNOWN_KEYS].join(', ')}`);
+  }
+
+  const windowSeconds = positiveNumber(obj, 'windowSeconds') ?? HOUR_S;
+  const deadlineSeconds = positiveNumber(obj, 'deadlineSeconds');
+
+  let window: Window;
+  if (obj.window === undefined && scheduledAt) {
+    window = { start: new Date(scheduledAt.getTime() - windowSeconds * 1000).toISOString(), end: scheduledAt.toISOString() };
+  } else if (obj.window === undefined) {
+    window = lastFullHour(now);
+  } else if (typeof obj.window !== 'object' || obj.window === null) {
+    throw new InputError('window', 'expected an object {"start": ISO-8601, "end": ISO-8601}');
+  } else {
+    try {
+      window = parseWindow(obj.window as { start?: unknown; end?: unknown });
+    } catch (err) {
+      if (err instanceof WindowError) throw new InputError(err.field, err.message.slice(err.field.length + 2));
+      throw err;
+    }
+  }
+
+  const trigger = obj.trigger ?? (scheduledAt ? 'schedule' : 'manual');
+  if (typeof trigger !== 'string' || !(TRIGGERS as readonly string[]).includes(trigger)) {
+    throw new InputError('trigger', `expected one of ${TRIGGERS.join(', ')}`);
+  }
+
+  const skip = obj.skipTasks ?? [];
+  if (!Array.isArray(skip) || skip.some((t) => typeof t !== 'string' || !taskIds.includes(t))) {
+    throw new InputError('skipTasks', `expected a list of task ids from ${taskIds.join(', ')}`);
+  }
+
+  const resolved: ResolvedInput = { window, trigger: trigger as Trigger, skipTasks: skip as string[] };
+  if (deadlineSeconds !== undefined) resolved.deadlineSeconds = deadlineSeconds;
+  if (obj.expectedConfig !== undefined) resolved.expectedConfig = expectedConfig(obj.expectedConfig);
+  return resolved;
+}
+
+function expectedConfig(v: unknown): ConfigIdentity {
+  const o = (typeof v === 'object' && v !== null ? v : {}) as Record<string, unknown>;
+  for (const k of ['configFile', 'policyFile'] as const) {
+    if (typeof o[k] !== 'string' || o[k] === '') throw new InputError(`expectedConfig.${k}`, 'expected a file path');
+  }
+  for (const k of ['configHash', 'policyHash'] as const) {
+    if (typeof o[k] !== 'string' || !/^[0-9a-f]{64}$/.test(o[k])) throw new InputError(`expectedConfig.${k}`, 'expected a sha256 in hex');
+  }
+  return { configFile: o.configFile as string, configHash: o.configHash as string, policyFile: o.policyFile as string, policyHash: o.policyHash as string };
+}
+
+function positiveNumber(obj: Record<string, unknown>, field: string): number | undefined {
+  const v = obj[field];
+  if (v === undefined) return undefined;
+  if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0) throw new InputError(field, 'expected a number of seconds greater than 0');
+  return v;
+}
