@@ -7,11 +7,22 @@ ENV NODE_OPTIONS=--max-old-space-size=256
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev && npm cache clean --force
 COPY bin ./bin
-COPY client ./client
+COPY cli ./cli
 COPY worker ./worker
+COPY lambda ./lambda
 COPY workflows ./workflows
+COPY workflow-safe ./workflow-safe
 COPY activities ./activities
-COPY lib ./lib
+COPY temporal ./temporal
+COPY ingest ./ingest
+COPY audit ./audit
+COPY consent ./consent
+COPY masking ./masking
+COPY policy ./policy
+COPY config ./config
+COPY reporting ./reporting
+COPY lifecycle ./lifecycle
+COPY db ./db
 COPY migrations ./migrations
 COPY templates ./templates
 COPY examples ./examples

@@ -6,7 +6,7 @@ import { policyTables } from '../audit/policy-tables';
 import { inWindow } from '../db/sql-window';
 import { AUDIT_RULES } from '../audit/rules';
 
-// audit: every rule of activities/audit-rules/ is one set-based SELECT over the window; this step
+// audit: every rule of audit/rules/ is one set-based SELECT over the window; this step
 // writes their rows into audit_findings. A finding's dedupe key is the rule's id and a key derived
 // from the evidence, so the same events yield the same finding however often the window is run
 // (a re-run only moves last_workflow_id). Findings carry pseudonyms and event references only.

@@ -3,7 +3,7 @@
 //   npx tsx bench/audit-consent.ts [events=200000]
 //
 // Builds a scratch database (govflow_bench_audit), fills one hour with `events` access events
-// (generate_series, under the scenario policy of lib/scenario.ts: known principals, EU and US
+// (generate_series, under the scenario policy of test/support/scenario.ts: known principals, EU and US
 // subjects, consent for most of them), a tenth as many audit-trail entries with failed-login
 // bursts, then times every audit rule and the consent step. Prints one line per rule.
 
@@ -15,7 +15,7 @@ import { policySchema } from '../policy/policy';
 import { policyTables } from '../audit/policy-tables';
 import { SCENARIO_POLICY } from '../test/support/scenario';
 import { AUDIT_RULES } from '../audit/rules';
-import { consentActivities } from '../activities/consent';
+import { consentActivities } from '../consent/derive';
 
 const events = Number(process.argv[2] ?? 200_000);
 const url = new URL(loadEnv().databaseUrl);

@@ -7,7 +7,7 @@ import { commandHelp, mainHelp, parseInvocation } from './cli-args';
 import { databaseUrlProblem, explainError, type ErrorContext } from './errors';
 
 // The `govflow` entry point: parse, dispatch, and turn any error into one line and an exit code
-// (client/errors.ts). Stack traces only with --debug.
+// (cli/errors.ts). Stack traces only with --debug.
 
 const out = (line: string) => console.log(line);
 const err = (line: string) => console.error(line);

@@ -1,7 +1,7 @@
 import type { ParseArgsConfig } from 'node:util';
 
-// A `govflow` sub-command. Each lives in its own file under client/commands/ and is listed in
-// client/commands/index.ts; cli.ts only parses arguments and dispatches. A command declares its
+// A `govflow` sub-command. Each lives in its own file under cli/commands/ and is listed in
+// cli/commands/index.ts; cli.ts only parses arguments and dispatches. A command declares its
 // options once (type, description, default, allowed values): the parser, the argument checks and
 // the `--help` text are all made from that declaration, so the help cannot drift from the code.
 

@@ -16,7 +16,7 @@ import type { RecordChecker } from './record-checkers';
 import type { PartitionKeeper } from './partitions';
 
 // One source file into Postgres, each byte range once: the file's cursor (govflow.ingested_files,
-// keyed by the fingerprint of its first bytes, see lib/ingest/fingerprint.ts) says how far it, or
+// keyed by the fingerprint of its first bytes, see ingest/fingerprint.ts) says how far it, or
 // a copy of it under another name (a rotation, its .gz), has been read; reading resumes there.
 
 const CHUNK_RECORDS = 25_000;

@@ -99,7 +99,7 @@ function context(policy: MaskingPolicy, keys: MaskKeys, owner: string | null, pe
   };
 }
 
-/** A user agent rebuilt from its parsed fields (lib/masking/ua.ts), through the step's cache. */
+/** A user agent rebuilt from its parsed fields (masking/ua.ts), through the step's cache. */
 function maskUserAgent(ua: string, fieldKey: string, at: string, policy: MaskingPolicy, keys: MaskKeys, o: MaskOptions): string | null {
   if (policy.userAgent === 'drop') return null;
   // The rebuilt form and the kinds found depend on the user agent alone: cached together, as
@@ -120,7 +120,7 @@ const isAnonymous = (id: string | null, o: MaskOptions) => id !== null && (o.ano
 
 /**
  * An access event masked field by field: people → keys, time → hour, IP → prefix, the URL as a
- * route template with its query masked by kind (lib/masking/route-template.ts), the user agent
+ * route template with its query masked by kind (masking/route-template.ts), the user agent
  * rebuilt from its parsed fields. An anonymous principal marker stays as it is and names nobody.
  */
 export function maskAccessEvent(e: RawAccessEvent, policy: MaskingPolicy, keys: MaskKeys, o: MaskOptions = {}): MaskedAccessEvent {
@@ -150,7 +150,7 @@ export function maskAccessEvent(e: RawAccessEvent, policy: MaskingPolicy, keys: 
   };
 }
 
-/** An audit-trail event masked field by field; the target by its grammar (lib/masking/audit-target.ts). */
+/** An audit-trail event masked field by field; the target by its grammar (masking/audit-target.ts). */
 export function maskAuditTrailEvent(e: RawAuditTrailEvent, policy: MaskingPolicy, keys: MaskKeys, o: MaskOptions = {}): MaskedAuditTrailEvent {
   const anonymous = isAnonymous(e.actor, o);
   const owner = anonymous ? null : refOf(e.actor, keys);

@@ -6,7 +6,7 @@ import { sql, type Kysely } from 'kysely';
 export async function up(db: Kysely<unknown>): Promise<void> {
   await sql`create extension if not exists pgcrypto`.execute(db);
   await sql`create schema if not exists govflow`.execute(db);
-  // Twin of lib/pseudonym.ts, so masking stays set-based SQL and raw values never leave Postgres.
+  // Twin of masking/pseudonym.ts, so masking stays set-based SQL and raw values never leave Postgres.
   await sql`
     create function govflow.pseudonym(value text, key text) returns text
     language sql immutable strict parallel safe as $$

@@ -1,6 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 
-// What each configured source delivered to a run (lib/source-delivery.ts): files, records,
+// What each configured source delivered to a run (ingest/source-delivery.ts): files, records,
 // rejected, or why it delivered nothing (missing, not a file, matched nothing, unreadable). The
 // ingest step writes it, the compliance report reads it: a window whose source delivered nothing
 // must read as incomplete, not clean. Keyed by workflow id, so a replay or reset of the run

@@ -8,7 +8,7 @@ import { sql, type Kysely } from 'kysely';
 // Rows from before keep their content hash as history: their fingerprint is the marker
 // 'content:<sha256>' with fingerprint_bytes 0, which no file's fingerprint equals; ingest looks a
 // file up among them by its content hash once, when no fingerprint matches (see
-// lib/ingest/cursors.ts), so an upgrade does not load a file twice.
+// ingest/cursors.ts), so an upgrade does not load a file twice.
 
 export async function up(db: Kysely<unknown>): Promise<void> {
   await sql`

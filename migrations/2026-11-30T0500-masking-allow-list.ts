@@ -8,7 +8,7 @@ import { sql, type Kysely } from 'kysely';
 // (all of them, by construction). One row per window, so a re-run rewrites its own counts;
 // `govflow inventory` sums the windows.
 //
-// govflow.ip_prefix(), twin of lib/masking/ip.ts ipPrefix(): an IPv6 address that carries an
+// govflow.ip_prefix(), twin of masking/ip.ts ipPrefix(): an IPv6 address that carries an
 // IPv4 address (IPv4-mapped ::ffff:0:0/96 and IPv4-compatible ::/96, NAT64 64:ff9b::/96,
 // 6to4 2002::/16, Teredo 2001::/32 with the client address inverted) is generalised as that IPv4
 // address's /24, because its /48 spells out most or all of the embedded address. A unit test of

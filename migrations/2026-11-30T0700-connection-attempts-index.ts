@@ -1,9 +1,9 @@
 import { sql, type Kysely } from 'kysely';
 
 // Audit events that belong to one network connection (OpenSSH's: details.connection, see
-// lib/parsers/sshd.ts) are looked up by it when the audit rules count attempts: a user lookup
+// ingest/formats/sshd.ts) are looked up by it when the audit rules count attempts: a user lookup
 // ("Invalid user x") counts only when its connection logged no failure of its own
-// (activities/audit-rules/attempts.ts). The index keeps that look-up a probe, not a scan.
+// (audit/rules/attempts.ts). The index keeps that look-up a probe, not a scan.
 
 export async function up(db: Kysely<unknown>): Promise<void> {
   await sql`create index audit_trail_connection on govflow.audit_trail_events (source, (details->>'connection'), occurred_at)

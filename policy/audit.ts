@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { severitySchema } from '../reporting/alerts/severity';
 
 // The policy's `audit` section: thresholds and severities of the audit rules
-// (activities/audit-rules/). Every field has a default, so a policy may say nothing about audit.
+// (audit/rules/). Every field has a default, so a policy may say nothing about audit.
 
 const pattern = z.string().min(1, 'expected a pattern (* matches any run of characters)');
 const minutes = z.number().int('expected whole minutes').min(1, 'expected at least 1 minute');

@@ -37,7 +37,7 @@ export const maskingSchema = z
     identifierParams: z.array(z.string().min(1)).default(['user', 'user_id', 'uid', 'subject', 'principal', 'actor', 'account', 'email', 'name', 'customer']),
     /**
      * User agents: "generalise" rebuilds them from a parser's product, OS and device fields
-     * (lib/masking/ua.ts); "drop" stores none. "scrub" (free text minus detected PII) is no
+     * (masking/ua.ts); "drop" stores none. "scrub" (free text minus detected PII) is no
      * longer offered, because text the detector misses would be kept: it reads as "generalise".
      */
     userAgent: z
@@ -46,7 +46,7 @@ export const maskingSchema = z
       .transform((v) => (v === 'scrub' ? 'generalise' : v)),
     /**
      * Route templates ("/api/v1/users/{id}/watch-history"): a path with a template's segment count
-     * and literals keeps those literals, and its parameters show as `{name}` (lib/masking/route-template.ts).
+     * and literals keeps those literals, and its parameters show as `{name}` (masking/route-template.ts).
      */
     routes: z.array(z.string().regex(/^\//, 'expected a path starting with "/"')).default([]),
     /**

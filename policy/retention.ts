@@ -2,7 +2,7 @@ import { z } from 'zod';
 
 // The policy's `retention` section: how long each kind of record is kept, in days, and the legal
 // holds that suspend purging. Declared here so a run's policy hash covers it; the retentionRun
-// workflow (workflows/retention.ts, activities/retention.ts) reads it.
+// workflow (workflows/retention.ts, lifecycle/retention.ts) reads it.
 
 const days = z.number().int('expected whole days').min(1, 'expected at least 1 day');
 const text = z.string().trim().min(1, 'expected a non-empty text');

@@ -20,7 +20,7 @@ import { COMPLIANCE_REPORT } from './report-kinds';
 
 
 // The figures a compliance report is made of, read from Postgres for one window, and what a DPO
-// reads first (lib/compliance-view.ts): the verdict, violations by severity as the alert counts
+// reads first (reporting/compliance-view.ts): the verdict, violations by severity as the alert counts
 // them, the alert's status and owner, what each source delivered, what to do next. Aggregates,
 // pseudonyms, configured names and paths only: this is what leaves the database in reports and
 // emails.

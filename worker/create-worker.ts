@@ -26,7 +26,7 @@ export async function createGovflowWorker(o: GovflowWorkerOptions): Promise<Work
     ...(o.workflowBundle ? { workflowBundle: o.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
     // Config and policy are re-read at each run's start when their files changed (live-config.ts).
     activities: new LiveConfig(o.deps, o.log).activities(),
-    // Payloads are encrypted when GOVFLOW_PAYLOAD_KEY is set (lib/payload-codec.ts).
+    // Payloads are encrypted when GOVFLOW_PAYLOAD_KEY is set (temporal/payload-codec.ts).
     dataConverter: payloadDataConverter(o.deps.env.payloadKey),
     // The worker has 2 cores on a typical box: a few concurrent steps keep Postgres busy without
     // starving the workflow thread.

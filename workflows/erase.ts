@@ -1,6 +1,6 @@
 import { ApplicationFailure, proxyActivities } from '@temporalio/workflow';
 import type { GovflowActivities } from '../activities';
-import type { ErasureInput, ErasureResult } from '../activities/erase';
+import type { ErasureInput, ErasureResult } from '../lifecycle/erasure';
 
 const erase = proxyActivities<Pick<GovflowActivities, 'eraseSubjectData'>>({
   startToCloseTimeout: '30 minutes',

@@ -1,6 +1,6 @@
 import { ApplicationFailure, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { GovflowActivities } from '../activities';
-import type { RetentionClassResult, RetentionInput } from '../activities/retention';
+import type { RetentionClassResult, RetentionInput } from '../lifecycle/retention';
 
 type RetentionActivities = Pick<
   GovflowActivities,

@@ -10,7 +10,7 @@ import { sql, type RawBuilder } from 'kysely';
 // The lookup is an audit event of its own (a denial), but it is an attempt only when its
 // connection logged no failure: otherwise one try would count twice and cross a brute-force
 // threshold at half the attempts. The lookup carries details.userLookup and both carry
-// details.connection (lib/parsers/sshd.ts); a connection's failures follow its lookup within
+// details.connection (ingest/formats/sshd.ts); a connection's failures follow its lookup within
 // LoginGraceTime (2 minutes by default), an hour is ample.
 
 export function attemptsBetween(from: string, to: string): RawBuilder<unknown> {

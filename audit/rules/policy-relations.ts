@@ -2,7 +2,7 @@ import { sql, type RawBuilder } from 'kysely';
 import type { PolicyTables } from '../policy-tables';
 import { asJsonb } from './rule';
 
-// The flattened policy (lib/policy-tables.ts) as SQL relations, for the rules' FROM clauses.
+// The flattened policy (audit/policy-tables.ts) as SQL relations, for the rules' FROM clauses.
 
 export function principalsRelation(t: PolicyTables): RawBuilder<unknown> {
   return sql`jsonb_to_recordset(${asJsonb(t.principals)}) as p(name text, principal_id text, deactivated_at timestamptz)`;

@@ -5,7 +5,7 @@ import { connectClient } from '../../temporal/connection';
 import { loadEnv } from '../../config/config';
 import { createDb, createPool } from '../../db/pool';
 import { pseudonym } from '../../masking/pseudonym';
-import type { ErasureResult } from '../../activities/erase';
+import type { ErasureResult } from '../../lifecycle/erasure';
 import { requireWorker } from '../worker-check';
 import { watchStalls } from '../ingest-progress';
 

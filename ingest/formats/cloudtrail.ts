@@ -92,7 +92,7 @@ function targetOf(event: Record<string, unknown>): string | null {
   return typeof source === 'string' ? source : null;
 }
 
-/** One CloudTrail record as a canonical audit-trail object (checked afterwards by lib/records.ts). */
+/** One CloudTrail record as a canonical audit-trail object (checked afterwards by ingest/records.ts). */
 export function cloudTrailEvent(event: Record<string, unknown>): CanonicalObject {
   const errorCode = typeof event.errorCode === 'string' && event.errorCode !== '' ? event.errorCode : undefined;
   const errorMessage = typeof event.errorMessage === 'string' && event.errorMessage !== '' ? event.errorMessage.slice(0, 500) : undefined;

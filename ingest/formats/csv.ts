@@ -12,7 +12,7 @@ import { bad, one, skip, type Format } from './types';
 // Quoted fields may contain commas and doubled quotes; a record must fit on one line.
 
 /**
- * The canonical fields a CSV header may name, per kind: those lib/records.ts reads (check*),
+ * The canonical fields a CSV header may name, per kind: those ingest/records.ts reads (check*),
  * `required` being those it rejects a record without. `details` (an object) has no CSV form.
  */
 export const CANONICAL_COLUMNS: Record<SourceKind, { fields: readonly string[]; required: readonly string[] }> = {

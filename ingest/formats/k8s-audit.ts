@@ -10,7 +10,7 @@ import { addressOrHost, bad, parseObject, pick, utcIfZoneless, type CanonicalObj
 // no requestObject), ResponseStarted (long-running requests such as watch), ResponseComplete, or
 // Panic. Only the last stage says how the request ended, so each stage is stored with its rank
 // (details.stageRank) and ingest keeps, per auditID, the row of the highest rank whatever order the
-// stages arrive in (activities/chunk-loader.ts): one event per request, its outcome, response code
+// stages arrive in (ingest/chunk-loader.ts): one event per request, its outcome, response code
 // and request body from the stage that carries them.
 
 const options = z.strictObject({ field: z.string().optional() }).prefault({});
@@ -40,7 +40,7 @@ function userOf(e: Record<string, unknown>): { actor: unknown; unauthenticated?:
   return { actor: pick(e, 'user.username') };
 }
 
-/** One audit.k8s.io Event as a canonical audit-trail object (checked afterwards by lib/records.ts). */
+/** One audit.k8s.io Event as a canonical audit-trail object (checked afterwards by ingest/records.ts). */
 export function k8sAuditEvent(e: Record<string, unknown>): CanonicalObject {
   const raw = pick(e, 'responseStatus.code');
   const code = raw === undefined || raw === null || raw === '' ? NaN : Number(raw);

@@ -21,7 +21,7 @@ import { parseSyslogHeader, syslogClockOptions } from './syslog-header';
 //       These two are the user lookup at a connection's first request: the failures of that
 //       connection follow as "Failed … for invalid user …". They carry details.userLookup, and the
 //       audit rules count such a lookup as an attempt only when its connection logged no failure
-//       of its own (activities/audit-rules/attempts.ts), so one attempt is never counted twice.
+//       of its own (audit/rules/attempts.ts), so one attempt is never counted twice.
 //   Partial/Postponed …, ROOT LOGIN REFUSED, maximum authentication attempts exceeded,
 //   Disconnecting …: Too many authentication failures, PAM's "authentication failure" lines
 //       → skipped: a step of a multi-factor login, or a restatement of failures logged on their own

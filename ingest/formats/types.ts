@@ -3,7 +3,7 @@ import type { z } from 'zod';
 import type { SourceKind } from '../../config/source-kinds';
 
 // A format turns one line of a source file into canonical objects (the field names of
-// examples/*.jsonl: time, principal, subject, action, …), which lib/records.ts then checks the
+// examples/*.jsonl: time, principal, subject, action, …), which ingest/records.ts then checks the
 // same way for every format. A line may hold several events (a CloudTrail Records file, a TCF
 // string with many purposes), one, none (a line that is not an event of interest), or be bad.
 
@@ -32,7 +32,7 @@ export interface Format<O extends z.ZodType = z.ZodType> {
   /**
    * For formats whose files may be one JSON document wrapping the records in an array under this
    * key (CloudTrail's `{"Records": [...]}`): such a file is read with a streaming JSON parser, each
-   * element handed to `parse` as its own text with its index as position (lib/ingest/json-records.ts),
+   * element handed to `parse` as its own text with its index as position (ingest/json-records.ts),
    * instead of line by line.
    */
   jsonRecords?: string;

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 
 // Finding and alert severities, lowest first. Its own module so every policy section can use it
-// without importing lib/policy.ts (which imports the sections).
+// without importing policy/policy.ts (which imports the sections).
 
 export const SEVERITIES = ['low', 'medium', 'high', 'critical'] as const;
 export type Severity = (typeof SEVERITIES)[number];

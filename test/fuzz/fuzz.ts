@@ -197,7 +197,7 @@ export interface FuzzStats {
 
 /**
  * Runs a file through the line reader, the format's parser, the record check, the storability
- * check and the COPY encoding, as activities/ingest-file.ts does, counting every line's outcome.
+ * check and the COPY encoding, as ingest/file-source.ts does, counting every line's outcome.
  */
 export async function ingestPath(target: FuzzTarget, path: string): Promise<FuzzStats> {
   const f = FORMATS[target.format]!;

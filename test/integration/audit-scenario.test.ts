@@ -10,7 +10,7 @@ import type { GovernanceResult } from '../../workflows/governance';
 import type { Window } from '../../workflow-safe/window';
 
 // The audit and consent steps against a synthetic platform with a violation of every rule planted
-// (lib/scenario.ts): each planted violation is found exactly once, under its rule, citing exactly
+// (test/support/scenario.ts): each planted violation is found exactly once, under its rule, citing exactly
 // its events; the clean hour yields nothing. Real workflow, real Temporal, real Postgres.
 
 let h: Harness;

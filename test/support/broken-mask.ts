@@ -3,7 +3,7 @@ import type { Harness } from './harness';
 
 /**
  * Runs `fn` while the mask step's table is renamed away: mask then fails at once (a missing
- * relation is a permanent Postgres error, see activities/step-errors.ts). The table is put back
+ * relation is a permanent Postgres error, see temporal/step-errors.ts). The table is put back
  * afterwards, which is the "repair".
  */
 export async function withMaskStepBroken<T>(h: Harness, fn: () => Promise<T>): Promise<T> {

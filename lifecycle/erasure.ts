@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import { ApplicationFailure, Context } from '@temporalio/activity';
-import type { ActivityDeps } from './deps';
+import type { ActivityDeps } from '../activities/deps';
 import type { Db } from '../db/pool';
 import { classifyStepError } from '../temporal/step-errors';
 

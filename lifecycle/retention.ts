@@ -1,7 +1,7 @@
 import { sql, type QueryExecutorProvider } from 'kysely';
 import { Context } from '@temporalio/activity';
 import type { Db } from '../db/pool';
-import type { ActivityDeps } from './deps';
+import type { ActivityDeps } from '../activities/deps';
 import { pseudonym } from '../masking/pseudonym';
 import type { RetentionPolicy } from '../policy/retention';
 
