@@ -6,7 +6,7 @@ import { runLedgerActivities } from './run-ledger';
 import { classifyStepError } from '../temporal/step-errors';
 import { ingestActivities } from './ingest';
 import { auditActivities } from './audit';
-import { consentActivities } from '../consent/derive';
+import { consentActivities } from './consent';
 import { maskActivities } from './mask';
 import { reportActivities } from './report';
 import { alertActivities } from './alert';
@@ -14,8 +14,8 @@ import { emailActivities } from './email-report';
 import { alertNotifyActivities } from './alert-notify';
 import { deadlineActivities } from './deadline';
 import { streamActivities } from './stream';
-import { eraseActivities } from '../lifecycle/erasure';
-import { retentionActivities } from '../lifecycle/retention';
+import { eraseActivities } from './erase';
+import { retentionActivities } from './retention';
 
 type Step = (run: RunRef) => Promise<TaskResult>;
 

@@ -15,7 +15,7 @@ import { policySchema } from '../policy/policy';
 import { policyTables } from '../audit/policy-tables';
 import { SCENARIO_POLICY } from '../test/support/scenario';
 import { AUDIT_RULES } from '../audit/rules';
-import { consentActivities } from '../consent/derive';
+import { consentActivities } from '../activities/consent';
 
 const events = Number(process.argv[2] ?? 200_000);
 const url = new URL(loadEnv().databaseUrl);

@@ -12,7 +12,8 @@ import { countOf, inWindow } from '../db/sql-window';
 // 3. consent_withdrawals + erasure_requests: the window's refusals, for mask and erasure;
 // 4. consent_log: the window's consent management log per purpose, for the reports.
 
-export function consentActivities({ db, config, env }: ActivityDeps) {
+/** The consent step over one run's window (activities/consent.ts is its Temporal-facing shell). */
+export function deriveConsent({ db, config, env }: ActivityDeps) {
   const key = env.pseudonymKey;
   const needConsent = config.policy.policy.purposes.filter((p) => p.requiresConsent).map((p) => p.id);
   const allPurposes = config.policy.policy.purposes.map((p) => p.id);

@@ -82,7 +82,8 @@ async function writeReceipt(tx: Tx, requestId: number, keyShredded: boolean, del
     on conflict (request_id) do nothing`.execute(tx);
 }
 
-export function eraseActivities({ db }: ActivityDeps) {
+/** A person's erasure, by request id (activities/erase.ts is its Temporal-facing shell). */
+export function subjectErasure({ db }: ActivityDeps) {
   return {
     async eraseSubjectData(input: ErasureInput): Promise<ErasureResult> {
       try {

@@ -230,8 +230,8 @@ async function purgeTable(db: Db, spec: TableSpec, cutoff: Date, h: Holds, r: Re
   return { table: spec.table, rowsRemoved, partitionsRemoved, rowsHeld };
 }
 
-/** One activity per table class; each returns counts only. */
-export function retentionActivities({ db, config, env }: ActivityDeps) {
+/** Purges one table class at a time (activities/retention.ts makes one activity of each); counts only. */
+export function retentionPurger({ db, config, env }: ActivityDeps) {
   const purgeClass = (tableClass: RetentionClass) => async (input: RetentionInput): Promise<RetentionClassResult> => {
     const policy = config.policy.policy.retention;
     const cutoff = new Date(new Date(input.now).getTime() - (policy[PERIOD[tableClass]] as number) * 86_400_000);
@@ -244,13 +244,5 @@ export function retentionActivities({ db, config, env }: ActivityDeps) {
     }
     return { tableClass, cutoff: cutoff.toISOString(), dryRun: input.dryRun, tables };
   };
-  return {
-    retentionAccessEvents: purgeClass('accessEvents'),
-    retentionAuditTrail: purgeClass('auditTrail'),
-    retentionMaskedEvents: purgeClass('maskedEvents'),
-    retentionFindings: purgeClass('findings'),
-    retentionConsentLedger: purgeClass('consentLedger'),
-    retentionRejectedRecords: purgeClass('rejectedRecords'),
-    retentionReports: purgeClass('reports'),
-  };
+  return purgeClass;
 }
