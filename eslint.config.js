@@ -62,6 +62,13 @@ const NOT_IN_WORKFLOWS = [
   '@temporalio/testing',
 ];
 
+// The command sits on top: it may start a worker (`govflow dev`, `govflow worker`), but nothing
+// below it imports the command, so worker, activities and domain code never form a circle with it.
+const NOT_THE_CLI = {
+  regex: '^\\.{1,2}/(.*/)?cli(/.*)?$',
+  message: 'only cli/ (and tests, benchmarks) may import cli/: move what both need into a shared folder',
+};
+
 export default tseslint.config(
   { ignores: ['vitest.*.ts', 'node_modules/**', 'test-artifacts/**', 'data/**', 'test/fixtures/**', '**/*.js', '**/*.mjs'] },
   {
@@ -76,6 +83,11 @@ export default tseslint.config(
     },
   },
   {
+    files: ['**/*.ts'],
+    ignores: ['cli/**', 'test/**', 'bench/**'],
+    rules: { 'no-restricted-imports': ['error', { patterns: [NOT_THE_CLI] }] },
+  },
+  {
     files: ['workflows/**/*.ts', 'workflow-safe/**/*.ts', ...workflowModules(WORKFLOW_ENTRY)],
     rules: {
       'no-restricted-imports': [
@@ -86,6 +98,7 @@ export default tseslint.config(
             message: 'workflow code must be deterministic: do this in an activity (see docs/architecture.md)',
             allowTypeImports: true,
           })),
+          patterns: [NOT_THE_CLI],
         },
       ],
       // Date/Math.random are made deterministic by the workflow sandbox; process and timers are not.
