@@ -24,7 +24,7 @@ type Step<In extends RunRef = RunRef> = (run: In) => Promise<TaskResult>;
  * What every DAG step shares: its result is stamped with the attempt that produced it (so
  * task_runs shows how often Temporal retried), and permanent database errors are not retried.
  */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- each step names its own input; all extend RunRef
+// Each step names its own input (all extend RunRef).
 function asSteps<T extends Record<string, Step<any>>>(steps: T): T {
   const wrapped: Record<string, Step> = {};
   for (const [name, fn] of Object.entries(steps) as Array<[string, Step]>) {
