@@ -17,15 +17,17 @@ import { streamActivities } from './stream';
 import { eraseActivities } from './erase';
 import { retentionActivities } from './retention';
 
-type Step = (run: RunRef) => Promise<TaskResult>;
+/** A step takes its run (some, like ingestFinish, with more beside it) and returns counts. */
+type Step<In extends RunRef = RunRef> = (run: In) => Promise<TaskResult>;
 
 /**
  * What every DAG step shares: its result is stamped with the attempt that produced it (so
  * task_runs shows how often Temporal retried), and permanent database errors are not retried.
  */
-function asSteps<T extends Record<string, Step>>(steps: T): T {
+// Each step names its own input (all extend RunRef).
+function asSteps<T extends Record<string, Step<any>>>(steps: T): T {
   const wrapped: Record<string, Step> = {};
-  for (const [name, fn] of Object.entries(steps)) {
+  for (const [name, fn] of Object.entries(steps) as Array<[string, Step]>) {
     wrapped[name] = async (run) => {
       try {
         return { ...(await fn(run)), attempt: Context.current().info.attempt };
@@ -39,7 +41,11 @@ function asSteps<T extends Record<string, Step>>(steps: T): T {
 
 /** Every activity the worker registers, bound to the worker's connections and configuration. */
 export function createActivities(deps: ActivityDeps) {
+  // Planning and each unit are parts of the ingest step, not steps: only the join is stamped as one.
+  const { ingestPlan, ingestUnit, ...ingestSteps } = ingestActivities(deps);
   return {
+    ingestPlan,
+    ingestUnit,
     ...runLedgerActivities(deps),
     ...alertNotifyActivities(deps),
     ...deadlineActivities(deps),
@@ -47,7 +53,7 @@ export function createActivities(deps: ActivityDeps) {
     ...eraseActivities(deps),
     ...retentionActivities(deps),
     ...asSteps({
-      ...ingestActivities(deps),
+      ...ingestSteps,
       ...auditActivities(deps),
       ...consentActivities(deps),
       ...maskActivities(deps),

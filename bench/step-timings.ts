@@ -73,3 +73,24 @@ export function formatTimings(timings: Map<string, Timing>): string[] {
   }
   return lines;
 }
+
+/**
+ * Which worker ran what: per worker identity (`pid@host` unless set), the number of each
+ * activity type it started, from the workflow's history (ActivityTaskStarted carries the identity).
+ */
+export async function workersOf(client: Client, workflowId: string): Promise<Map<string, Map<string, number>>> {
+  const out = new Map<string, Map<string, number>>();
+  const history = await client.workflow.getHandle(workflowId).fetchHistory();
+  const names = new Map<number, string>();
+  for (const e of history.events ?? []) {
+    if (e.eventType === EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED) {
+      names.set(Number(e.eventId), e.activityTaskScheduledEventAttributes!.activityType!.name!);
+    } else if (e.eventType === EventType.EVENT_TYPE_ACTIVITY_TASK_STARTED) {
+      const a = e.activityTaskStartedEventAttributes!;
+      const name = names.get(Number(a.scheduledEventId)) ?? '?';
+      const of = out.get(a.identity ?? '?') ?? out.set(a.identity ?? '?', new Map()).get(a.identity ?? '?')!;
+      of.set(name, (of.get(name) ?? 0) + 1);
+    }
+  }
+  return out;
+}

@@ -11,6 +11,8 @@ import type { IngestProgress } from '../activities/ingest';
 type PendingActivity = temporal.api.workflow.v1.IPendingActivityInfo;
 type PendingWorkflowTask = temporal.api.workflow.v1.IPendingWorkflowTaskInfo;
 const { PendingActivityState, PendingWorkflowTaskState } = proto.temporal.api.enums.v1;
+/** The activities that heartbeat ingest's progress: a unit of the fanned-out step, or the whole step. */
+const INGEST_ACTIVITIES = new Set(['ingestUnit', 'ingest']);
 
 export async function pendingIngestProgress(client: WorkflowClient, handle: WorkflowHandle): Promise<IngestProgress | undefined> {
   const { raw } = await handle.describe();
@@ -18,7 +20,7 @@ export async function pendingIngestProgress(client: WorkflowClient, handle: Work
 }
 
 async function ingestProgressOf(client: WorkflowClient, pending: PendingActivity[]): Promise<IngestProgress | undefined> {
-  const payloads = pending.find((a) => a.activityType?.name === 'ingest')?.heartbeatDetails?.payloads;
+  const payloads = pending.find((a) => INGEST_ACTIVITIES.has(a.activityType?.name ?? ''))?.heartbeatDetails?.payloads;
   if (!payloads?.length) return undefined;
   const [details] = await decodeArrayFromPayloads(client.options.loadedDataConverter, payloads);
   return details as IngestProgress;
@@ -101,7 +103,7 @@ export async function runActivityLines(
   const stalls = findStalls(pending, raw.pendingWorkflowTask, now, afterMs);
   const lines: string[] = [];
   const progress = client ? await ingestProgressOf(client, pending) : undefined;
-  const ingestStall = stalls.find((s) => s.step === 'ingest');
+  const ingestStall = stalls.find((s) => INGEST_ACTIVITIES.has(s.step));
   if (progress) lines.push(ingestStall ? `${formatIngestProgress(progress)} ${formatStall(ingestStall)}` : formatIngestProgress(progress));
   for (const s of stalls) {
     if (s === ingestStall && progress) continue;

@@ -14,6 +14,8 @@ export { SOURCE_KINDS, type SourceKind };
 
 const name = z.string().regex(/^[a-z0-9][a-z0-9_-]*$/, 'expected a lower-case name of letters, digits, - and _');
 const kind = z.enum(SOURCE_KINDS, { message: `expected one of ${SOURCE_KINDS.join(', ')}` });
+/** An AWS-style region name (eu-west-1): where a source's data is stored and must be processed. */
+const region = z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'expected a region name of lower-case letters, digits and -, e.g. eu-west-1').optional();
 const formatNames = () => [...Object.keys(FORMATS), 'postgres'].join(', ');
 
 const fileSourceSchema = z.strictObject({
@@ -22,6 +24,7 @@ const fileSourceSchema = z.strictObject({
   format: z.string().refine((f) => f in FORMATS, { message: `expected one of ${formatNames()}` }),
   path: z.string().min(1, 'expected a file path or glob, e.g. data/inbox/access/*.log*'),
   options: z.record(z.string(), z.unknown()).default({}),
+  region,
 });
 
 const postgresSourceSchema = z.strictObject({
@@ -32,6 +35,7 @@ const postgresSourceSchema = z.strictObject({
   query: z
     .string()
     .refine((q) => q.includes('$1') && q.includes('$2'), { message: 'expected a query with $1 and $2 (the window start and end)' }),
+  region,
 });
 
 /** Picks the schema by `format` so errors speak of the fields that source needs. */

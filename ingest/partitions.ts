@@ -1,6 +1,9 @@
 import { sql } from 'kysely';
 import type { Db } from '../db/pool';
 
+/** duplicate_table, and unique_violation on the catalog (pg_type) when two creates race. */
+const RACED = new Set(['42P07', '23505']);
+
 /**
  * Creates the daily partitions of access_events before rows for those days arrive, each in its own
  * short statement (never inside a load transaction, which would hold the parent's lock), once.
@@ -13,7 +16,13 @@ export class PartitionKeeper {
   async ensure(days: Iterable<string>): Promise<void> {
     for (const day of days) {
       if (this.made.has(day)) continue;
-      await sql`select govflow.ensure_access_partition(${day}::date)`.execute(this.db);
+      try {
+        await sql`select govflow.ensure_access_partition(${day}::date)`.execute(this.db);
+      } catch (err) {
+        // Units of one run load in parallel (often on several workers): another may have created
+        // the day's partition between the function's check and its create. Then it exists.
+        if (!RACED.has((err as { code?: string }).code ?? '')) throw err;
+      }
       this.made.add(day);
     }
   }

@@ -13,17 +13,19 @@ export interface GovflowWorkerOptions {
   deps: ActivityDeps;
   /** A pre-built bundle (tests build one and share it); otherwise the workflows are bundled now. */
   workflowBundle?: WorkflowBundle;
+  /** Polls for activities only (a regional worker): no workflows are bundled or run. */
+  activitiesOnly?: boolean;
   /** Hears the worker's own news (a config or policy reloaded). */
   log?: (line: string) => void;
 }
 
-/** One worker polls the governance task queue for both workflow and activity tasks. */
+/** One worker polls the governance task queue for both workflow and activity tasks (a regional one, activities only). */
 export async function createGovflowWorker(o: GovflowWorkerOptions): Promise<Worker> {
   return Worker.create({
     connection: o.connection,
     namespace: o.namespace,
     taskQueue: o.taskQueue,
-    ...(o.workflowBundle ? { workflowBundle: o.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
+    ...(o.activitiesOnly ? {} : o.workflowBundle ? { workflowBundle: o.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
     // Config and policy are re-read at each run's start when their files changed (live-config.ts).
     activities: new LiveConfig(o.deps, o.log).activities(),
     // Payloads are encrypted when GOVFLOW_PAYLOAD_KEY is set (temporal/payload-codec.ts).

@@ -3,20 +3,23 @@ import { connectWorkerConnection } from '../temporal/connection';
 import { createGovflowWorker } from './create-worker';
 import { openActivityDeps } from './deps';
 import { redactUrl } from '../db/pool';
+import { regionQueue } from '../workflow-safe/region-queue';
 
 /**
  * `govflow worker`: polls the governance task queue until SIGINT/SIGTERM, then stops taking new
  * tasks, lets running activities finish (up to the grace time) and closes its connections.
  */
-export async function runWorker(opts: { configFile?: string; log?: (line: string) => void } = {}): Promise<void> {
+export async function runWorker(opts: { configFile?: string; log?: (line: string) => void; region?: string } = {}): Promise<void> {
   const log = opts.log ?? ((l) => console.log(l));
   const deps = await openActivityDeps(opts.configFile);
   const { connection, namespace, address } = await connectWorkerConnection();
   let worker: Worker | undefined;
   try {
-    worker = await createGovflowWorker({ connection, namespace, taskQueue: deps.env.taskQueue, deps, log });
+    // A regional worker takes only its region's activities: the workflows run on the default queue.
+    const taskQueue = opts.region ? regionQueue(deps.env.taskQueue, opts.region) : deps.env.taskQueue;
+    worker = await createGovflowWorker({ connection, namespace, taskQueue, deps, log, activitiesOnly: !!opts.region });
     log(
-      `govflow worker: polling task queue "${deps.env.taskQueue}" on ${address} (namespace ${namespace}); ` +
+      `govflow worker: polling task queue "${taskQueue}"${opts.region ? ` (region ${opts.region}: its sources' activities only)` : ''} on ${address} (namespace ${namespace}); ` +
         `database ${redactUrl(deps.env.databaseUrl)}; config ${deps.config.file}; policy ${deps.config.policy.file} ` +
         `(sha256 ${deps.config.policy.hash.slice(0, 12)}; re-read at each run's start when changed); Ctrl-C to stop`,
     );

@@ -5,6 +5,7 @@ import type { RunRef } from '../workflow-safe/run-ref';
 import { InputError, resolveInput, type GovernanceInput } from '../workflow-safe/run-input';
 import type { Window } from '../workflow-safe/window';
 import { runDag } from './dag-runner';
+import { fanOutIngest } from './ingest-fan-out';
 import { startEscalations } from './alert-escalation';
 import { ledger } from './ledger';
 import { markRunFinished, markRunStarted, scheduledStartTime } from './run-search-attributes';
@@ -36,7 +37,7 @@ export const GOVERNANCE_DAG: TaskSpec<GovernanceCtx>[] = [
     id: 'ingest',
     upstream: [],
     run: async (c) => {
-      const { sources, ...result } = await step.ingest(c.run);
+      const { sources, ...result } = await fanOutIngest(c.run);
       c.sources = sources;
       return result;
     },

@@ -1,13 +1,26 @@
 import type { Command } from '../command';
+import { stringFlag, UsageError } from '../command';
 import { installRuntimeLogging, runWorker } from '../../worker/run-worker';
+
+const REGION = /^[a-z0-9][a-z0-9-]*$/;
 
 export const workerCommand: Command = {
   name: 'worker',
-  usage: 'worker',
+  usage: 'worker [--region REGION]',
   summary: 'run a worker on the governance task queue (Ctrl-C stops it gracefully)',
-  async run({ out }) {
+  details: [
+    'With --region the worker polls only that region\'s queue (governance-REGION): the ingest of the',
+    'sources configured with that region, and nothing else. Run at least one worker without --region',
+    'for the workflows and the sources without a region.',
+  ],
+  options: {
+    region: { type: 'string', arg: 'REGION', description: 'poll only the task queue of this region (e.g. eu-west-1), for its sources\' data' },
+  },
+  async run(ctx) {
+    const region = stringFlag(ctx, 'region');
+    if (region !== undefined && !REGION.test(region)) throw new UsageError(`--region: expected a region name of lower-case letters, digits and -, e.g. eu-west-1 (got "${region}")`);
     installRuntimeLogging();
-    await runWorker({ log: out });
+    await runWorker({ log: ctx.out, region });
     return 0;
   },
 };

@@ -39,6 +39,16 @@ describe('configuration and policy', () => {
     expect(config.policy.file).toBe(join(dir, 'p.yaml'));
   });
 
+  it('takes a source region (for region-pinned workers) and names a malformed one', () => {
+    const dir = files({
+      'p.yaml': POLICY,
+      'g.yaml': 'policy: p.yaml\nsources:\n  - {name: a, kind: access, format: jsonl, path: a, region: eu-west-1}\n  - {name: b, kind: access, format: jsonl, path: b}\n',
+      'bad.yaml': 'policy: p.yaml\nsources:\n  - {name: a, kind: access, format: jsonl, path: a, region: EU West}\n',
+    });
+    expect(loadConfig(join(dir, 'g.yaml')).sources.map((s) => s.region)).toEqual(['eu-west-1', undefined]);
+    expect(errorOf(() => loadConfig(join(dir, 'bad.yaml'))).message).toContain('sources.0.region: expected a region name');
+  });
+
   it('names the file, the field and what was expected', () => {
     const dir = files({
       'p.yaml': POLICY,
