@@ -3,6 +3,7 @@ import { type Client, type WorkflowExecutionDescription, WorkflowNotFoundError }
 import proto from '@temporalio/proto';
 import type { Db } from '../lib/db';
 import type { GovernanceInput } from '../lib/run-input';
+import { governanceRun } from '../workflows/governance';
 import { UsageError } from './command';
 
 // `govflow replay`: a failed run goes on from where it failed. First choice is Temporal's own
@@ -90,7 +91,7 @@ async function newRun(client: Client, db: Db, workflowId: string, taskQueue: str
     skipTasks: done.map((t) => t.task).sort(),
   };
   // Same workflow id: the run replaces the failed one under the name people and schedules know.
-  const handle = await client.workflow.start('governanceRun', { workflowId, taskQueue: taskQueue!, args: [input] });
+  const handle = await client.workflow.start(governanceRun, { workflowId, taskQueue: taskQueue!, args: [input] });
   return { mode: 'new-run', workflowId, runId: handle.firstExecutionRunId, tasks: input.skipTasks!, reason };
 }
 
