@@ -1,3 +1,4 @@
+import { heartbeatOrStop } from './heartbeat';
 import { sql } from 'kysely';
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { ActivityDeps } from './deps';
@@ -120,7 +121,8 @@ export function eraseActivities({ db }: ActivityDeps) {
             if (!present[0]?.ok) continue;
             const r = await sql`delete from ${sql.table(`govflow.${table}`)} where ${where(id)}`.execute(tx);
             deleted[table] = Number(r.numAffectedRows ?? 0);
-            Context.current().heartbeat({ table });
+            // Cancelled: the transaction rolls back, the request stays pending, nothing is half erased.
+            heartbeatOrStop({ table });
           }
           // Other people's records that merely mention the person (an admin's action on their
           // account) stay for accountability, with the raw id replaced by the pseudonym.

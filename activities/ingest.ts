@@ -1,6 +1,6 @@
+import { heartbeatOrStop } from './heartbeat';
 import { stat } from 'node:fs/promises';
 import { basename } from 'node:path';
-import { Context } from '@temporalio/activity';
 import { sql } from 'kysely';
 import type { ActivityDeps } from './deps';
 import type { RunRef } from '../lib/run-ref';
@@ -67,7 +67,6 @@ export function ingestActivities(deps: ActivityDeps) {
 
   return {
     async ingest(run: RunRef): Promise<IngestResult> {
-      const ctx = Context.current();
       const counts: Record<string, number> = {
         recordsRead: 0, rowsInserted: 0, duplicateEvents: 0, recordsRejected: 0, filesLoaded: 0, filesAlreadyLoaded: 0, filesFailed: 0,
         access: 0, audit: 0, consent: 0,
@@ -84,7 +83,7 @@ export function ingestActivities(deps: ActivityDeps) {
         sources.push(delivery);
         if ('url' in source) {
           const r = await ingestPostgres(deps, source, run, checkers[source.kind], (records) =>
-            ctx.heartbeat({ source: source.name, file: 'query', fileIndex: 1, files: 1, bytes: 0, totalBytes: 0, records } satisfies IngestProgress),
+            heartbeatOrStop({ source: source.name, file: 'query', fileIndex: 1, files: 1, bytes: 0, totalBytes: 0, records } satisfies IngestProgress),
           );
           counts.recordsRead! += r.records;
           counts.rowsInserted! += r.inserted;
@@ -108,7 +107,8 @@ export function ingestActivities(deps: ActivityDeps) {
         }
         for (const [i, file] of files.entries()) {
           const r: FileResult = await ingestFile(deps, source, file, run, checkers[source.kind], partitions, (p) =>
-            ctx.heartbeat({ source: source.name, file: basename(p.file), fileIndex: i + 1, files: files.length, bytes: p.bytes, totalBytes: p.totalBytes, records: p.records } satisfies IngestProgress),
+            // Cancelled: the file's cursor holds the chunks committed so far; the next run resumes.
+            heartbeatOrStop({ source: source.name, file: basename(p.file), fileIndex: i + 1, files: files.length, bytes: p.bytes, totalBytes: p.totalBytes, records: p.records } satisfies IngestProgress),
           );
           counts.recordsRead! += r.records;
           counts.rowsInserted! += r.inserted;

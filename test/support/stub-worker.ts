@@ -6,6 +6,7 @@ import { NativeConnection, Worker } from '@temporalio/worker';
 import type { GovflowActivities } from '../../activities';
 import type { TaskResult } from '../../lib/dag';
 import { quietRuntime } from './harness';
+import { heartbeatOrStop } from '../../activities/heartbeat';
 
 // The governance workflow on the shared dev server, with STUB activities instead of govflow's:
 // no Postgres, no files. Each step's stub is what a test makes it (succeed, fail, wait to be
@@ -40,11 +41,14 @@ export interface StubWorker {
 /** A stub that returns `counts` ({ [step]: 1 } by default) at once. */
 export const succeed = (counts?: Record<string, number>) => async (): Promise<TaskResult> => ({ counts: counts ?? { ok: 1 }, attempt: 1 });
 
-/** Runs until its activity is cancelled, heartbeating so the cancellation reaches it. */
+/**
+ * Works in batches until cancelled, as ingest, mask, erase and retention do: between batches,
+ * heartbeatOrStop (the helper they use) heartbeats and throws once the cancellation arrived.
+ */
 export async function untilCancelled(): Promise<TaskResult> {
   for (;;) {
-    Context.current().heartbeat();
-    await Context.current().sleep(200); // rejects with CancelledFailure once cancelled
+    heartbeatOrStop();
+    await new Promise((r) => setTimeout(r, 100)); // a batch of work
   }
 }
 

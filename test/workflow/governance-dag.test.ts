@@ -134,7 +134,7 @@ describe('the DAG runner, with stub activities', () => {
     const finish = w.callsOf('finishRun');
     expect(finish).toHaveLength(1);
     expect(finishRunInput(finish[0]!)).toMatchObject({ status: 'cancelled', tasks: { ingest: { state: 'success' }, mask: { state: 'running' } } });
-    // The activity itself heard the cancellation (its heartbeat), rather than running on.
+    // The activity itself heard the cancellation (heartbeatOrStop threw), rather than running on.
     await expect.poll(() => w!.callsOf('mask')[0]!.outcome, { timeout: 10_000 }).toBe('cancelled');
     expect(w.callsOf('report')).toHaveLength(0);
   });
