@@ -50,7 +50,7 @@ export async function resetPoint(client: Client, workflowId: string, runId: stri
       if (s) failed.push(s);
     }
   }
-  if (failed.length === 0) throw new ResetImpossible('no step failed in its history (the run failed before or outside its steps)');
+  if (failed.length === 0) throw new ResetImpossible('no task failed in its history (the run failed before or outside its tasks)');
   const first = failed.reduce((a, b) => (b.wftCompleted < a.wftCompleted ? b : a));
   return { eventId: first.wftCompleted, failed: [...new Set(failed.map((f) => f.name))] };
 }

@@ -59,7 +59,7 @@ describe('govflow replay', () => {
     expect(listed).toMatchObject({ status: 'failed', trigger: 'cli' });
   });
 
-  it('resets the failed run to the step that failed: succeeded steps are not run again', async () => {
+  it('resets the failed run to the task that failed: succeeded tasks are not run again', async () => {
     const r = await runGovflow(h, ['replay', resetId, '--json']);
     expect(r.code).toBe(0);
     const out = JSON.parse(r.stdout) as { mode: string; runId: string; tasks: string[]; result: GovernanceResult };
