@@ -28,7 +28,7 @@ export function emailActivities({ db, config, env }: ActivityDeps) {
         where window_start = ${run.window.start}::timestamptz and window_end = ${run.window.end}::timestamptz`.execute(db);
       const byKind = new Map(rows.map((r) => [r.kind, r]));
       const report = byKind.get(COMPLIANCE_REPORT);
-      if (!report) throw new Error(`no ${COMPLIANCE_REPORT} stored for ${run.window.start}/${run.window.end}: the report step must run first`);
+      if (!report) throw new Error(`no ${COMPLIANCE_REPORT} stored for ${run.window.start}/${run.window.end}: the report task must run first`);
 
       const id = messageId([COMPLIANCE_REPORT, run.workflowId], env.mailFrom);
       const findings = report.kpis.findings?.total ?? 0;

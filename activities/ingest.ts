@@ -1,3 +1,4 @@
+import { heartbeatOrStop } from './heartbeat';
 import { stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { ApplicationFailure, Context } from '@temporalio/activity';
@@ -134,11 +135,10 @@ export function ingestActivities(deps: ActivityDeps) {
 
   /** Loads one unit's files (or runs its query) into Postgres; heartbeats its progress. */
   async function ingestUnit({ unit, ...run }: IngestUnitInput): Promise<UnitResult> {
-    const ctx = Context.current();
     const source = sourceNamed(unit.source);
     if ('url' in source) {
       const r = await ingestPostgres(deps, source, run, checkers[source.kind], (records) =>
-        ctx.heartbeat({ source: source.name, file: 'query', fileIndex: 1, files: 1, bytes: 0, totalBytes: 0, records } satisfies IngestProgress),
+        heartbeatOrStop({ source: source.name, file: 'query', fileIndex: 1, files: 1, bytes: 0, totalBytes: 0, records } satisfies IngestProgress),
       );
       return { source: source.name, query: r };
     }
@@ -146,7 +146,7 @@ export function ingestActivities(deps: ActivityDeps) {
     for (const [i, file] of unit.files.entries()) {
       files.push(
         await ingestFile(deps, source, file, run, checkers[source.kind], partitions, (p) =>
-          ctx.heartbeat({ source: source.name, file: basename(p.file), fileIndex: i + 1, files: unit.files.length, bytes: p.bytes, totalBytes: p.totalBytes, records: p.records } satisfies IngestProgress),
+          heartbeatOrStop({ source: source.name, file: basename(p.file), fileIndex: i + 1, files: unit.files.length, bytes: p.bytes, totalBytes: p.totalBytes, records: p.records } satisfies IngestProgress),
         ),
       );
     }

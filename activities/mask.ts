@@ -1,5 +1,5 @@
+import { heartbeatOrStop } from './heartbeat';
 import { sql } from 'kysely';
-import { Context } from '@temporalio/activity';
 import type { ActivityDeps } from './deps';
 import type { RunRef } from '../workflow-safe/run-ref';
 import type { TaskResult } from '../workflow-safe/dag';
@@ -111,7 +111,7 @@ export function maskActivities({ db, env, config }: ActivityDeps) {
       written += rows.length;
       const last = rows[rows.length - 1]!;
       after = [last.source, last.event_id];
-      Context.current().heartbeat({ table, written });
+      heartbeatOrStop({ table, written });
     }
   }
 

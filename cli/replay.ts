@@ -3,6 +3,7 @@ import { type Client, type WorkflowExecutionDescription, WorkflowNotFoundError }
 import proto from '@temporalio/proto';
 import type { Db } from '../db/pool';
 import type { GovernanceInput } from '../workflow-safe/run-input';
+import { governanceRun } from '../workflows/governance';
 import { UsageError } from './command';
 
 // `govflow replay`: a failed run goes on from where it failed. First choice is Temporal's own
@@ -49,7 +50,7 @@ export async function resetPoint(client: Client, workflowId: string, runId: stri
       if (s) failed.push(s);
     }
   }
-  if (failed.length === 0) throw new ResetImpossible('no step failed in its history (the run failed before or outside its steps)');
+  if (failed.length === 0) throw new ResetImpossible('no task failed in its history (the run failed before or outside its tasks)');
   const first = failed.reduce((a, b) => (b.wftCompleted < a.wftCompleted ? b : a));
   return { eventId: first.wftCompleted, failed: [...new Set(failed.map((f) => f.name))] };
 }
@@ -90,7 +91,7 @@ async function newRun(client: Client, db: Db, workflowId: string, taskQueue: str
     skipTasks: done.map((t) => t.task).sort(),
   };
   // Same workflow id: the run replaces the failed one under the name people and schedules know.
-  const handle = await client.workflow.start('governanceRun', { workflowId, taskQueue: taskQueue!, args: [input] });
+  const handle = await client.workflow.start(governanceRun, { workflowId, taskQueue: taskQueue!, args: [input] });
   return { mode: 'new-run', workflowId, runId: handle.firstExecutionRunId, tasks: input.skipTasks!, reason };
 }
 

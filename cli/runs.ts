@@ -1,10 +1,10 @@
 import { isGrpcServiceError, type Client, type WorkflowExecutionInfo } from '@temporalio/client';
-import { RUN_STATUS, TRIGGER, VIOLATIONS, WINDOW_START } from '../workflow-safe/search-attributes';
+import { TRIGGER, VIOLATIONS, WINDOW_START } from '../workflow-safe/search-attributes';
 import { UsageError } from './command';
 
 // Governance runs as Temporal's visibility store knows them, filtered by status and by any
 // visibility query over govflow's search attributes (GovflowWindowStart, GovflowTrigger,
-// GovflowStatus, GovflowViolations) and Temporal's own (ExecutionStatus, StartTime, …).
+// GovflowViolations) and Temporal's own (ExecutionStatus, StartTime, …).
 
 export const RUN_STATUSES = ['running', 'completed', 'failed', 'terminated', 'timedout', 'canceled'] as const;
 const TEMPORAL_STATUS: Record<string, string> = {

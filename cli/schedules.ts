@@ -3,7 +3,7 @@ import { msNumberToTs, tsToMs } from '@temporalio/common/lib/time';
 import { sql } from 'kysely';
 import type { Db } from '../db/pool';
 import type { GovernanceInput } from '../workflow-safe/run-input';
-import type { governanceRun } from '../workflows/governance';
+import { governanceRun } from '../workflows/governance';
 import { planBackfill, type BackfillPlan } from './backfill-plan';
 import type { Window } from '../workflow-safe/window';
 import { UsageError } from './command';
@@ -51,7 +51,7 @@ export { spec as scheduleSpec };
 function action(scheduleId: string, taskQueue: string, s: ScheduleSettings): ScheduleOptionsStartWorkflowAction<typeof governanceRun> {
   const input: GovernanceInput = { windowSeconds: s.windowSeconds ?? s.everySeconds ?? 3600 };
   if (s.deadlineSeconds) input.deadlineSeconds = s.deadlineSeconds;
-  return { type: 'startWorkflow', workflowType: 'governanceRun', taskQueue, workflowId: scheduleId, args: [input] };
+  return { type: 'startWorkflow', workflowType: governanceRun, taskQueue, workflowId: scheduleId, args: [input] };
 }
 
 export async function createSchedule(client: Client, scheduleId: string, taskQueue: string, s: ScheduleSettings): Promise<void> {

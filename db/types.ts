@@ -1,4 +1,5 @@
 import type { ColumnType, Generated, JSONColumnType } from 'kysely';
+import type { RunStatus } from '../workflow-safe/dag';
 
 // Types of the tables that code reads or writes through Kysely's builder. Steps that are pure
 // set-based SQL use `sql` templates and need no row types.
@@ -12,7 +13,7 @@ export interface RunsTable {
   window_start: Timestamp;
   window_end: Timestamp;
   trigger: string;
-  status: 'running' | 'completed' | 'failed';
+  status: RunStatus;
   policy_hash: string;
   /** The policy and config files the run used (null on runs recorded before they were kept). */
   policy_file: string | null;

@@ -1,3 +1,4 @@
+import { heartbeatOrStop } from '../activities/heartbeat';
 import { sql } from 'kysely';
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { ActivityDeps } from '../activities/deps';
@@ -121,7 +122,7 @@ export function subjectErasure({ db }: ActivityDeps) {
             if (!present[0]?.ok) continue;
             const r = await sql`delete from ${sql.table(`govflow.${table}`)} where ${where(id)}`.execute(tx);
             deleted[table] = Number(r.numAffectedRows ?? 0);
-            Context.current().heartbeat({ table });
+            heartbeatOrStop({ table });
           }
           // Other people's records that merely mention the person (an admin's action on their
           // account) stay for accountability, with the raw id replaced by the pseudonym.

@@ -1,5 +1,5 @@
+import { heartbeatOrStop } from '../activities/heartbeat';
 import { sql, type QueryExecutorProvider } from 'kysely';
-import { Context } from '@temporalio/activity';
 import type { Db } from '../db/pool';
 import type { ActivityDeps } from '../activities/deps';
 import { pseudonym } from '../masking/pseudonym';
@@ -160,7 +160,7 @@ async function purgeRows(db: Db, physical: string, spec: TableSpec, cutoff: Date
       return deleted;
     });
     total += n;
-    Context.current().heartbeat({ table: physical, removed: total });
+    heartbeatOrStop({ table: physical, removed: total });
     if (n < RETENTION_BATCH) return total;
   }
 }
@@ -217,7 +217,7 @@ async function purgeTable(db: Db, spec: TableSpec, cutoff: Date, h: Holds, r: Re
         if (dropped !== null) {
           rowsRemoved += dropped;
           partitionsRemoved += 1;
-          Context.current().heartbeat({ table: p.name });
+          heartbeatOrStop({ table: p.name });
           continue;
         }
       }

@@ -127,9 +127,9 @@ export function alertStatus(
   if (!alert) {
     const none = { raised: false, id: null, severity: null, state: 'none', owner: list(people.compliance) };
     if (why.alertTask === 'failed') {
-      return { ...none, line: `No alert: the alert step failed in this run; retry it with govflow replay ${why.workflowId}` };
+      return { ...none, line: `No alert: the alert task failed in this run; retry it with govflow replay ${why.workflowId}` };
     }
-    if (why.alertTask && why.alertTask !== 'success') return { ...none, line: `No alert recorded: the alert step is ${why.alertTask.replace('_', ' ')}` };
+    if (why.alertTask && why.alertTask !== 'success') return { ...none, line: `No alert recorded: the alert task is ${why.alertTask.replace('_', ' ')}` };
     if (why.qualifying === 0) return { ...none, line: 'No alert: nothing in this window meets the alert policy' };
     return { ...none, line: `No alert: ${plural(why.qualifying, 'finding')} qualify, below the policy's threshold of ${why.minFindings}` };
   }

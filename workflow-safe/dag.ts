@@ -1,16 +1,18 @@
-// The shape of a DAG and the bookkeeping of its tasks' states. Pure: the workflow imports it.
+// The shape of a DAG and the bookkeeping of its tasks' states, in Airflow's words (task, upstream,
+// upstream_failed). Pure: bundled into workflow code.
 
 export type TaskState = 'pending' | 'running' | 'success' | 'failed' | 'skipped' | 'upstream_failed';
 
-export const TERMINAL_STATES: readonly TaskState[] = ['success', 'failed', 'skipped', 'upstream_failed'];
+/** How a run ended, or that it has not: the one meaning of `status` in runs, results and the CLI. */
+export type RunStatus = 'running' | 'completed' | 'failed' | 'cancelled';
 
 export interface TaskSpec<Ctx> {
   id: string;
   upstream: string[];
   /**
    * Tasks this one waits for without depending on them: it starts once they are finished in any
-   * state (success, failed, skipped, upstream_failed), so it can report on them but is never
-   * blocked by their failure. E.g. the report waits for the alert to show its status.
+   * state, so it can report on them but is never blocked by their failure (the report waits for
+   * the alert to show its status).
    */
   after?: string[];
   run: (ctx: Ctx) => Promise<TaskResult>;
@@ -27,6 +29,7 @@ export interface TaskResult {
 
 export interface TaskStatus {
   state: TaskState;
+  /** ISO-8601 times and milliseconds. */
   startedAt?: string;
   finishedAt?: string;
   durationMs?: number;
@@ -36,63 +39,57 @@ export interface TaskStatus {
   error?: string;
 }
 
-/** Fails at definition time on unknown upstreams, duplicates or cycles. */
-export function validateDag(tasks: ReadonlyArray<{ id: string; upstream: string[]; after?: string[] }>): void {
-  const ids = new Set<string>();
+type Node = { id: string; upstream: string[]; after?: string[] };
+const waitsFor = (t: Node) => [...t.upstream, ...(t.after ?? [])];
+
+/** Throws an Error naming the task on an unknown upstream, a duplicate id or a cycle. */
+export function validateDag(tasks: readonly Node[]): void {
+  const byId = new Map<string, Node>();
   for (const t of tasks) {
-    if (ids.has(t.id)) throw new Error(`DAG: task "${t.id}" is declared twice`);
-    ids.add(t.id);
+    if (byId.has(t.id)) throw new Error(`DAG: task "${t.id}" is declared twice`);
+    byId.set(t.id, t);
   }
-  for (const t of tasks) {
-    for (const u of [...t.upstream, ...(t.after ?? [])]) {
-      if (!ids.has(u)) throw new Error(`DAG: task "${t.id}" depends on unknown task "${u}"`);
-    }
-  }
-  const visiting = new Set<string>();
   const done = new Set<string>();
-  const byId = new Map(tasks.map((t) => [t.id, t]));
-  const visit = (id: string, path: string[]) => {
-    if (done.has(id)) return;
-    if (visiting.has(id)) throw new Error(`DAG: cycle ${[...path, id].join(' -> ')}`);
-    visiting.add(id);
-    const t = byId.get(id)!;
-    for (const u of [...t.upstream, ...(t.after ?? [])]) visit(u, [...path, id]);
-    visiting.delete(id);
-    done.add(id);
+  const visit = (t: Node, path: string[]) => {
+    if (done.has(t.id)) return;
+    if (path.includes(t.id)) throw new Error(`DAG: cycle ${[...path, t.id].join(' -> ')}`);
+    for (const u of waitsFor(t)) {
+      const up = byId.get(u);
+      if (!up) throw new Error(`DAG: task "${t.id}" depends on unknown task "${u}"`);
+      visit(up, [...path, t.id]);
+    }
+    done.add(t.id);
   };
-  for (const t of tasks) visit(t.id, []);
+  for (const t of tasks) visit(t, []);
+}
+
+/** Every task pending, but those in `skip` (they succeeded in an earlier run of the window). */
+export function initialStates(tasks: readonly Node[], skip: readonly string[] = []): Record<string, TaskStatus> {
+  return Object.fromEntries(tasks.map((t) => [t.id, { state: skip.includes(t.id) ? 'skipped' : 'pending' }]));
 }
 
 /**
- * Tasks that may start now: pending, with every upstream succeeded (or skipped because it already
- * succeeded in an earlier attempt of the run) and every `after` task finished, however it ended.
+ * Pending tasks that may start now: every upstream succeeded (or was skipped) and every `after`
+ * task finished, however it ended.
  */
-export function readyTasks(
-  tasks: ReadonlyArray<{ id: string; upstream: string[]; after?: string[] }>,
-  states: Record<string, TaskStatus>,
-): string[] {
-  const ok = (id: string) => states[id]?.state === 'success' || states[id]?.state === 'skipped';
-  const finished = (id: string) => TERMINAL_STATES.includes(states[id]?.state as TaskState);
+export function readyTasks(tasks: readonly Node[], states: Record<string, TaskStatus>): string[] {
+  const ok = (id: string) => ['success', 'skipped'].includes(states[id]!.state);
+  const finished = (id: string) => !['pending', 'running'].includes(states[id]!.state);
   return tasks
-    .filter((t) => states[t.id]?.state === 'pending' && t.upstream.every(ok) && (t.after ?? []).every(finished))
+    .filter((t) => states[t.id]!.state === 'pending' && t.upstream.every(ok) && (t.after ?? []).every(finished))
     .map((t) => t.id);
 }
 
-/** Pending tasks downstream of a failure can never run: mark them so, transitively. */
-export function propagateUpstreamFailures(
-  tasks: ReadonlyArray<{ id: string; upstream: string[] }>,
-  states: Record<string, TaskStatus>,
-): string[] {
+/** Marks pending tasks downstream of a failure upstream_failed, transitively; returns their ids. */
+export function propagateUpstreamFailures(tasks: readonly Node[], states: Record<string, TaskStatus>): string[] {
   const marked: string[] = [];
-  let changed = true;
-  while (changed) {
+  // Declaration order is not topological in general: repeat until nothing changes.
+  for (let changed = true; changed; ) {
     changed = false;
     for (const t of tasks) {
-      const s = states[t.id];
-      if (s?.state !== 'pending') continue;
-      const bad = t.upstream.some((u) => states[u]?.state === 'failed' || states[u]?.state === 'upstream_failed');
-      if (bad) {
-        s.state = 'upstream_failed';
+      const bad = t.upstream.some((u) => ['failed', 'upstream_failed'].includes(states[u]!.state));
+      if (states[t.id]!.state === 'pending' && bad) {
+        states[t.id]!.state = 'upstream_failed';
         marked.push(t.id);
         changed = true;
       }

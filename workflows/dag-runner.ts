@@ -1,87 +1,85 @@
-import { defineQuery, setHandler, workflowInfo } from '@temporalio/workflow';
-import {
-  propagateUpstreamFailures,
-  readyTasks,
-  validateDag,
-  type TaskSpec,
-  type TaskStatus,
-} from '../workflow-safe/dag';
+import { defineQuery, isCancellation, setHandler } from '@temporalio/workflow';
+import { initialStates, propagateUpstreamFailures, readyTasks, validateDag, type RunStatus, type TaskSpec, type TaskStatus } from '../workflow-safe/dag';
 import type { Window } from '../workflow-safe/window';
-import { ledger } from './ledger';
 
-// The generic half of every DAG: run each task once its upstreams succeeded, independent tasks
-// in parallel; keep every task's state in workflow state, answer `status`, and write each
-// transition to task_runs. DAG files only declare tasks and their upstreams.
+// The generic half of every DAG: DAG files declare tasks and their upstreams, this runs them.
 
 export interface DagStatus {
   dag: string;
   window: Window;
-  state: 'running' | 'completed' | 'failed';
+  state: RunStatus;
   tasks: Record<string, TaskStatus>;
 }
 
+/** The run's live task states; `govflow run` and `govflow status` ask it. */
 export const statusQuery = defineQuery<DagStatus>('status');
 
+/** A DAG's status before it runs; throws on a malformed DAG (see validateDag). */
+export function newDagStatus(dag: string, window: Window, tasks: Parameters<typeof validateDag>[0], skip?: readonly string[]): DagStatus {
+  validateDag(tasks);
+  return { dag, window, state: 'running', tasks: initialStates(tasks, skip) };
+}
 
+/**
+ * Runs each task once its upstreams succeeded and its `after` tasks finished, independent tasks
+ * in parallel, keeping their states in `status` (answered by `statusQuery`). A task that throws
+ * is `failed` and what is downstream of it `upstream_failed`. After each batch of finished tasks,
+ * while others still run, `record` gets the states changed since its last call (one ledger write);
+ * the final states are the caller's to write with the run's end. Ends with `status.state`
+ * completed or failed; when the run is cancelled, sets it to cancelled and rethrows the
+ * cancellation: it is the run's outcome, not a task's failure.
+ */
 export async function runDag<Ctx>(
-  dag: string,
-  window: Window,
+  status: DagStatus,
   tasks: TaskSpec<Ctx>[],
   ctx: Ctx,
-  skip: readonly string[] = [],
-): Promise<DagStatus> {
-  validateDag(tasks);
-  const { workflowId, runId } = workflowInfo();
-  const status: DagStatus = { dag, window, state: 'running', tasks: {} };
-  for (const t of tasks) status.tasks[t.id] = { state: skip.includes(t.id) ? 'skipped' : 'pending' };
+  record: (changed: Record<string, TaskStatus>) => Promise<void>,
+): Promise<void> {
   setHandler(statusQuery, () => status);
-
-  const record = (...ids: string[]) =>
-    ledger.recordTasks({ workflowId, runId, tasks: Object.fromEntries(ids.map((id) => [id, status.tasks[id]!])) });
-
-  await record(...tasks.map((t) => t.id));
-
-  const running = new Map<string, Promise<void>>();
-  const start = (spec: TaskSpec<Ctx>) => {
-    const s = status.tasks[spec.id]!;
-    s.state = 'running';
-    s.startedAt = new Date().toISOString();
-    const started = Date.now();
-    const p = (async () => {
-      await record(spec.id);
-      try {
-        const result = await spec.run(ctx);
-        s.state = 'success';
-        s.counts = result.counts;
-        s.attempts = result.attempt;
-        if (result.breakdown) s.breakdown = result.breakdown;
-      } catch (err) {
-        s.state = 'failed';
-        s.error = describe(err);
+  const running = new Map<string, Promise<string>>();
+  const changed = new Set(tasks.map((t) => t.id));
+  try {
+    for (let finished = false; ; finished = true) {
+      for (const id of propagateUpstreamFailures(tasks, status.tasks)) changed.add(id);
+      for (const id of readyTasks(tasks, status.tasks)) {
+        const p = runTask(tasks.find((t) => t.id === id)!, status.tasks[id]!, ctx);
+        p.catch(() => undefined); // a cancellation is rethrown through the race below, once
+        running.set(id, p);
+        changed.add(id);
       }
-      s.finishedAt = new Date().toISOString();
-      s.durationMs = Date.now() - started;
-      await record(spec.id);
-    })().finally(() => running.delete(spec.id));
-    running.set(spec.id, p);
-  };
-
-  for (;;) {
-    const blocked = propagateUpstreamFailures(tasks, status.tasks);
-    if (blocked.length) await record(...blocked);
-    for (const id of readyTasks(tasks, status.tasks)) start(tasks.find((t) => t.id === id)!);
-    if (running.size === 0) break;
-    await Promise.race(running.values());
+      if (running.size === 0) break;
+      if (finished) {
+        await record(Object.fromEntries([...changed].map((id) => [id, status.tasks[id]!])));
+        changed.clear();
+      }
+      const done = await Promise.race(running.values());
+      running.delete(done);
+      changed.add(done);
+    }
+  } catch (err) {
+    if (isCancellation(err)) status.state = 'cancelled';
+    throw err;
   }
+  const failed = Object.values(status.tasks).some((t) => t.state === 'failed' || t.state === 'upstream_failed');
+  status.state = failed ? 'failed' : 'completed';
+}
 
-  status.state = Object.values(status.tasks).some((t) => t.state === 'failed' || t.state === 'upstream_failed')
-    ? 'failed'
-    : 'completed';
-  return status;
+async function runTask<Ctx>(spec: TaskSpec<Ctx>, s: TaskStatus, ctx: Ctx): Promise<string> {
+  const started = Date.now();
+  Object.assign(s, { state: 'running', startedAt: new Date(started).toISOString() });
+  try {
+    const { counts, attempt, breakdown } = await spec.run(ctx);
+    Object.assign(s, { state: 'success', counts, attempts: attempt }, breakdown && { breakdown });
+  } catch (err) {
+    if (isCancellation(err)) throw err;
+    Object.assign(s, { state: 'failed', error: innermostMessage(err) });
+  }
+  Object.assign(s, { finishedAt: new Date().toISOString(), durationMs: Date.now() - started });
+  return spec.id;
 }
 
 /** The innermost cause of an activity failure: what a person needs to fix. */
-function describe(err: unknown): string {
+function innermostMessage(err: unknown): string {
   let e = err as { message?: string; cause?: unknown } | undefined;
   while (e?.cause) e = e.cause as typeof e;
   return e?.message ?? String(err);

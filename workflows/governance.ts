@@ -1,10 +1,10 @@
-import { ApplicationFailure, proxyActivities, workflowInfo } from '@temporalio/workflow';
+import { ApplicationFailure, CancellationScope, isCancellation, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { GovflowActivities } from '../activities';
-import type { TaskSpec, TaskStatus } from '../workflow-safe/dag';
+import type { RunStatus, TaskSpec, TaskStatus } from '../workflow-safe/dag';
 import type { RunRef } from '../workflow-safe/run-ref';
 import { InputError, resolveInput, type GovernanceInput } from '../workflow-safe/run-input';
 import type { Window } from '../workflow-safe/window';
-import { runDag } from './dag-runner';
+import { newDagStatus, runDag } from './dag-runner';
 import { fanOutIngest } from './ingest-fan-out';
 import { startEscalations } from './alert-escalation';
 import { ledger } from './ledger';
@@ -52,8 +52,9 @@ export const GOVERNANCE_DAG: TaskSpec<GovernanceCtx>[] = [
 
 export interface GovernanceResult {
   workflowId: string;
+  /** The ledger's run id (StartedRun.runId): Temporal's, unless the run was made by a reset. */
   runId: string;
-  status: 'completed' | 'failed';
+  status: Exclude<RunStatus, 'running' | 'cancelled'>;
   window: Window;
   trigger: string;
   policyHash: string;
@@ -75,29 +76,38 @@ export async function governanceRun(input: GovernanceInput = {}): Promise<Govern
     if (err instanceof InputError) throw ApplicationFailure.nonRetryable(err.message, 'InputError', { field: err.field });
     throw err;
   }
-  const run: RunRef = { workflowId, runId, window: resolved.window };
-  const { policyHash, config } = await ledger.startRun({ ...run, dag: 'governance', trigger: resolved.trigger, expectedConfig: resolved.expectedConfig });
+  const started = await ledger.startRun({ workflowId, runId, window: resolved.window, dag: 'governance', trigger: resolved.trigger, expectedConfig: resolved.expectedConfig });
+  // The ledger's run id: after a reset (govflow replay), the run reset from (StartedRun.runId).
+  const run: RunRef = { workflowId, runId: started.runId, window: resolved.window };
 
   markRunStarted(run.window, resolved.trigger);
   const stopDeadlineWatch = watchDeadline(run, resolved.deadlineSeconds);
 
   const ctx: GovernanceCtx = { run };
-  const dag = await runDag('governance', run.window, GOVERNANCE_DAG, ctx, resolved.skipTasks);
+  const dag = newDagStatus('governance', run.window, GOVERNANCE_DAG, resolved.skipTasks);
+  try {
+    await runDag(dag, GOVERNANCE_DAG, ctx, (tasks) => ledger.recordTasks({ workflowId, runId: run.runId, tasks }));
+  } catch (err) {
+    if (isCancellation(err)) {
+      await CancellationScope.nonCancellable(() => ledger.finishRun({ workflowId, runId: run.runId, status: 'cancelled', tasks: dag.tasks, totals: {} }));
+    }
+    throw err;
+  }
   stopDeadlineWatch();
   const result: GovernanceResult = {
     workflowId,
-    runId,
+    runId: run.runId,
     status: dag.state === 'completed' ? 'completed' : 'failed',
     window: run.window,
     trigger: resolved.trigger,
-    policyHash,
-    config,
+    policyHash: started.policyHash,
+    config: started.config,
     tasks: dag.tasks,
     kpis: governanceKpis(dag.tasks),
     ...(ctx.sources ? { sources: ctx.sources } : {}),
   };
-  await ledger.finishRun({ workflowId, runId, status: result.status, totals: { kpis: result.kpis } });
-  markRunFinished(result.status, result.kpis.consentViolations);
+  await ledger.finishRun({ workflowId, runId: run.runId, status: result.status, tasks: dag.tasks, totals: { kpis: result.kpis } });
+  markRunFinished(result.kpis.consentViolations);
 
   if (result.status === 'failed') {
     const failed = Object.entries(dag.tasks).filter(([, t]) => t.state === 'failed').map(([id, t]) => `${id}: ${t.error}`);

@@ -1,5 +1,5 @@
 import { upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
-import { RUN_STATUS, SCHEDULED_START_TIME, TRIGGER, VIOLATIONS, WINDOW_START } from '../workflow-safe/search-attributes';
+import { SCHEDULED_START_TIME, TRIGGER, VIOLATIONS, WINDOW_START } from '../workflow-safe/search-attributes';
 import type { Window } from '../workflow-safe/window';
 
 // What makes a run findable in the Temporal UI and with `govflow runs --query`.
@@ -13,13 +13,10 @@ export function markRunStarted(window: Window, trigger: string): void {
   upsertSearchAttributes([
     { key: WINDOW_START, value: new Date(window.start) },
     { key: TRIGGER, value: trigger },
-    { key: RUN_STATUS, value: 'running' },
   ]);
 }
 
-export function markRunFinished(status: 'completed' | 'failed', violations: number): void {
-  upsertSearchAttributes([
-    { key: RUN_STATUS, value: status },
-    { key: VIOLATIONS, value: violations },
-  ]);
+/** How the run ended is Temporal's ExecutionStatus; govflow adds only what Temporal cannot know. */
+export function markRunFinished(violations: number): void {
+  upsertSearchAttributes([{ key: VIOLATIONS, value: violations }]);
 }

@@ -5,7 +5,7 @@ import { loadEnv } from '../../config/config';
 import { createDb, createPool, type Db } from '../../db/pool';
 import { acknowledgeAlertRow, getAlert, listAlerts, type AlertRow } from '../../reporting/alerts/alert-store';
 import { escalationWorkflowId } from '../../workflow-safe/alert-ids';
-import type { Acknowledgement, AckResult } from '../../workflows/alert-escalation';
+import { acknowledgeUpdate, type AckResult } from '../../workflows/alert-escalation';
 import { userInfo } from 'node:os';
 
 // `govflow alerts list` and `govflow alerts ack <id>`. Acknowledging goes through the alert's
@@ -46,7 +46,7 @@ async function ack(ctx: CommandContext, db: Db): Promise<number> {
     try {
       const running = (await handle.describe()).status.name === 'RUNNING';
       if (!running) throw new WorkflowNotFoundError('closed', handle.workflowId, undefined);
-      result = await handle.executeUpdate<AckResult, [Acknowledgement]>('acknowledge', { args: [{ by }] });
+      result = await handle.executeUpdate(acknowledgeUpdate, { args: [{ by }] });
     } catch (err) {
       if (!(err instanceof WorkflowNotFoundError)) throw err;
       const row = await acknowledgeAlertRow(db, id, by);

@@ -5,7 +5,8 @@ import { connectClient } from '../../temporal/connection';
 import { loadEnv } from '../../config/config';
 import { createDb, createPool } from '../../db/pool';
 import { pseudonym } from '../../masking/pseudonym';
-import type { ErasureResult } from '../../lifecycle/erasure';
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
+import { eraseSubject } from '../../workflows/erase';
 import { requireWorker } from '../worker-check';
 import { watchStalls } from '../ingest-progress';
 
@@ -59,14 +60,14 @@ export const eraseCommand: Command = {
       const workflowId = `erase-request-${requestId}`;
       if (ctx.flags.json !== true) ctx.err(`erasure request ${requestId} for ${subjectRef}: starting ${workflowId}`);
       const handle = await client.workflow
-        .start('eraseSubject', { taskQueue: env.taskQueue, workflowId, args: [{ requestId }] })
+        .start(eraseSubject, { taskQueue: env.taskQueue, workflowId, args: [{ requestId }] })
         .catch((err: Error) => {
-          if (err.name === 'WorkflowExecutionAlreadyStartedError') return client.workflow.getHandle(workflowId);
+          if (err instanceof WorkflowExecutionAlreadyStartedError) return client.workflow.getHandle<typeof eraseSubject>(workflowId);
           throw err;
         });
       // A worker that dies mid-erasure must not leave the command waiting without a word.
       const stopWatching = watchStalls(handle, ctx.err);
-      const result = (await handle.result().finally(stopWatching)) as ErasureResult;
+      const result = await handle.result().finally(stopWatching);
       const noData = result.outcome === 'no_data_held';
       if (ctx.flags.json === true) ctx.out(JSON.stringify({ workflowId, ...result }, null, 2));
       else if (noData) {

@@ -30,7 +30,7 @@ export const replayCommand: Command = {
       if (!ctx.flags.json) {
         ctx.err(
           outcome.mode === 'reset'
-            ? `reset ${workflowId}: run ${outcome.runId} resumes at ${outcome.tasks.join(', ')}; steps before it are kept, not repeated`
+            ? `reset ${workflowId}: run ${outcome.runId} resumes at ${outcome.tasks.join(', ')}; tasks before it are kept, not repeated`
             : `new run ${outcome.runId} of ${workflowId}${outcome.reason ? ` (${outcome.reason})` : ''}, skipping ${outcome.tasks.join(', ') || 'nothing'}`,
         );
       }

@@ -8,7 +8,7 @@ import { parseDurationSeconds } from '../../config/duration';
 import { loadEnv, type Env } from '../../config/config';
 import { createDb, createPool } from '../../db/pool';
 import { pseudonym } from '../../masking/pseudonym';
-import type { RetentionRunResult } from '../../workflows/retention';
+import { retentionRun } from '../../workflows/retention';
 
 // `govflow retention run|schedule|hold|release|holds`: purge what the policy's `retention`
 // periods say has expired (the retentionRun workflow), on demand or on a Temporal Schedule, and
@@ -40,7 +40,7 @@ async function run(ctx: CommandContext, env: Env): Promise<number> {
   try {
     const workflowId = `retention-${dryRun ? 'dry-run-' : ''}${new Date().toISOString()}`;
     if (ctx.flags.json !== true) ctx.err(`starting ${workflowId}`);
-    const result = (await client.workflow.execute('retentionRun', { taskQueue: env.taskQueue, workflowId, args: [{ dryRun }] })) as RetentionRunResult;
+    const result = await client.workflow.execute(retentionRun, { taskQueue: env.taskQueue, workflowId, args: [{ dryRun }] });
     if (ctx.flags.json === true) {
       ctx.out(JSON.stringify(result, null, 2));
       return 0;
@@ -76,7 +76,7 @@ async function schedule(ctx: CommandContext, env: Env): Promise<number> {
     await client.schedule.create({
       scheduleId,
       spec: scheduleSpec({ everySeconds, cron, timezone: stringFlag(ctx, 'timezone') }),
-      action: { type: 'startWorkflow', workflowType: 'retentionRun', taskQueue: env.taskQueue, workflowId: scheduleId, args: [{}] },
+      action: { type: 'startWorkflow', workflowType: retentionRun, taskQueue: env.taskQueue, workflowId: scheduleId, args: [{}] },
       // Two purges at once would only compete for the same rows.
       policies: { overlap: 'SKIP' },
     });

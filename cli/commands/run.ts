@@ -3,8 +3,8 @@ import { randomBytes } from 'node:crypto';
 import { WorkflowFailedError, type Client, type WorkflowClient, type WorkflowHandle } from '@temporalio/client';
 import { runActivityLines } from '../ingest-progress';
 import { ApplicationFailure } from '@temporalio/common';
-import type { GovernanceResult } from '../../workflows/governance';
-import type { DagStatus } from '../../workflows/dag-runner';
+import { governanceRun, type GovernanceResult } from '../../workflows/governance';
+import { statusQuery } from '../../workflows/dag-runner';
 import type { GovernanceInput } from '../../workflow-safe/run-input';
 import { parseWindow, refuseUnfinishedWindow, windowLabel, type Window, type WindowFields } from '../../workflow-safe/window';
 import { windowBeforeDataWarning } from '../earliest-data';
@@ -51,7 +51,7 @@ export async function startGovernanceRun(client: Client, o: StartRunOptions): Pr
   }
   const label = input.window ? windowLabel(input.window) : 'last-hour';
   const workflowId = o.workflowId ?? `governance-${label}-${randomBytes(3).toString('hex')}`;
-  return client.workflow.start('governanceRun', { taskQueue: o.taskQueue, workflowId, args: [input] });
+  return client.workflow.start(governanceRun, { taskQueue: o.taskQueue, workflowId, args: [input] });
 }
 
 /**
@@ -73,7 +73,7 @@ export async function waitForRun(
   const poll = (async () => {
     while (!done && progress) {
       try {
-        const s = await handle.query<DagStatus>('status');
+        const s = await handle.query(statusQuery);
         for (const [id, t] of Object.entries(s.tasks)) {
           if (seen.get(id) !== t.state && t.state !== 'pending') {
             seen.set(id, t.state);

@@ -4,7 +4,7 @@ import { connectClient } from '../../temporal/connection';
 import { formatTaskTable } from '../format';
 import { loadEnv } from '../../config/config';
 import { createDb, createPool } from '../../db/pool';
-import type { DagStatus } from '../../workflows/dag-runner';
+import { statusQuery, type DagStatus } from '../../workflows/dag-runner';
 import type { Db } from '../../db/pool';
 import type { TaskStatus, TaskState } from '../../workflow-safe/dag';
 
@@ -23,16 +23,15 @@ export async function runStatus(client: Client, db: Db, workflowId: string): Pro
   const handle = client.workflow.getHandle(workflowId);
   const description = await handle.describe();
   try {
-    const dag = await client.withDeadline(Date.now() + 5000, () => handle.query<DagStatus>('status'));
+    const dag = await client.withDeadline(Date.now() + 5000, () => handle.query(statusQuery));
     return { workflowId, temporalStatus: description.status.name, source: 'workflow query', dag };
   } catch {
-    const rows = await db
-      .selectFrom('govflow.task_runs')
-      .selectAll()
-      .where('workflow_id', '=', workflowId)
-      .where('run_id', '=', description.runId)
-      .execute();
-    const run = await db.selectFrom('govflow.runs').selectAll().where('workflow_id', '=', workflowId).where('run_id', '=', description.runId).executeTakeFirst();
+    // The newest ledger row of the workflow id: a reset run writes the row of the run it was reset
+    // from (StartedRun.runId), so Temporal's current run id is not the key.
+    const run = await db.selectFrom('govflow.runs').selectAll().where('workflow_id', '=', workflowId).orderBy('started_at', 'desc').executeTakeFirst();
+    const rows = run
+      ? await db.selectFrom('govflow.task_runs').selectAll().where('workflow_id', '=', workflowId).where('run_id', '=', run.run_id).execute()
+      : [];
     if (!run) return { workflowId, temporalStatus: description.status.name, source: 'task_runs' };
     const tasks: Record<string, TaskStatus> = {};
     for (const r of rows) {

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError, type SignalDefinition } from '@temporalio/client';
 import { intFlag, stringFlag, UsageError, type Command, type CommandContext } from '../command';
 import { connectClient } from '../../temporal/connection';
 import { withPath } from '../errors';
@@ -7,7 +7,7 @@ import { loadEnv } from '../../config/config';
 import { createPool } from '../../db/pool';
 import { appendToStream } from '../../ingest/stream/append';
 import { streamSourceName, type StreamSource } from '../../ingest/stream/source';
-import type { StreamInput, StreamStatus } from '../../workflows/stream';
+import { pauseSignal, resumeSignal, stopSignal, streamGovernance, streamStatusQuery, type StreamInput } from '../../workflows/stream';
 import { requireWorker } from '../worker-check';
 
 // govflow stream start|status|pause|resume|stop|push: one streamGovernance workflow per stream,
@@ -21,7 +21,7 @@ function sourceOf(ctx: CommandContext): StreamSource {
 
 export const streamWorkflowId = (s: StreamSource) => `stream-${streamSourceName(s).replace(/[^A-Za-z0-9_.-]/g, '-')}`;
 
-const SIGNALS: Record<string, string> = { pause: 'pause', resume: 'resume', stop: 'stop' };
+const SIGNALS: Record<string, SignalDefinition> = { pause: pauseSignal, resume: resumeSignal, stop: stopSignal };
 
 export const streamCommand: Command = {
   name: 'stream',
@@ -83,7 +83,7 @@ export const streamCommand: Command = {
         case 'start': {
           const input: StreamInput = { source, batchSize: intFlag(ctx, 'batch-size'), maxWaitMs: intFlag(ctx, 'max-wait-ms') };
           try {
-            await client.workflow.start('streamGovernance', { taskQueue: loadEnv().taskQueue, workflowId, args: [input] });
+            await client.workflow.start(streamGovernance, { taskQueue: loadEnv().taskQueue, workflowId, args: [input] });
             ctx.out(`started ${workflowId} on ${streamSourceName(source)}`);
           } catch (err) {
             if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
@@ -92,7 +92,7 @@ export const streamCommand: Command = {
           return 0;
         }
         case 'status': {
-          const s = await handle.query<StreamStatus>('streamStatus');
+          const s = await handle.query(streamStatusQuery);
           if (ctx.flags.json === true) ctx.out(JSON.stringify(s, null, 2));
           else {
             const k = s.kpis;

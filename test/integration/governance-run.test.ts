@@ -3,7 +3,7 @@ import { WorkflowFailedError } from '@temporalio/client';
 import { startHarness, type Harness } from '../support/harness';
 import { SAMPLE_FINDINGS_BY_RULE } from '../support/sample-findings';
 import type { GovernanceResult } from '../../workflows/governance';
-import type { DagStatus } from '../../workflows/dag-runner';
+import { statusQuery } from '../../workflows/dag-runner';
 import { pseudonym } from '../../masking/pseudonym';
 import { lastFullHour } from '../../workflow-safe/window';
 import { SAMPLE_WINDOW } from '../../cli/commands/dev';
@@ -40,7 +40,7 @@ async function tableCounts(): Promise<Record<string, number>> {
 describe('governanceRun over the sample window', () => {
   let first: GovernanceResult;
 
-  it('runs all six tasks to success and reports the KPIs', async () => {
+  it('runs all seven tasks to success and reports the KPIs', async () => {
     first = await runWindow(SAMPLE_WINDOW, 'sample');
     expect(first.status).toBe('completed');
     expect(Object.keys(first.tasks)).toEqual(TASKS);
@@ -121,7 +121,7 @@ describe('governanceRun over the sample window', () => {
     const [run] = await h.sql('select status, policy_hash, trigger, window_start from govflow.runs where workflow_id = $1', [first.workflowId]);
     expect(run).toMatchObject({ status: 'completed', policy_hash: first.policyHash, trigger: 'cli' });
 
-    const status = await h.client.workflow.getHandle(first.workflowId).query<DagStatus>('status');
+    const status = await h.client.workflow.getHandle(first.workflowId).query(statusQuery);
     expect(status.state).toBe('completed');
     expect(Object.values(status.tasks).map((t) => t.state)).toEqual(TASKS.map(() => 'success'));
   });
@@ -152,7 +152,7 @@ describe('governanceRun failures', () => {
     } finally {
       await h.sql('alter table govflow.masked_events_hidden rename to masked_events');
     }
-    const status = await h.client.workflow.getHandle(workflowId).query<DagStatus>('status');
+    const status = await h.client.workflow.getHandle(workflowId).query(statusQuery);
     expect(Object.fromEntries(Object.entries(status.tasks).map(([k, v]) => [k, v.state]))).toEqual({
       ingest: 'success', audit: 'success', consent: 'success', mask: 'failed', report: 'upstream_failed', email: 'upstream_failed', alert: 'success',
     });

@@ -59,7 +59,7 @@ describe('govflow replay', () => {
     expect(listed).toMatchObject({ status: 'failed', trigger: 'cli' });
   });
 
-  it('resets the failed run to the step that failed: succeeded steps are not run again', async () => {
+  it('resets the failed run to the task that failed: succeeded tasks are not run again', async () => {
     const r = await runGovflow(h, ['replay', resetId, '--json']);
     expect(r.code).toBe(0);
     const out = JSON.parse(r.stdout) as { mode: string; runId: string; tasks: string[]; result: GovernanceResult };
@@ -76,10 +76,14 @@ describe('govflow replay', () => {
     expect(after).not.toContain('ingest');
     expect(after).not.toContain('consent');
 
-    // The ledger knows the new run, with the steps the reset kept.
-    const [run] = await h.sql('select status, window_start from govflow.runs where workflow_id = $1 and run_id = $2', [resetId, out.runId]);
-    expect(run).toMatchObject({ status: 'completed', window_start: new Date(SAMPLE_WINDOW.start) });
-    const tasks = await h.sql('select task, state from govflow.task_runs where workflow_id = $1 and run_id = $2 order by task', [resetId, out.runId]);
+    // The reset run goes on writing the ledger row of the run it was reset from (its startRun
+    // result is replayed, not called again): one row, now completed, every task succeeded.
+    const runs = await h.sql('select run_id, status, window_start from govflow.runs where workflow_id = $1', [resetId]);
+    expect(runs).toHaveLength(1);
+    expect(runs[0]).toMatchObject({ status: 'completed', window_start: new Date(SAMPLE_WINDOW.start) });
+    expect(runs[0]!.run_id).not.toBe(out.runId);
+    expect(out.result.runId).toBe(runs[0]!.run_id);
+    const tasks = await h.sql('select task, state from govflow.task_runs where workflow_id = $1 and run_id = $2 order by task', [resetId, runs[0]!.run_id]);
     expect(Object.fromEntries(tasks.map((t) => [t.task, t.state]))).toEqual(states(() => 'success'));
 
     // Replayed, it no longer needs attention.

@@ -4,7 +4,7 @@ import { startHarness, type Harness } from '../support/harness';
 import { holdMaskStep } from '../support/broken-mask';
 import { eventually } from '../support/eventually';
 import { SAMPLE_WINDOW } from '../../cli/commands/dev';
-import type { DagStatus } from '../../workflows/dag-runner';
+import { statusQuery } from '../../workflows/dag-runner';
 import type { GovernanceResult } from '../../workflows/governance';
 
 // A run past its deadline raises one alert and keeps going. The run is held up for real: the
@@ -36,7 +36,7 @@ describe('run deadline', () => {
       expect(alert).toMatchObject({ workflow_id: workflowId, status: 'open', severity: 'medium', occurrences: 1 });
       expect(alert.title).toBe(`Run ${workflowId} has exceeded its 1 s deadline`);
       expect(alert.summary).toContain('it has not been stopped');
-      const status = await handle.query<DagStatus>('status');
+      const status = await handle.query(statusQuery);
       expect(status.state).toBe('running');
       expect(status.tasks.mask!.state).toBe('running');
     } finally {

@@ -4,7 +4,7 @@ import { startHarness, type Harness } from '../support/harness';
 import { runGovflow } from '../support/govflow-cli';
 import { eventually } from '../support/eventually';
 import { SAMPLE_WINDOW } from '../../cli/commands/dev';
-import { RUN_STATUS, TRIGGER, VIOLATIONS, WINDOW_START } from '../../workflow-safe/search-attributes';
+import { TRIGGER, VIOLATIONS, WINDOW_START } from '../../workflow-safe/search-attributes';
 import { Connection } from '@temporalio/client';
 import { startDevServer } from '../../cli/dev-server';
 import { ensureTemporalCli } from '../../cli/temporal-binary';
@@ -26,7 +26,7 @@ describe('searchable runs', () => {
   const sampleId = `${prefix}-sample`;
   const quietId = `${prefix}-quiet`;
 
-  it('sets window start, trigger, status and violations on each run', async () => {
+  it('sets window start, trigger and violations on each run; how it ended is Temporal\'s ExecutionStatus', async () => {
     await h.client.workflow.execute('governanceRun', { taskQueue: h.taskQueue, workflowId: sampleId, args: [{ window: SAMPLE_WINDOW, trigger: 'cli' }] });
     await h.client.workflow.execute('governanceRun', {
       taskQueue: h.taskQueue,
@@ -36,7 +36,8 @@ describe('searchable runs', () => {
     const d = await h.client.workflow.getHandle(sampleId).describe();
     expect(d.typedSearchAttributes.get(WINDOW_START)?.toISOString()).toBe('2026-11-01T10:00:00.000Z');
     expect(d.typedSearchAttributes.get(TRIGGER)).toBe('cli');
-    expect(d.typedSearchAttributes.get(RUN_STATUS)).toBe('completed');
+    expect(d.status.name).toBe('COMPLETED');
+    expect(d.searchAttributes).not.toHaveProperty('GovflowStatus');
     expect(d.typedSearchAttributes.get(VIOLATIONS)).toBe(2);
     const q = await h.client.workflow.getHandle(quietId).describe();
     expect(q.typedSearchAttributes.get(VIOLATIONS)).toBe(0);
@@ -44,7 +45,7 @@ describe('searchable runs', () => {
   });
 
   it('govflow runs --query filters on them', async () => {
-    const query = `WorkflowId STARTS_WITH '${prefix}' AND GovflowViolations > 0 AND GovflowStatus = 'completed'`;
+    const query = `WorkflowId STARTS_WITH '${prefix}' AND GovflowViolations > 0 AND ExecutionStatus = 'Completed'`;
     const rows = await eventually(async () => {
       const r = await runGovflow(h, ['runs', '--query', query, '--json']);
       const list = JSON.parse(r.stdout) as { workflowId: string }[];
@@ -65,12 +66,12 @@ describe('searchable runs', () => {
       await registerSearchAttributes(bare.address, 'default', (l) => logged.push(l));
       await registerSearchAttributes(bare.address, 'default', (l) => logged.push(l));
       expect(logged).toEqual([
-        'govflow: registered search attributes GovflowWindowStart, GovflowTrigger, GovflowStatus, GovflowViolations in namespace default',
+        'govflow: registered search attributes GovflowWindowStart, GovflowTrigger, GovflowViolations in namespace default',
       ]);
       const connection = await Connection.connect({ address: bare.address });
       const { customAttributes } = await connection.operatorService.listSearchAttributes({ namespace: 'default' });
       await connection.close();
-      expect(Object.keys(customAttributes ?? {})).toEqual(expect.arrayContaining(['GovflowWindowStart', 'GovflowTrigger', 'GovflowStatus', 'GovflowViolations']));
+      expect(Object.keys(customAttributes ?? {})).toEqual(expect.arrayContaining(['GovflowWindowStart', 'GovflowTrigger', 'GovflowViolations']));
     } finally {
       await bare.stop();
     }

@@ -39,7 +39,7 @@ export async function cloneTestDatabase(): Promise<string> {
 
 let runtimeInstalled = false;
 /** The SDK logs every worker state change at INFO; tests want only warnings and errors. */
-function quietRuntime() {
+export function quietRuntime(): void {
   if (runtimeInstalled) return;
   Runtime.install({ logger: new DefaultLogger('WARN') });
   runtimeInstalled = true;

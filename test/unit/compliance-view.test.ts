@@ -64,7 +64,7 @@ describe('alert status', () => {
   });
 
   it('explains a window without an alert', () => {
-    expect(alertStatus(undefined, people, sla, durationMs, { ...why, alertTask: 'failed' }).line).toMatch(/alert step failed.*govflow replay wf-1/);
+    expect(alertStatus(undefined, people, sla, durationMs, { ...why, alertTask: 'failed' }).line).toMatch(/alert task failed.*govflow replay wf-1/);
     expect(alertStatus(undefined, people, sla, durationMs, why).line).toBe('No alert: nothing in this window meets the alert policy');
     expect(alertStatus(undefined, people, sla, durationMs, { ...why, qualifying: 2, minFindings: 5 }).line).toMatch(/2 findings qualify, below the policy's threshold of 5/);
   });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { propagateUpstreamFailures, readyTasks, validateDag, type TaskStatus } from '../../workflow-safe/dag';
+import { initialStates, propagateUpstreamFailures, readyTasks, validateDag, type TaskStatus } from '../../workflow-safe/dag';
 import { GOVERNANCE_DAG } from '../../workflows/governance';
 
 const dag = GOVERNANCE_DAG.map(({ id, upstream, after }) => ({ id, upstream, after }));
@@ -15,7 +15,7 @@ describe('DAG bookkeeping', () => {
   });
 
   it('starts audit and consent together once ingest succeeded', () => {
-    const s = states({ ingest: 'success', audit: 'pending', consent: 'pending', mask: 'pending', report: 'pending', alert: 'pending' });
+    const s = states({ ingest: 'success', audit: 'pending', consent: 'pending', mask: 'pending', report: 'pending', email: 'pending', alert: 'pending' });
     expect(readyTasks(dag, s)).toEqual(['audit', 'consent']);
   });
 
@@ -44,6 +44,18 @@ describe('DAG bookkeeping', () => {
     s.alert!.state = 'failed';
     expect(propagateUpstreamFailures(dag, s)).toEqual([]);
     expect(readyTasks(dag, s)).toEqual(['report']);
+  });
+
+  it('starts skipped tasks as skipped and every other one pending', () => {
+    const s = initialStates(dag, ['ingest', 'audit']);
+    expect(Object.keys(s)).toEqual(dag.map((t) => t.id));
+    expect(s.ingest!.state).toBe('skipped');
+    expect(s.consent!.state).toBe('pending');
+    expect(readyTasks(dag, s)).toEqual(['consent']);
+  });
+
+  it('fixtures above name every task of the governance DAG', () => {
+    expect(dag.map((t) => t.id).sort()).toEqual(['alert', 'audit', 'consent', 'email', 'ingest', 'mask', 'report']);
   });
 
   it('checks `after` like upstreams: known tasks, no cycles', () => {
