@@ -1,5 +1,6 @@
 import { DefaultLogger, Runtime, type Worker } from '@temporalio/worker';
-import { connectWorkerConnection } from '../client/temporal-connection';
+import { connectClient, connectWorkerConnection } from '../client/temporal-connection';
+import { dsrScheduleId, ensureDsrSchedule } from '../client/dsr-schedule';
 import { createGovflowWorker } from './create-worker';
 import { openActivityDeps } from './deps';
 import { redactUrl } from '../lib/db';
@@ -15,6 +16,13 @@ export async function runWorker(opts: { configFile?: string; log?: (line: string
   let worker: Worker | undefined;
   try {
     worker = await createGovflowWorker({ connection, namespace, taskQueue: deps.env.taskQueue, deps, log });
+    // Data-subject requests are answered by a schedule this worker serves: make sure it exists.
+    const scheduler = await connectClient(address);
+    try {
+      if (await ensureDsrSchedule(scheduler.client, deps.env.taskQueue)) log(`govflow worker: created schedule ${dsrScheduleId(deps.env.taskQueue)} (data-subject requests, hourly)`);
+    } finally {
+      await scheduler.connection.close();
+    }
     log(
       `govflow worker: polling task queue "${deps.env.taskQueue}" on ${address} (namespace ${namespace}); ` +
         `database ${redactUrl(deps.env.databaseUrl)}; config ${deps.config.file}; policy ${deps.config.policy.file} ` +
