@@ -17,6 +17,7 @@ import { streamActivities } from './stream/pull';
 import { eraseActivities } from './erase';
 import { retentionActivities } from './retention';
 import { dataSubjectRequestActivities } from './data-subject-requests';
+import { accessRequestActivities } from './access-request';
 
 type Step = (run: RunRef) => Promise<TaskResult>;
 
@@ -48,6 +49,7 @@ export function createActivities(deps: ActivityDeps) {
     ...eraseActivities(deps),
     ...retentionActivities(deps),
     ...dataSubjectRequestActivities(deps),
+    ...accessRequestActivities(deps),
     ...asSteps({
       ...ingestActivities(deps),
       ...auditActivities(deps),

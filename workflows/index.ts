@@ -5,3 +5,4 @@ export { streamGovernance } from './stream';
 export { eraseSubject } from './erase';
 export { retentionRun } from './retention';
 export { dataSubjectRequests } from './data-subject-requests';
+export { accessRequest } from './access-request';
