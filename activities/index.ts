@@ -16,6 +16,8 @@ import { deadlineActivities } from './deadline';
 import { streamActivities } from './stream';
 import { eraseActivities } from './erase';
 import { retentionActivities } from './retention';
+import { dataSubjectRequestActivities } from './data-subject-requests';
+import { accessRequestActivities } from './access-request';
 
 /** A step takes its run (some, like ingestFinish, with more beside it) and returns counts. */
 type Step<In extends RunRef = RunRef> = (run: In) => Promise<TaskResult>;
@@ -52,6 +54,8 @@ export function createActivities(deps: ActivityDeps) {
     ...streamActivities(deps),
     ...eraseActivities(deps),
     ...retentionActivities(deps),
+    ...dataSubjectRequestActivities(deps),
+    ...accessRequestActivities(deps),
     ...asSteps({
       ...ingestSteps,
       ...auditActivities(deps),

@@ -1,5 +1,5 @@
 import type { ActivityDeps } from './deps';
-import { retentionPurger } from '../lifecycle/retention';
+import { retentionPurger, vaultPurger } from '../lifecycle/retention';
 
 export type { RetentionClassResult, RetentionInput } from '../lifecycle/retention';
 
@@ -9,6 +9,7 @@ export type { RetentionClassResult, RetentionInput } from '../lifecycle/retentio
 export function retentionActivities(deps: ActivityDeps) {
   const purgeClass = retentionPurger(deps);
   return {
+    retentionVaultEntries: vaultPurger(deps),
     retentionAccessEvents: purgeClass('accessEvents'),
     retentionAuditTrail: purgeClass('auditTrail'),
     retentionMaskedEvents: purgeClass('maskedEvents'),

@@ -64,8 +64,17 @@ const sourceSchema = z.unknown().transform((raw, ctx): FileSourceConfig | Postgr
   return { ...s, options: options.data as Record<string, unknown> };
 });
 
+/** Where data-subject requests deliver what they produce (paths relative to the config file). */
+const dataSubjectRequestsConfigSchema = z
+  .strictObject({
+    /** The folder that receives access-request exports, one <request id>.zip each. */
+    accessExportDir: z.string().min(1, 'expected a folder path, e.g. data/access-requests').default('data/access-requests'),
+  })
+  .prefault({});
+
 const configSchema = z.strictObject({
   policy: z.string().min(1, 'expected the path of the policy file').default('policy.yaml'),
+  dataSubjectRequests: dataSubjectRequestsConfigSchema,
   sources: z
     .array(sourceSchema)
     .min(1, 'expected at least one source')
@@ -88,6 +97,8 @@ export interface GovflowConfig {
   hash: string;
   sources: SourceConfig[];
   policy: LoadedPolicy;
+  /** Absolute folder for access-request exports (govflow.yaml `dataSubjectRequests.accessExportDir`). */
+  accessExportDir: string;
 }
 
 /** Loads govflow.yaml and the policy it names; paths inside are relative to the config file. */
@@ -101,6 +112,7 @@ export function loadConfig(file = process.env.GOVFLOW_CONFIG ?? 'govflow.yaml'):
     hash: sha256Hex(text),
     sources: value.sources.map((s) => ('url' in s ? s : { ...s, path: rel(s.path) })),
     policy: loadPolicy(rel(value.policy)),
+    accessExportDir: rel(value.dataSubjectRequests.accessExportDir),
   };
 }
 

@@ -3,6 +3,7 @@ import { sql } from 'kysely';
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { ActivityDeps } from '../activities/deps';
 import type { Db } from '../db/pool';
+import { erasePurposeData } from './erasure/purpose-erasure';
 import { classifyStepError } from '../temporal/step-errors';
 
 // Erasure (right to be forgotten) of one person, named by an erasure request's id: the raw id is
@@ -12,6 +13,9 @@ import { classifyStepError } from '../temporal/step-errors';
 // request, adds a hash of the identifier to the suppression list (so a source file read again
 // cannot bring the rows back) and writes a receipt. Pseudonymous aggregates (masked tables, findings, violations)
 // are kept: without the key they name nobody. A completed request returns its receipt again.
+// A request limited to one purpose (a consent withdrawal, queued by the consent step) erases only
+// that purpose's data (lifecycle/erasure/purpose-erasure.ts). Every receipt carries its due date
+// (requested + the policy's dataSubjectRequests.erasureWithin) and the policy's hash.
 
 export interface ErasureInput {
   requestId: number;
@@ -74,23 +78,34 @@ async function holdsAnything(tx: Tx, id: string, subjectRef: string): Promise<bo
   return false;
 }
 
-/** The request's receipt (once per request): what was found and done, never the raw id. */
-async function writeReceipt(tx: Tx, requestId: number, keyShredded: boolean, deleted: Record<string, number>, outcome: ErasureResult['outcome']): Promise<void> {
+/** The policy under which a receipt is written: its hash and the erasure SLA in seconds. */
+interface ReceiptPolicy {
+  hash: string;
+  erasureWithinSeconds: number;
+}
+
+/**
+ * The receipt (once per request) of `requestIds`: what was found and done, never the raw id. The
+ * due date is the request's own, or requested_at + the policy's SLA for a request made without one.
+ */
+async function writeReceipt(tx: Tx, requestIds: number[], keyShredded: boolean, deleted: Record<string, number>, outcome: ErasureResult['outcome'], policy: ReceiptPolicy): Promise<void> {
   await sql`
-    insert into govflow.erasure_receipts (request_id, subject_ref, workflow_id, key_shredded, deleted, requested_at, outcome)
-    select id, subject_ref, ${Context.current().info.workflowExecution?.workflowId ?? null}, ${keyShredded}, ${JSON.stringify(deleted)}::jsonb, requested_at, ${outcome}
-    from govflow.subject_erasures where id = ${requestId}
+    insert into govflow.erasure_receipts (request_id, subject_ref, workflow_id, key_shredded, deleted, requested_at, outcome, purpose, due_at, policy_hash)
+    select id, subject_ref, ${Context.current().info.workflowExecution?.workflowId ?? null}, ${keyShredded}, ${JSON.stringify(deleted)}::jsonb, requested_at, ${outcome},
+      purpose, coalesce(due_at, requested_at + make_interval(secs => ${policy.erasureWithinSeconds})), ${policy.hash}
+    from govflow.subject_erasures where id = any(${requestIds}::bigint[])
     on conflict (request_id) do nothing`.execute(tx);
 }
 
 /** A person's erasure, by request id (activities/erase.ts is its Temporal-facing shell). */
-export function subjectErasure({ db }: ActivityDeps) {
+export function subjectErasure({ db, config }: ActivityDeps) {
   return {
     async eraseSubjectData(input: ErasureInput): Promise<ErasureResult> {
+      const policy: ReceiptPolicy = { hash: config.policy.hash, erasureWithinSeconds: config.policy.policy.dataSubjectRequests.erasureWithin };
       try {
         return await db.transaction().execute(async (tx) => {
-          const { rows } = await sql<{ subject_ref: string; subject_id: string | null; status: string }>`
-            select subject_ref, subject_id, status from govflow.subject_erasures where id = ${input.requestId} for update`.execute(tx);
+          const { rows } = await sql<{ subject_ref: string; subject_id: string | null; status: string; purpose: string | null; requested_at: Date }>`
+            select subject_ref, subject_id, status, purpose, requested_at from govflow.subject_erasures where id = ${input.requestId} for update`.execute(tx);
           const request = rows[0];
           if (!request) throw ApplicationFailure.nonRetryable(`erasure request ${input.requestId} does not exist`, 'UnknownErasureRequest');
           if (request.status === 'completed' || request.subject_id === null) {
@@ -106,13 +121,22 @@ export function subjectErasure({ db }: ActivityDeps) {
             };
           }
           const id = request.subject_id;
+          if (request.purpose !== null) {
+            const deleted = await erasePurposeData(tx, id, request.subject_ref, request.purpose, new Date(request.requested_at));
+            await sql`update govflow.erasure_requests set status = 'done' where subject_erasure_id = ${input.requestId}`.execute(tx);
+            await sql`
+              update govflow.subject_erasures set subject_id = null, status = 'completed', completed_at = now()
+              where id = ${input.requestId}`.execute(tx);
+            await writeReceipt(tx, [input.requestId], false, deleted, 'erased', policy);
+            return { requestId: input.requestId, subjectRef: request.subject_ref, keyShredded: false, deleted, alreadyCompleted: false, outcome: 'erased' };
+          }
           if (!(await holdsAnything(tx, id, request.subject_ref))) {
             // Nothing to erase and no suppression entry: a mistyped id must not block a real
             // person's future data. The raw id is cleared all the same.
             await sql`
               update govflow.subject_erasures set subject_id = null, status = 'completed', completed_at = now()
               where id = ${input.requestId}`.execute(tx);
-            await writeReceipt(tx, input.requestId, false, {}, 'no_data_held');
+            await writeReceipt(tx, [input.requestId], false, {}, 'no_data_held', policy);
             return { requestId: input.requestId, subjectRef: request.subject_ref, keyShredded: false, deleted: {}, alreadyCompleted: false, outcome: 'no_data_held' };
           }
           const deleted: Record<string, number> = {};
@@ -141,13 +165,12 @@ export function subjectErasure({ db }: ActivityDeps) {
           await sql`select govflow.enable_erasure_suppression()`.execute(tx);
           const shred = await sql`delete from govflow.subject_keys where subject_ref = ${request.subject_ref}`.execute(tx);
           const keyShredded = Number(shred.numAffectedRows ?? 0) > 0;
-          // Other open requests for the same person carry the raw id too: they are answered by this one.
-          await sql`
-            update govflow.subject_erasures set subject_id = null,
-              status = case when id = ${input.requestId} then 'completed' else status end,
-              completed_at = case when id = ${input.requestId} then now() else completed_at end
-            where subject_ref = ${request.subject_ref}`.execute(tx);
-          await writeReceipt(tx, input.requestId, keyShredded, deleted, 'erased');
+          // Other open requests for the same person (another command, a purpose's withdrawal) carry
+          // the raw id too, and are answered by this one: each gets this erasure's receipt.
+          const { rows: answered } = await sql<{ id: string }>`
+            update govflow.subject_erasures set subject_id = null, status = 'completed', completed_at = now()
+            where subject_ref = ${request.subject_ref} and (id = ${input.requestId} or status = 'pending') returning id`.execute(tx);
+          await writeReceipt(tx, answered.map((r) => Number(r.id)), keyShredded, deleted, 'erased', policy);
           return { requestId: input.requestId, subjectRef: request.subject_ref, keyShredded, deleted, alreadyCompleted: false, outcome: 'erased' };
         });
       } catch (err) {

@@ -4,6 +4,7 @@ import type { Db } from '../db/pool';
 import type { ActivityDeps } from '../activities/deps';
 import { pseudonym } from '../masking/pseudonym';
 import type { RetentionPolicy } from '../policy/retention';
+import { purgeOrphanVault } from './retention/orphan-vault';
 
 // Retention: each table class of the policy's `retention` section loses the rows older than its
 // period. Whole daily partitions of access_events that lie entirely before the cut-off are
@@ -36,8 +37,14 @@ export interface RetentionTableResult {
   rowsHeld: number;
 }
 
+/**
+ * The vault class has no period of its own: it runs last and removes the vault entries and data
+ * keys of people the classes before it left without any data (lifecycle/retention/orphan-vault.ts).
+ */
+export const VAULT_CLASS = 'vaultEntries';
+
 export interface RetentionClassResult {
-  tableClass: RetentionClass;
+  tableClass: RetentionClass | typeof VAULT_CLASS;
   cutoff: string;
   dryRun: boolean;
   tables: RetentionTableResult[];
@@ -123,7 +130,7 @@ function heldBy(spec: TableSpec, h: Holds) {
 
 interface Receipt {
   runId: string;
-  tableClass: RetentionClass;
+  tableClass: RetentionClass | typeof VAULT_CLASS;
   cutoff: Date;
   policyHash: string;
   dryRun: boolean;
@@ -245,4 +252,39 @@ export function retentionPurger({ db, config, env }: ActivityDeps) {
     return { tableClass, cutoff: cutoff.toISOString(), dryRun: input.dryRun, tables };
   };
   return purgeClass;
+}
+
+/** Vault entries and keys of people with no remaining data; the cut-off is the run's instant. */
+export function vaultPurger({ db, config, env }: ActivityDeps) {
+  return async (input: RetentionInput): Promise<RetentionClassResult> => {
+    const now = new Date(input.now);
+    const receipt: Receipt = { runId: input.runId, tableClass: VAULT_CLASS, cutoff: now, policyHash: config.policy.hash, dryRun: input.dryRun };
+    const holds = await activeHolds(db, config.policy.policy.retention, env.pseudonymKey);
+    const counts = await db.transaction().execute(async (tx) => {
+      // One transaction writes the deletes and their receipt: a receipt of this run means an
+      // earlier attempt committed, and a retry answers with it instead of counting again.
+      const { rows: done } = await sql<{ table_name: string; rows_removed: string; rows_held: string }>`
+        select table_name, rows_removed, rows_held from govflow.retention_receipts where run_id = ${input.runId} and table_class = ${VAULT_CLASS}`.execute(tx);
+      if (done.length) {
+        const of = (t: string) => done.find((d) => d.table_name === t);
+        return {
+          vaultEntries: Number(of('pii_vault')?.rows_removed ?? 0), dataKeys: Number(of('subject_keys')?.rows_removed ?? 0),
+          heldEntries: Number(of('pii_vault')?.rows_held ?? 0), heldKeys: Number(of('subject_keys')?.rows_held ?? 0),
+        };
+      }
+      const c = await purgeOrphanVault(tx, { pseudonymKey: env.pseudonymKey, heldRefs: holds.subjectKeys, before: now, dryRun: input.dryRun });
+      await addToReceipt(tx, receipt, 'pii_vault', c.vaultEntries, 0, c.heldEntries);
+      await addToReceipt(tx, receipt, 'subject_keys', c.dataKeys, 0, c.heldKeys);
+      return c;
+    });
+    return {
+      tableClass: VAULT_CLASS,
+      cutoff: now.toISOString(),
+      dryRun: input.dryRun,
+      tables: [
+        { table: 'pii_vault', rowsRemoved: counts.vaultEntries, partitionsRemoved: 0, rowsHeld: counts.heldEntries },
+        { table: 'subject_keys', rowsRemoved: counts.dataKeys, partitionsRemoved: 0, rowsHeld: counts.heldKeys },
+      ],
+    };
+  };
 }

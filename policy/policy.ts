@@ -9,6 +9,7 @@ import { alertsPolicySchema, recipientsPolicySchema } from './alerts';
 import { reportsPolicySchema } from './reports';
 import { runsPolicySchema } from './runs';
 import { maskingSchema } from './masking';
+import { dataSubjectRequestsPolicySchema } from '../policy/data-subject-requests';
 
 // Policy is data (architecture rule 5, docs/architecture.md): everything a governance team may tune lives in one validated
 // YAML file, and every run records the hash of the policy it used.
@@ -32,6 +33,7 @@ export const policySchema = z.strictObject({
   reports: reportsPolicySchema,
   runs: runsPolicySchema,
   masking: maskingSchema,
+  dataSubjectRequests: dataSubjectRequestsPolicySchema,
 }).superRefine(refineAccessReferences);
 
 export type Policy = z.output<typeof policySchema>;

@@ -1,5 +1,6 @@
 import { DefaultLogger, Runtime, type Worker } from '@temporalio/worker';
-import { connectWorkerConnection } from '../temporal/connection';
+import { connectClient, connectWorkerConnection } from '../temporal/connection';
+import { dsrScheduleId, ensureDsrSchedule } from '../temporal/dsr-schedule';
 import { createGovflowWorker } from './create-worker';
 import { openActivityDeps } from './deps';
 import { redactUrl } from '../db/pool';
@@ -18,6 +19,13 @@ export async function runWorker(opts: { configFile?: string; log?: (line: string
     // A regional worker takes only its region's activities: the workflows run on the default queue.
     const taskQueue = opts.region ? regionQueue(deps.env.taskQueue, opts.region) : deps.env.taskQueue;
     worker = await createGovflowWorker({ connection, namespace, taskQueue, deps, log, activitiesOnly: !!opts.region });
+    // Data-subject requests are answered by a schedule this worker serves: make sure it exists.
+    const scheduler = await connectClient(address);
+    try {
+      if (await ensureDsrSchedule(scheduler.client, deps.env.taskQueue)) log(`govflow worker: created schedule ${dsrScheduleId(deps.env.taskQueue)} (data-subject requests, hourly)`);
+    } finally {
+      await scheduler.connection.close();
+    }
     log(
       `govflow worker: polling task queue "${taskQueue}"${opts.region ? ` (region ${opts.region}: its sources' activities only)` : ''} on ${address} (namespace ${namespace}); ` +
         `database ${redactUrl(deps.env.databaseUrl)}; config ${deps.config.file}; policy ${deps.config.policy.file} ` +

@@ -4,3 +4,5 @@ export { alertEscalation } from './alert-escalation';
 export { streamGovernance } from './stream';
 export { eraseSubject } from './erase';
 export { retentionRun } from './retention';
+export { dataSubjectRequests } from './data-subject-requests';
+export { accessRequest } from './access-request';

@@ -11,6 +11,7 @@ type RetentionActivities = Pick<
   | 'retentionConsentLedger'
   | 'retentionRejectedRecords'
   | 'retentionReports'
+  | 'retentionVaultEntries'
 >;
 
 const act = proxyActivities<RetentionActivities>({
@@ -53,6 +54,8 @@ export async function retentionRun(input: RetentionRunInput = {}): Promise<Reten
     await act.retentionConsentLedger(args),
     await act.retentionRejectedRecords(args),
     await act.retentionReports(args),
+    // Last: the classes above may have removed someone's last row.
+    await act.retentionVaultEntries(args),
   ];
   return { runId, dryRun: args.dryRun, now: args.now, classes };
 }

@@ -17,6 +17,7 @@ import type { Command } from '../command';
 import { startMailCatcher, type MailCatcher } from '../mail-catcher';
 import { devServerSearchAttributes } from '../../workflow-safe/search-attributes';
 import { registerSearchAttributes } from '../../temporal/search-attributes';
+import { ensureDsrSchedule } from '../../temporal/dsr-schedule';
 
 // `npm start` / `govflow dev`: everything on one machine. The Temporal dev server (SQLite file and
 // Web UI), the schema, a worker, and one governance run over the bundled sample data; then it keeps
@@ -199,6 +200,7 @@ export async function dev(opts: { configFile?: string; log: (line: string) => vo
 
     const { client, connection: clientConnection } = await step(connectClient(address));
     started.add('client connection', () => clientConnection.close());
+    await ensureDsrSchedule(client, env.taskQueue);
     serving = true;
     try {
       // A worker that stops (Ctrl-C meanwhile) ends the wait for the sample run too.

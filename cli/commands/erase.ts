@@ -42,7 +42,7 @@ export const eraseCommand: Command = {
     try {
       // An open request for the same person is reused, so repeating the command is harmless.
       const { rows } = await sql<{ id: number }>`
-        with open as (select id from govflow.subject_erasures where subject_ref = ${subjectRef} and status = 'pending' order by id limit 1),
+        with open as (select id from govflow.subject_erasures where subject_ref = ${subjectRef} and status = 'pending' and purpose is null order by id limit 1),
         created as (
           insert into govflow.subject_erasures (subject_ref, subject_id, requested_by)
           select ${subjectRef}, ${subject}, ${stringFlag(ctx, 'by') ?? userInfo().username}

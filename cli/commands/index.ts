@@ -14,6 +14,8 @@ import { replayCommand } from './replay';
 import { streamCommand } from './stream';
 import { eraseCommand } from './erase';
 import { retentionCommand } from './retention';
+import { accessRequestCommand } from './access-request';
+import { dsrCommand } from './dsr';
 import { detokeniseCommand } from './detokenise';
 import { inventoryCommand } from './inventory';
 import { codecServerCommand } from './codec-server';
@@ -35,6 +37,8 @@ export const COMMANDS: Command[] = [
   replayCommand,
   eraseCommand,
   retentionCommand,
+  accessRequestCommand,
+  dsrCommand,
   detokeniseCommand,
   inventoryCommand,
   codecServerCommand,

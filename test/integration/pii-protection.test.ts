@@ -10,6 +10,7 @@ import { runGovflow } from '../support/govflow-cli';
 import { pseudonym } from '../../masking/pseudonym';
 import { ipPrefix } from '../../masking/operators';
 import type { GovernanceResult } from '../../workflows/governance';
+import { dsrScheduleId } from '../../temporal/dsr-schedule';
 
 // The promise of issue 5, end to end on the real dev server and Postgres: canary identifiers
 // planted in every input format never reach anything outside the raw tables and the vault (the
@@ -84,6 +85,7 @@ let h: Harness;
 let configFile: string;
 let run: GovernanceResult;
 let workerLog = '';
+let leakQueue = '';
 const subjectRef = () => pseudonym(SUBJECT, h.env.pseudonymKey);
 
 beforeAll(async () => {
@@ -91,6 +93,7 @@ beforeAll(async () => {
   configFile = fixture();
   // A real `govflow worker` process on a queue of its own, so its own log output can be searched.
   const queue = `${h.taskQueue}-leak`;
+  leakQueue = queue;
   const worker = spawn(process.execPath, ['bin/govflow.mjs', 'worker'], {
     env: { ...process.env, DATABASE_URL: h.databaseUrl, TEMPORAL_ADDRESS: h.temporalAddress, GOVFLOW_CONFIG: configFile, GOVFLOW_TASK_QUEUE: queue, GOVFLOW_LOG_LEVEL: 'INFO' },
   });
@@ -114,7 +117,17 @@ beforeAll(async () => {
   }
 });
 afterAll(async () => {
+  if (leakQueue) await h?.client.schedule.getHandle(dsrScheduleId(leakQueue)).delete().catch(() => {});
   await h?.close();
+});
+
+describe('govflow worker', () => {
+  it('creates the data-subject-requests schedule of its queue, so erasures need no command', async () => {
+    const d = await h.client.schedule.getHandle(dsrScheduleId(leakQueue)).describe();
+    expect(d.action).toMatchObject({ type: 'startWorkflow', workflowType: 'dataSubjectRequests', taskQueue: leakQueue });
+    expect(d.spec.intervals?.[0]?.every).toBe(3_600_000);
+    expect(workerLog).toContain(`created schedule ${dsrScheduleId(leakQueue)}`);
+  });
 });
 
 describe('canary identifiers', () => {

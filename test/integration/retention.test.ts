@@ -15,6 +15,8 @@ import type { RetentionRunResult } from '../../workflows/retention';
 
 const HELD = 'alice-held';
 const HELD_SOURCE = 'held-src';
+/** A person with vault entries but no other data, on legal hold in the policy. */
+const VAULT_HELD = 'vera-vault-held';
 const RETENTION = {
   accessEventsDays: 30,
   auditTrailDays: 30,
@@ -23,7 +25,7 @@ const RETENTION = {
   consentLedgerDays: 120,
   rejectedRecordsDays: 10,
   reportsDays: 200,
-  legalHolds: [{ source: HELD_SOURCE, reason: 'litigation 42' }],
+  legalHolds: [{ source: HELD_SOURCE, reason: 'litigation 42' }, { subject: VAULT_HELD, reason: 'litigation 43' }],
 };
 
 function policyWithRetention(): string {
@@ -133,11 +135,23 @@ async function plant() {
       values ($1, ${end} - interval '1 hour', ${end}, 'wf', 'h', '<p>', 't', '{}')`, [kind]);
   await report('access-audit', ago(201));
   await report('access-audit', ago(199));
+
+  // Vault entries and data keys (no period: those of people with no remaining data go). "gone"
+  // has no row anywhere; bob has rows; VAULT_HELD has none but is on hold.
+  const vault = async (person: string, tokens: string[]) => {
+    await h.sql(`insert into govflow.subject_keys (subject_ref, key_id, wrapped_key, created_at) values ($1, 'dev', 'wrapped', ${ago(0, '1 minute')})`, [key(person)]);
+    for (const t of tokens) {
+      await h.sql(`insert into govflow.pii_vault (token, subject_ref, kind, ciphertext, created_at) values ($1, $2, 'email', 'sealed', ${ago(0, '1 minute')})`, [t, key(person)]);
+    }
+  };
+  await vault('gone', ['tok_gone_1', 'tok_gone_2']);
+  await vault('bob', ['tok_bob']);
+  await vault(VAULT_HELD, ['tok_held']);
 }
 
 const TABLES = [
   'access_events', 'audit_trail_events', 'masked_events', 'masked_audit_trail', 'audit_findings', 'consent_violations',
-  'consent_events', 'rejected_records', 'reports',
+  'consent_events', 'rejected_records', 'reports', 'pii_vault', 'subject_keys',
 ] as const;
 
 async function counts(): Promise<Record<string, number>> {
@@ -148,15 +162,15 @@ async function counts(): Promise<Record<string, number>> {
 
 const BEFORE = {
   access_events: 12, audit_trail_events: 5, masked_events: 4, masked_audit_trail: 3, audit_findings: 4,
-  consent_violations: 3, consent_events: 6, rejected_records: 4, reports: 2,
+  consent_violations: 3, consent_events: 6, rejected_records: 4, reports: 2, pii_vault: 4, subject_keys: 3,
 };
 const REMOVED = {
   access_events: 7, audit_trail_events: 2, masked_events: 2, masked_audit_trail: 1, audit_findings: 2,
-  consent_violations: 1, consent_events: 2, rejected_records: 2, reports: 1,
+  consent_violations: 1, consent_events: 2, rejected_records: 2, reports: 1, pii_vault: 2, subject_keys: 1,
 };
 const HELD_ROWS = {
   access_events: 3, audit_trail_events: 2, masked_events: 1, masked_audit_trail: 1, audit_findings: 1,
-  consent_violations: 1, consent_events: 2, rejected_records: 1, reports: 0,
+  consent_violations: 1, consent_events: 2, rejected_records: 1, reports: 0, pii_vault: 1, subject_keys: 1,
 };
 
 function byTable(r: RetentionRunResult) {
@@ -213,6 +227,9 @@ describe('retention', () => {
     expect((await h.sql('select event_id from govflow.access_events order by event_id')).map((r) => r.event_id)).toEqual(
       ['b-held-source', 'b-held-subject', 'default-held-principal', 'default-new', 'straddle-new'],
     );
+    // Only the vault entries and key of the person with no data left went; the held one stayed.
+    expect((await h.sql('select token from govflow.pii_vault order by token')).map((r) => r.token)).toEqual(['tok_bob', 'tok_held']);
+    expect(await h.sql('select 1 from govflow.subject_keys where subject_ref = $1', [pseudonym('gone', h.env.pseudonymKey)])).toEqual([]);
     // The consent ledger keeps each person's latest choice, so consent_state still points at it.
     expect((await h.sql('select event_id from govflow.consent_events order by event_id')).map((r) => r.event_id)).toEqual(
       ['c-bob-3', 'c-carol', 'c-held-1', 'c-held-2'],

@@ -5,7 +5,7 @@ import type { Harness } from './harness';
 // Temporal history with its payloads decoded. Shared by the canary test and the field cases.
 
 /** Raw tables (and the vault's raw side) that may hold personal data by design. */
-export const RAW_TABLES = /^(access_events.*|audit_trail_events|consent_events|consent_state|consent_withdrawals|erasure_requests|rejected_records|subject_erasures|ingested_files)$/;
+export const RAW_TABLES = /^(access_events.*|audit_trail_events|consent_events|consent_state|consent_withdrawals|erasure_requests|rejected_records|subject_erasures|access_requests|ingested_files)$/;
 // (erased_identifiers is checked like every other table: it holds hashes only.)
 
 /** A workflow's full history as JSON, with every payload's bytes shown as text. */
