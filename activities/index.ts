@@ -16,6 +16,7 @@ import { deadlineActivities } from './deadline';
 import { streamActivities } from './stream/pull';
 import { eraseActivities } from './erase';
 import { retentionActivities } from './retention';
+import { exportActivities } from './export';
 
 type Step = (run: RunRef) => Promise<TaskResult>;
 
@@ -54,6 +55,7 @@ export function createActivities(deps: ActivityDeps) {
       ...reportActivities(deps),
       ...alertActivities(deps),
       ...emailActivities(deps),
+      ...exportActivities(deps),
     }),
   };
 }

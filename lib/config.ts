@@ -7,6 +7,7 @@ import { SOURCE_KINDS, type SourceKind } from './source-kinds';
 import { loadPolicy, type LoadedPolicy } from './policy';
 import { FORMATS } from './parsers';
 import { loadVaultEnv, readSecret, type VaultEnv } from './vault-env';
+import { exportConfigSchema, resolveExportPaths, type ExportConfig } from '../lifecycle/export/export-config';
 
 // govflow.yaml names the sources and the policy; the environment names the services.
 
@@ -72,6 +73,7 @@ const configSchema = z.strictObject({
         seen.add(s.name);
       });
     }),
+  export: exportConfigSchema.optional(),
 });
 
 export type FileSourceConfig = z.output<typeof fileSourceSchema>;
@@ -84,6 +86,8 @@ export interface GovflowConfig {
   hash: string;
   sources: SourceConfig[];
   policy: LoadedPolicy;
+  /** Where each run's masked dataset and reports go (absent: the export step is skipped). */
+  export?: ExportConfig;
 }
 
 /** Loads govflow.yaml and the policy it names; paths inside are relative to the config file. */
@@ -97,6 +101,7 @@ export function loadConfig(file = process.env.GOVFLOW_CONFIG ?? 'govflow.yaml'):
     hash: sha256Hex(text),
     sources: value.sources.map((s) => ('url' in s ? s : { ...s, path: rel(s.path) })),
     policy: loadPolicy(rel(value.policy)),
+    ...(value.export ? { export: resolveExportPaths(value.export, here) } : {}),
   };
 }
 

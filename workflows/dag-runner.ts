@@ -51,7 +51,8 @@ export async function runDag<Ctx>(
       await record(spec.id);
       try {
         const result = await spec.run(ctx);
-        s.state = 'success';
+        s.state = result.skipped ? 'skipped' : 'success';
+        if (result.skipped) s.reason = result.skipped;
         s.counts = result.counts;
         s.attempts = result.attempt;
         if (result.breakdown) s.breakdown = result.breakdown;
