@@ -18,6 +18,7 @@ import { eraseActivities } from './erase';
 import { retentionActivities } from './retention';
 import { dataSubjectRequestActivities } from './data-subject-requests';
 import { accessRequestActivities } from './access-request';
+import { exportActivities } from './export';
 
 /** A step takes its run (some, like ingestFinish, with more beside it) and returns counts. */
 type Step<In extends RunRef = RunRef> = (run: In) => Promise<TaskResult>;
@@ -64,6 +65,7 @@ export function createActivities(deps: ActivityDeps) {
       ...reportActivities(deps),
       ...alertActivities(deps),
       ...emailActivities(deps),
+      ...exportActivities(deps),
     }),
   };
 }

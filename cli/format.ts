@@ -26,7 +26,8 @@ export function formatTaskTable(tasks: Record<string, TaskStatus>): string {
   return Object.entries(tasks)
     .map(([id, t]) => {
       const line = `  ${STATE_MARK[t.state] ?? '?'} ${id.padEnd(width)}  ${t.state.padEnd(15)} ${formatDuration(t.durationMs).padStart(8)}  ${formatCounts(t.counts)}`;
-      return t.error ? `${line}\n      error: ${t.error}` : line;
+      if (t.error) return `${line}\n      error: ${t.error}`;
+      return t.reason ? `${line}\n      ${t.reason}` : line;
     })
     .join('\n');
 }

@@ -7,6 +7,7 @@ import { SOURCE_KINDS, type SourceKind } from './source-kinds';
 import { loadPolicy, type LoadedPolicy } from '../policy/policy';
 import { FORMATS } from '../ingest/formats';
 import { loadVaultEnv, readSecret, type VaultEnv } from '../masking/vault/secrets';
+import { exportConfigSchema, resolveExportPaths, type ExportConfig } from '../lifecycle/export/export-config';
 
 // govflow.yaml names the sources and the policy; the environment names the services.
 
@@ -85,6 +86,7 @@ const configSchema = z.strictObject({
         seen.add(s.name);
       });
     }),
+  export: exportConfigSchema.optional(),
 });
 
 export type FileSourceConfig = z.output<typeof fileSourceSchema>;
@@ -99,6 +101,8 @@ export interface GovflowConfig {
   policy: LoadedPolicy;
   /** Absolute folder for access-request exports (govflow.yaml `dataSubjectRequests.accessExportDir`). */
   accessExportDir: string;
+  /** Where each run's masked dataset and reports go (absent: the export step is skipped). */
+  export?: ExportConfig;
 }
 
 /** Loads govflow.yaml and the policy it names; paths inside are relative to the config file. */
@@ -113,6 +117,7 @@ export function loadConfig(file = process.env.GOVFLOW_CONFIG ?? 'govflow.yaml'):
     sources: value.sources.map((s) => ('url' in s ? s : { ...s, path: rel(s.path) })),
     policy: loadPolicy(rel(value.policy)),
     accessExportDir: rel(value.dataSubjectRequests.accessExportDir),
+    ...(value.export ? { export: resolveExportPaths(value.export, here) } : {}),
   };
 }
 

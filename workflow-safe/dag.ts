@@ -25,6 +25,8 @@ export interface TaskResult {
   breakdown?: Record<string, Record<string, number>>;
   /** Which attempt of the activity produced this result (1 unless Temporal retried it). */
   attempt?: number;
+  /** Set when the task found nothing to do by configuration (e.g. no export target): why. */
+  skipped?: string;
 }
 
 export interface TaskStatus {
@@ -37,6 +39,8 @@ export interface TaskStatus {
   counts?: Record<string, number>;
   breakdown?: Record<string, Record<string, number>>;
   error?: string;
+  /** Why a task that ran was skipped (TaskResult.skipped). */
+  reason?: string;
 }
 
 type Node = { id: string; upstream: string[]; after?: string[] };

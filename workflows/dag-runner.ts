@@ -68,8 +68,9 @@ async function runTask<Ctx>(spec: TaskSpec<Ctx>, s: TaskStatus, ctx: Ctx): Promi
   const started = Date.now();
   Object.assign(s, { state: 'running', startedAt: new Date(started).toISOString() });
   try {
-    const { counts, attempt, breakdown } = await spec.run(ctx);
-    Object.assign(s, { state: 'success', counts, attempts: attempt }, breakdown && { breakdown });
+    const { counts, attempt, breakdown, skipped } = await spec.run(ctx);
+    // A task that found nothing to do by configuration (e.g. no export target) says why.
+    Object.assign(s, { state: skipped ? 'skipped' : 'success', counts, attempts: attempt }, breakdown && { breakdown }, skipped && { reason: skipped });
   } catch (err) {
     if (isCancellation(err)) throw err;
     Object.assign(s, { state: 'failed', error: innermostMessage(err) });

@@ -48,6 +48,8 @@ export const GOVERNANCE_DAG: TaskSpec<GovernanceCtx>[] = [
   { id: 'report', upstream: ['audit', 'mask'], after: ['alert'], run: (c) => step.report(c.run) },
   { id: 'email', upstream: ['report'], run: (c) => step.emailReport(c.run) },
   { id: 'alert', upstream: ['audit', 'consent'], run: async (c) => startEscalations(c.run, await step.alert(c.run)) },
+  // The masked dataset and the reports to object storage; 'skipped' when govflow.yaml has no export target.
+  { id: 'export', upstream: ['mask', 'report'], run: (c) => step.exportDataset(c.run) },
 ];
 
 export interface GovernanceResult {

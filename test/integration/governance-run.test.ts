@@ -21,6 +21,9 @@ afterAll(async () => {
 });
 
 const TASKS = ['ingest', 'audit', 'consent', 'mask', 'report', 'email', 'alert'];
+/** The repository's govflow.yaml names no export target: that step runs and reports itself skipped. */
+const SKIPPED = { export: 'no export target configured (govflow.yaml export:)' };
+const ALL_TASKS = [...TASKS, ...Object.keys(SKIPPED)];
 
 async function runWindow(window: { start: string; end: string } | undefined, id: string): Promise<GovernanceResult> {
   return h.client.workflow.execute('governanceRun', {
@@ -43,8 +46,9 @@ describe('governanceRun over the sample window', () => {
   it('runs all seven tasks to success and reports the KPIs', async () => {
     first = await runWindow(SAMPLE_WINDOW, 'sample');
     expect(first.status).toBe('completed');
-    expect(Object.keys(first.tasks)).toEqual(TASKS);
+    expect(Object.keys(first.tasks)).toEqual(ALL_TASKS);
     for (const t of TASKS) expect(first.tasks[t]!.state, t).toBe('success');
+    expect(first.tasks.export).toMatchObject({ state: 'skipped', reason: SKIPPED.export, counts: { targetConfigured: 0 } });
     expect(first.window).toEqual({ start: '2026-11-01T10:00:00.000Z', end: '2026-11-01T11:00:00.000Z' });
     expect(first.policyHash).toBe(h.config.policy.hash);
     expect(first.kpis).toEqual({
@@ -116,14 +120,14 @@ describe('governanceRun over the sample window', () => {
   it('records the run and every task in the ledger, and answers the status query', async () => {
     const tasks = await h.sql('select task, state, attempts, duration_ms from govflow.task_runs where workflow_id = $1 order by task', [first.workflowId]);
     expect(tasks.map((t) => [t.task, t.state, t.attempts])).toEqual(
-      [...TASKS].sort().map((t) => [t, 'success', 1]),
+      [...ALL_TASKS].sort().map((t) => [t, t in SKIPPED ? 'skipped' : 'success', 1]),
     );
     const [run] = await h.sql('select status, policy_hash, trigger, window_start from govflow.runs where workflow_id = $1', [first.workflowId]);
     expect(run).toMatchObject({ status: 'completed', policy_hash: first.policyHash, trigger: 'cli' });
 
     const status = await h.client.workflow.getHandle(first.workflowId).query(statusQuery);
     expect(status.state).toBe('completed');
-    expect(Object.values(status.tasks).map((t) => t.state)).toEqual(TASKS.map(() => 'success'));
+    expect(Object.values(status.tasks).map((t) => t.state)).toEqual(ALL_TASKS.map((t) => (t in SKIPPED ? 'skipped' : 'success')));
   });
 
   it('adds no rows when the same window runs again, and raises no second alert', async () => {
@@ -154,7 +158,7 @@ describe('governanceRun failures', () => {
     }
     const status = await h.client.workflow.getHandle(workflowId).query(statusQuery);
     expect(Object.fromEntries(Object.entries(status.tasks).map(([k, v]) => [k, v.state]))).toEqual({
-      ingest: 'success', audit: 'success', consent: 'success', mask: 'failed', report: 'upstream_failed', email: 'upstream_failed', alert: 'success',
+      ingest: 'success', audit: 'success', consent: 'success', mask: 'failed', report: 'upstream_failed', email: 'upstream_failed', alert: 'success', export: 'upstream_failed',
     });
     const rows = await h.sql('select task, state, error from govflow.task_runs where workflow_id = $1 order by task', [workflowId]);
     expect(rows.find((r) => r.task === 'mask')).toMatchObject({ state: 'failed', error: expect.stringMatching(/42P01/) });

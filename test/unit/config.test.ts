@@ -108,3 +108,38 @@ describe('mail and webhook settings', () => {
     expect(() => loadConfig(join(dir, 'g.yaml'))).toThrow(/recipients\.escalation\.0: expected an email address[\s\S]*alerts\.sla\.high: expected a duration|alerts\.sla\.high: expected a duration[\s\S]*recipients\.escalation\.0: expected an email address/);
   });
 });
+
+describe('the export section', () => {
+  const SOURCES = 'policy: p.yaml\nsources:\n  - {name: a, kind: access, format: jsonl, path: a}\n';
+  const load = (exportYaml: string) => {
+    const dir = files({ 'p.yaml': POLICY, 'g.yaml': `${SOURCES}export:\n${exportYaml}` });
+    return { dir, file: join(dir, 'g.yaml') };
+  };
+
+  it('is optional: without it there is no export target', () => {
+    expect(loadConfig('govflow.yaml').export).toBeUndefined();
+  });
+
+  it('reads an S3 target with its defaults (AES256, virtual-hosted style, no prefix)', () => {
+    const { file } = load('  target: s3\n  bucket: analytics-bucket\n  endpoint: http://127.0.0.1:9000\n');
+    expect(loadConfig(file).export).toEqual({
+      target: 's3', bucket: 'analytics-bucket', endpoint: 'http://127.0.0.1:9000', prefix: '', forcePathStyle: false, serverSideEncryption: 'AES256',
+    });
+  });
+
+  it('resolves a folder target against the config file, defaulting to exports/', () => {
+    const { dir, file } = load('  target: folder\n');
+    expect(loadConfig(file).export).toEqual({ target: 'folder', path: join(dir, 'exports'), prefix: '' });
+  });
+
+  it('names the field and what was expected', () => {
+    const message = (yaml: string) => errorOf(() => loadConfig(load(yaml).file)).message;
+    expect(message('  target: gcs\n')).toContain('export.target: expected s3 or folder');
+    expect(message('  target: s3\n')).toMatch(/export\.bucket: /);
+    expect(message('  target: s3\n  bucket: Bad_Bucket\n')).toContain('export.bucket: expected an S3 bucket name');
+    expect(message('  target: s3\n  bucket: b-1\n  endpoint: ftp://x\n')).toContain('export.endpoint: expected an http:// or https:// URL');
+    expect(message('  target: s3\n  bucket: b-1\n  prefix: no-slash\n')).toContain('export.prefix: expected a key prefix');
+    expect(message('  target: s3\n  bucket: b-1\n  serverSideEncryption: aws:kms\n')).toContain('export.kmsKeyId: expected a KMS key id exactly when serverSideEncryption is aws:kms');
+    expect(message('  target: folder\n  bucket: b-1\n')).toMatch(/export: .*bucket/);
+  });
+});

@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { loadConfig } from '../../config/config';
 
 // No Docker engine runs on these machines, so the stack is validated, not started: with
 // `docker compose config` where the plugin exists, and always by a structural check.
@@ -14,6 +15,7 @@ interface Service {
   depends_on?: Record<string, { condition: string }>;
   healthcheck?: { test: string[] };
   command?: string[];
+  entrypoint?: string[];
 }
 const compose = parse(readFileSync('docker-compose.yml', 'utf8')) as { services: Record<string, Service> };
 const services = compose.services;
@@ -26,7 +28,7 @@ describe('docker-compose.yml', () => {
   it.skipIf(!composePlugin)('is accepted by docker compose (needs the compose plugin)', () => {
     const r = spawnSync('docker', ['compose', 'config', '--quiet'], {
       encoding: 'utf8',
-      env: { ...process.env, GOVFLOW_PSEUDONYM_KEY: 'x'.repeat(32), GOVFLOW_VAULT_KEY: 'y'.repeat(32) },
+      env: { ...process.env, GOVFLOW_PSEUDONYM_KEY: 'x'.repeat(32), GOVFLOW_VAULT_KEY: 'y'.repeat(32), MINIO_KMS_SECRET_KEY: `k:${'z'.repeat(44)}` },
     });
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
@@ -64,5 +66,20 @@ describe('docker-compose.yml', () => {
     expect(Object.keys(worker.environment!)).toEqual(expect.arrayContaining(['DATABASE_URL', 'TEMPORAL_ADDRESS', 'SMTP_URL', 'GOVFLOW_PSEUDONYM_KEY']));
     expect(worker.environment!.DATABASE_URL).toContain('@postgres:5432/govflow');
     expect(worker.depends_on!.migrate!.condition).toBe('service_completed_successfully');
+  });
+
+  it('exports to the MinIO bucket it creates, with the worker holding its credentials', () => {
+    const worker = services.worker!;
+    const config = loadConfig(worker.environment!.GOVFLOW_CONFIG!);
+    expect(config.export).toMatchObject({ target: 's3', endpoint: 'http://minio:9000', forcePathStyle: true });
+    const bucket = config.export!.target === 's3' ? config.export!.bucket : '';
+    expect(services.minio!.image).toMatch(/^minio\/minio:/);
+    expect(services.minio!.ports).toEqual(expect.arrayContaining(['9000:9000']));
+    // SSE-S3 (which govflow requests) needs MinIO's KMS key.
+    expect(Object.keys(services.minio!.environment!)).toContain('MINIO_KMS_SECRET_KEY');
+    expect(services['minio-bucket']!.entrypoint!.join(' ')).toContain(`mc mb --ignore-existing local/${bucket}`);
+    expect(worker.depends_on!['minio-bucket']!.condition).toBe('service_completed_successfully');
+    expect(worker.environment!.AWS_ACCESS_KEY_ID).toBe(services.minio!.environment!.MINIO_ROOT_USER);
+    expect(worker.environment!.AWS_SECRET_ACCESS_KEY).toBe(services.minio!.environment!.MINIO_ROOT_PASSWORD);
   });
 });
