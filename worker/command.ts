@@ -1,13 +1,15 @@
 import type { Command } from '../client/command';
-import { installRuntimeLogging, runWorker } from './run-worker';
+import { runWorker } from './run-worker';
+import { installRuntime } from '../observability/runtime';
 
 export const workerCommand: Command = {
   name: 'worker',
   usage: 'worker',
   summary: 'run a worker on the governance task queue (Ctrl-C stops it gracefully)',
-  async run({ out }) {
-    installRuntimeLogging();
-    await runWorker({ log: out });
+  async run() {
+    // A worker is a service: JSON lines on stdout for a log shipper (GOVFLOW_LOG_FORMAT=text for a terminal).
+    const { logger, metrics } = installRuntime({ format: 'json', fd: 1, defaultLevel: 'INFO' });
+    await runWorker({ log: (line) => logger.info(line), metrics });
     return 0;
   },
 };
