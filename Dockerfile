@@ -12,6 +12,7 @@ COPY worker ./worker
 COPY workflows ./workflows
 COPY activities ./activities
 COPY lib ./lib
+COPY observability ./observability
 COPY migrations ./migrations
 COPY templates ./templates
 COPY examples ./examples
