@@ -27,6 +27,13 @@ export function logSettings(env: NodeJS.ProcessEnv, fallback: LogFormat, default
   return { format, level };
 }
 
+const RANK: Record<LogLevel, number> = { TRACE: 0, DEBUG: 1, INFO: 2, WARN: 3, ERROR: 4 };
+
+/** The more verbose of two levels. */
+export function moreVerbose(a: LogLevel, b: LogLevel): LogLevel {
+  return RANK[a] <= RANK[b] ? a : b;
+}
+
 /** Temporal's level names → pino's. */
 const PINO_LEVEL: Record<LogLevel, pino.Level> = { TRACE: 'trace', DEBUG: 'debug', INFO: 'info', WARN: 'warn', ERROR: 'error' };
 
@@ -59,9 +66,14 @@ export function createLogger(opts: { format: LogFormat; level: LogLevel; fd?: 1 
  * all arrive here with their attributes (workflowId, runId, workflowType, activityType, attempt …).
  */
 export class PinoTemporalLogger implements TemporalLogger {
-  constructor(private readonly pino: Pino) {}
+  /** `threshold`: lines below it are dropped here (the pino logger may let more through for govflow's own lines). */
+  constructor(
+    private readonly pino: Pino,
+    private readonly threshold: LogLevel = 'TRACE',
+  ) {}
 
   log(level: LogLevel, message: string, meta: LogMetadata = {}): void {
+    if (RANK[level] < RANK[this.threshold]) return;
     this.pino[PINO_LEVEL[level]](normaliseMeta(meta), message);
   }
   trace(message: string, meta?: LogMetadata) { this.log('TRACE', message, meta); }

@@ -1,7 +1,7 @@
 import type { Logger as Pino } from 'pino';
 import { Runtime } from '@temporalio/worker';
 import { ConfigError } from '../lib/config-error';
-import { createLogger, logSettings, PinoTemporalLogger, type LogFormat } from './logger';
+import { createLogger, logSettings, moreVerbose, PinoTemporalLogger, type LogFormat } from './logger';
 
 // The process-wide Temporal Runtime (installed once, before the first connection): its logger is
 // govflow's pino logger, and when metrics are asked for, the SDK serves its own Prometheus metrics
@@ -44,13 +44,15 @@ let installed: { logger: Pino; metrics: MetricsSettings } | undefined;
 export function installRuntime(opts: { format: LogFormat; fd: 1 | 2; defaultLevel?: 'INFO' | 'WARN' }): { logger: Pino; metrics: MetricsSettings } {
   if (installed) return installed;
   const { format, level } = logSettings(process.env, opts.format, opts.defaultLevel ?? 'INFO');
-  const logger = createLogger({ format, level, fd: opts.fd });
+  // GOVFLOW_LOG_LEVEL filters what comes through Temporal (SDK, workflow and step lines); the
+  // worker's own news (listening, polling, reloaded, stopped) is INFO and always shown.
+  const logger = createLogger({ format, level: moreVerbose(level, 'INFO'), fd: opts.fd });
   const metrics = metricsSettings();
   let sdkPort = metrics.sdkPort;
   // The SDK needs a concrete port to bind: with GOVFLOW_METRICS_PORT=0 ("any", for tests) pick one at random.
   if (sdkPort === 0) sdkPort = 20000 + Math.floor(Math.random() * 20000);
   Runtime.install({
-    logger: new PinoTemporalLogger(logger),
+    logger: new PinoTemporalLogger(logger, level),
     telemetryOptions: {
       logging: { filter: { core: level === 'TRACE' || level === 'DEBUG' ? 'INFO' : 'WARN', other: 'ERROR' }, forward: {} },
       ...(sdkPort !== undefined ? { metrics: { prometheus: { bindAddress: `127.0.0.1:${sdkPort}`, countersTotalSuffix: true, unitSuffix: true } } } : {}),

@@ -7,8 +7,8 @@ import { startMailCatcher, type CaughtMessage, type MailCatcher } from '../../cl
 
 export class FlakySmtp {
   private catcher?: MailCatcher;
-  /** Every message received since the last reset (across outages). */
-  messages: CaughtMessage[] = [];
+  /** Messages caught by catchers since stopped (an outage closes one and starts another). */
+  private earlier: CaughtMessage[] = [];
   private constructor(readonly port: number) {}
 
   static async start(port: number): Promise<FlakySmtp> {
@@ -24,20 +24,24 @@ export class FlakySmtp {
   async up(): Promise<void> {
     if (this.catcher) return;
     this.catcher = await startMailCatcher({ port: this.port });
-    // The catcher's array is its own: share it, so messages from before an outage are kept.
-    this.catcher.messages = this.messages;
+  }
+
+  /** Every message received since the last reset, across outages. */
+  get messages(): CaughtMessage[] {
+    return [...this.earlier, ...(this.catcher?.messages ?? [])];
   }
 
   /** Stops listening: connections are refused until up(). */
   async down(): Promise<void> {
     const c = this.catcher;
     this.catcher = undefined;
+    if (c) this.earlier.push(...c.messages);
     await c?.close();
   }
 
   reset(): void {
-    this.messages.length = 0;
-    if (this.catcher) this.catcher.messages = this.messages;
+    this.earlier = [];
+    this.catcher?.messages.splice(0);
   }
 
   /** Messages per Message-ID header. */

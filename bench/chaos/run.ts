@@ -392,6 +392,11 @@ async function main(): Promise<void> {
           const r = await trial(w, `t_${scenario.name}_${i}`, { scenario, atMs }, expected);
           const snap = await snapshot(r.url, volatile, r.runId);
           const diff = differences(reference, snap);
+          if (diff.length) {
+            // Name the columns that differ, to tell a lost row from a retry's bookkeeping.
+            const cols = volatileColumns(digests1, await columnDigests(r.url)).filter((c) => !volatile.includes(c));
+            log(`  columns that differ from the clean run: ${cols.join(', ')}`);
+          }
           const sameDeliveries = r.emailsPerMessage.length === expected.emails && r.webhooks === expected.webhooks;
           if (r.status === 'completed' && diff.length === 0 && sameDeliveries) identical++;
           else problems.push(`trial ${i}: status ${r.status}; ${diff.join(', ') || 'tables identical'}; ${r.emailsPerMessage.length}/${expected.emails} e-mails, ${r.webhooks}/${expected.webhooks} webhooks`);
