@@ -23,6 +23,7 @@ COPY config ./config
 COPY reporting ./reporting
 COPY lifecycle ./lifecycle
 COPY db ./db
+COPY observability ./observability
 COPY migrations ./migrations
 COPY templates ./templates
 COPY examples ./examples

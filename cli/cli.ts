@@ -5,6 +5,7 @@ import { databaseUrlOf } from '../config/config';
 import { UsageError } from './command';
 import { commandHelp, mainHelp, parseInvocation } from './cli-args';
 import { databaseUrlProblem, explainError, type ErrorContext } from './errors';
+import { stopTracing } from '../observability/tracing';
 
 // The `govflow` entry point: parse, dispatch, and turn any error into one line and an exit code
 // (cli/errors.ts). Stack traces only with --debug.
@@ -51,7 +52,11 @@ const argv = process.argv.slice(2);
 const debug = argv.slice(0, argv.indexOf('--') >= 0 ? argv.indexOf('--') : undefined).includes('--debug');
 
 main(argv).then(
-  (code) => process.exit(code),
+  // Buffered spans (when tracing is on) are sent before the process exits.
+  async (code) => {
+    await stopTracing();
+    process.exit(code);
+  },
   (e: unknown) => {
     const explained = explainError(e, errorContext());
     err(`govflow: ${explained.message}`);

@@ -3,6 +3,7 @@ import { NativeConnection } from '@temporalio/worker';
 import { loadClientConnectConfig } from '@temporalio/envconfig';
 import { payloadDataConverter } from './payload-codec';
 import { loadPayloadKey } from '../masking/vault/secrets';
+import { tracingPlugin } from '../observability/tracing';
 
 // Where Temporal is comes from Temporal's own conventions (TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE,
 // TLS and API-key variables, or a temporal.toml profile), so govflow needs no settings of its own.
@@ -28,7 +29,9 @@ export async function connectClient(
     throw new Error(`cannot reach Temporal at ${address} (${(err as Error).message}); start it with "npm start" or set TEMPORAL_ADDRESS`);
   }
   const dataConverter = payloadDataConverter(loadPayloadKey(process.env));
-  return { client: new Client({ connection, namespace, dataConverter }), connection, namespace, address };
+  // With an OTLP endpoint configured, a started run's trace begins here (observability/tracing.ts).
+  const tracing = tracingPlugin({ serviceName: 'govflow-cli' });
+  return { client: new Client({ connection, namespace, dataConverter, ...(tracing ? { plugins: [tracing] } : {}) }), connection, namespace, address };
 }
 
 /** A worker connection to the configured Temporal; `address` overrides it, as for {@link connectClient}. */

@@ -3,6 +3,8 @@ import { NativeConnection, Worker, type WorkflowBundle } from '@temporalio/worke
 import type { ActivityDeps } from '../activities';
 import { LiveConfig } from './live-config';
 import { payloadDataConverter } from '../temporal/payload-codec';
+import { observeSteps } from '../observability/step-observer';
+import { tracingPlugin } from '../observability/tracing';
 
 export const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
 
@@ -21,6 +23,8 @@ export interface GovflowWorkerOptions {
 
 /** One worker polls the governance task queue for both workflow and activity tasks (a regional one, activities only). */
 export async function createGovflowWorker(o: GovflowWorkerOptions): Promise<Worker> {
+  // Traces only when an OTLP endpoint is configured (observability/tracing.ts).
+  const tracing = tracingPlugin({ serviceName: 'govflow-worker' });
   return Worker.create({
     connection: o.connection,
     namespace: o.namespace,
@@ -35,5 +39,8 @@ export async function createGovflowWorker(o: GovflowWorkerOptions): Promise<Work
     maxConcurrentActivityTaskExecutions: 8,
     // Heartbeats carry ingest's progress to `govflow run`: send them often enough to watch.
     maxHeartbeatThrottleInterval: '2 seconds',
+    // Step metrics and one log line per finished step (observability/step-observer.ts).
+    interceptors: { activity: [observeSteps] },
+    ...(tracing ? { plugins: [tracing] } : {}),
   });
 }

@@ -1,21 +1,30 @@
-import { DefaultLogger, Runtime, type Worker } from '@temporalio/worker';
+import type { Worker } from '@temporalio/worker';
 import { connectClient, connectWorkerConnection } from '../temporal/connection';
 import { dsrScheduleId, ensureDsrSchedule } from '../temporal/dsr-schedule';
 import { createGovflowWorker } from './create-worker';
 import { openActivityDeps } from './deps';
 import { redactUrl } from '../db/pool';
 import { regionQueue } from '../workflow-safe/region-queue';
+import { installRuntime, type MetricsSettings } from '../observability/runtime';
+import { registerDatabaseGauges, startMetricsServer } from '../observability/metrics';
+import { stopTracing } from '../observability/tracing';
 
 /**
  * `govflow worker`: polls the governance task queue until SIGINT/SIGTERM, then stops taking new
  * tasks, lets running activities finish (up to the grace time) and closes its connections.
  */
-export async function runWorker(opts: { configFile?: string; log?: (line: string) => void; region?: string } = {}): Promise<void> {
+export async function runWorker(opts: { configFile?: string; log?: (line: string) => void; region?: string; metrics?: MetricsSettings } = {}): Promise<void> {
   const log = opts.log ?? ((l) => console.log(l));
   const deps = await openActivityDeps(opts.configFile);
   const { connection, namespace, address } = await connectWorkerConnection();
   let worker: Worker | undefined;
   try {
+    if (opts.metrics?.port !== undefined) {
+      registerDatabaseGauges((text) => deps.pool.query(text));
+      const sdk = opts.metrics.sdkPort !== undefined ? `http://127.0.0.1:${opts.metrics.sdkPort}/metrics` : undefined;
+      const { port } = await startMetricsServer({ port: opts.metrics.port, sdkMetricsUrl: sdk });
+      log(`govflow worker: Prometheus metrics on http://0.0.0.0:${port}/metrics`);
+    }
     // A regional worker takes only its region's activities: the workflows run on the default queue.
     const taskQueue = opts.region ? regionQueue(deps.env.taskQueue, opts.region) : deps.env.taskQueue;
     worker = await createGovflowWorker({ connection, namespace, taskQueue, deps, log, activitiesOnly: !!opts.region });
@@ -38,11 +47,14 @@ export async function runWorker(opts: { configFile?: string; log?: (line: string
   } finally {
     await connection.close();
     await deps.db.destroy();
+    await stopTracing();
   }
 }
 
-/** Quieter SDK logs for CLI use: warnings and errors only, unless GOVFLOW_LOG_LEVEL says otherwise. */
+/**
+ * The Runtime for `govflow dev`: text log lines on stderr (stdout is the command's own output),
+ * warnings and errors only unless GOVFLOW_LOG_LEVEL / GOVFLOW_LOG_FORMAT say otherwise.
+ */
 export function installRuntimeLogging(): void {
-  const level = (process.env.GOVFLOW_LOG_LEVEL ?? 'WARN').toUpperCase() as 'TRACE' | 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
-  Runtime.install({ logger: new DefaultLogger(level) });
+  installRuntime({ format: 'text', fd: 2, defaultLevel: 'WARN' });
 }

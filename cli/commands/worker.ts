@@ -1,6 +1,7 @@
 import type { Command } from '../command';
 import { stringFlag, UsageError } from '../command';
-import { installRuntimeLogging, runWorker } from '../../worker/run-worker';
+import { runWorker } from '../../worker/run-worker';
+import { installRuntime } from '../../observability/runtime';
 
 const REGION = /^[a-z0-9][a-z0-9-]*$/;
 
@@ -19,8 +20,9 @@ export const workerCommand: Command = {
   async run(ctx) {
     const region = stringFlag(ctx, 'region');
     if (region !== undefined && !REGION.test(region)) throw new UsageError(`--region: expected a region name of lower-case letters, digits and -, e.g. eu-west-1 (got "${region}")`);
-    installRuntimeLogging();
-    await runWorker({ log: ctx.out, region });
+    // A worker is a service: JSON lines on stdout for a log shipper (GOVFLOW_LOG_FORMAT=text for a terminal).
+    const { logger, metrics } = installRuntime({ format: 'json', fd: 1, defaultLevel: 'INFO' });
+    await runWorker({ log: (line) => logger.info(line), region, metrics });
     return 0;
   },
 };

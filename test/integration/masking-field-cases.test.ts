@@ -7,8 +7,8 @@ import { runGovflow } from '../support/govflow-cli';
 
 // The masking field cases of issue 13 (../shared/field-cases/P-*, read in place), each run
 // through a real governance run with the case's own govflow.yaml on the dev server and Postgres:
-// no line of its leak-needles.txt, nor its URL-encoded form, may appear in any non-raw table or
-// in the run's Temporal history; and each masked row has the value CASE.md calls right.
+// no line of its leak-needles.txt, nor its URL-encoded form, may appear in any non-raw table, in
+// the worker's log or in the run's Temporal history; and each masked row has the value CASE.md calls right.
 
 const CASES = new URL('../../../shared/field-cases/', import.meta.url);
 const WINDOW = { start: '2026-11-01T10:00:00Z', end: '2026-11-01T11:00:00Z' };
@@ -134,6 +134,13 @@ for (const fieldCase of FIELD_CASES) {
         expect(x.firstSeen >= WINDOW.start && x.firstSeen < WINDOW.end).toBe(true);
       }
       expect(leaksIn(r.stdout)).toEqual([]);
+    });
+
+    it("leaves no needle in the worker's log lines (down to DEBUG)", () => {
+      const lines = h.workerLog().trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+      expect(lines.some((l) => l.msg === 'step completed' && l.workflowId === workflowId && l.activityType === 'mask')).toBe(true);
+      // Numbers (pid, durations, counts) are not searched: a digits-only needle would match them by chance.
+      for (const l of lines) expect(leaksIn(JSON.stringify(l, (_k, v: unknown) => (typeof v === 'number' ? undefined : v))), String(l.msg)).toEqual([]);
     });
 
     it('leaves no needle in any non-raw table or in the Temporal history', async () => {

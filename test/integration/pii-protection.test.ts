@@ -95,7 +95,7 @@ beforeAll(async () => {
   const queue = `${h.taskQueue}-leak`;
   leakQueue = queue;
   const worker = spawn(process.execPath, ['bin/govflow.mjs', 'worker'], {
-    env: { ...process.env, DATABASE_URL: h.databaseUrl, TEMPORAL_ADDRESS: h.temporalAddress, GOVFLOW_CONFIG: configFile, GOVFLOW_TASK_QUEUE: queue, GOVFLOW_LOG_LEVEL: 'INFO' },
+    env: { ...process.env, DATABASE_URL: h.databaseUrl, TEMPORAL_ADDRESS: h.temporalAddress, GOVFLOW_CONFIG: configFile, GOVFLOW_TASK_QUEUE: queue, GOVFLOW_LOG_LEVEL: 'DEBUG', GOVFLOW_LOG_FORMAT: 'json' },
   });
   worker.stdout.on('data', (d) => (workerLog += d));
   worker.stderr.on('data', (d) => (workerLog += d));
@@ -160,6 +160,16 @@ describe('canary identifiers', () => {
   it('never appear in the worker process log', () => {
     expect(workerLog).toContain('polling task queue');
     expect(leaksIn(workerLog)).toEqual([]);
+  });
+
+  it("never appear in the worker's JSON log lines, attribute values included, down to DEBUG", () => {
+    // The log is searched as text above; here each line is parsed, so a canary escaped inside a
+    // JSON string (\u0040 for @, a nested object) is searched in its decoded form too.
+    const lines = workerLog.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    const steps = lines.filter((l) => l.msg === 'step completed' && l.workflowId === run.workflowId);
+    expect(steps.map((l) => l.activityType)).toEqual(expect.arrayContaining(['ingest', 'audit', 'consent', 'mask', 'report']));
+    expect(lines.some((l) => l.msg === 'Activity started')).toBe(true); // DEBUG lines are in
+    for (const l of lines) expect(leaksIn(JSON.stringify(l)), String(l.msg)).toEqual([]);
   });
 
   it("never appear in the run's Temporal history", async () => {

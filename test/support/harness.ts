@@ -2,9 +2,11 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { inject } from 'vitest';
 import { Client, Connection } from '@temporalio/client';
-import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
 import { createDb, createPool, type Db } from '../../db/pool';
 import { loadConfig, loadEnv, type Env, type GovflowConfig } from '../../config/config';
+import { pino } from 'pino';
+import { NativeConnection, Runtime, type Worker } from '@temporalio/worker';
+import { PinoTemporalLogger } from '../../observability/logger';
 import { createGovflowWorker } from '../../worker/create-worker';
 
 // One test file's world: its own database (cloned from the migrated template), its own task
@@ -20,6 +22,8 @@ export interface Harness {
   databaseUrl: string;
   temporalAddress: string;
   sql(text: string, params?: unknown[]): Promise<Record<string, unknown>[]>;
+  /** Every JSON log line the in-process worker wrote so far (this test file's, down to DEBUG). */
+  workerLog(): string;
   close(): Promise<void>;
 }
 
@@ -38,10 +42,20 @@ export async function cloneTestDatabase(): Promise<string> {
 }
 
 let runtimeInstalled = false;
-/** The SDK logs every worker state change at INFO; tests want only warnings and errors. */
+const workerLines: string[] = [];
+/**
+ * The worker's logger as in production (pino JSON through the Temporal Runtime), kept in memory
+ * down to DEBUG so leak tests can search it; only warnings and errors reach the test's stderr.
+ */
 export function quietRuntime(): void {
   if (runtimeInstalled) return;
-  Runtime.install({ logger: new DefaultLogger('WARN') });
+  const sink = {
+    write(line: string) {
+      workerLines.push(line);
+      if ((JSON.parse(line) as { level: number }).level >= 40) process.stderr.write(line);
+    },
+  };
+  Runtime.install({ logger: new PinoTemporalLogger(pino({ level: 'debug' }, sink)) });
   runtimeInstalled = true;
 }
 
@@ -88,6 +102,7 @@ export async function startHarness(
     async sql(text, params = []) {
       return (await pool.query(text, params)).rows;
     },
+    workerLog: () => workerLines.join(''),
     async close() {
       worker.shutdown();
       await running;

@@ -41,13 +41,23 @@ describe('docker-compose.yml', () => {
     expect(services['temporal-ui']!.environment!.TEMPORAL_ADDRESS).toBe('temporal:7233');
   });
 
+  it("has Prometheus scraping the worker's metrics port", () => {
+    const prometheus = services.prometheus!;
+    expect(prometheus.image).toMatch(/^prom\/prometheus:/);
+    expect(services.worker!.environment!.GOVFLOW_METRICS_PORT).toBe('9464');
+    const mount = (prometheus as { volumes?: string[] }).volumes!.find((v) => v.endsWith(':/etc/prometheus/prometheus.yml:ro'))!;
+    const config = parse(readFileSync(mount.split(':')[0]!, 'utf8')) as { scrape_configs: Array<{ metrics_path: string; static_configs: Array<{ targets: string[] }> }> };
+    expect(config.scrape_configs[0]!.metrics_path).toBe('/metrics');
+    expect(config.scrape_configs[0]!.static_configs[0]!.targets).toEqual(['worker:9464']);
+  });
+
   it('publishes the ports the README names', () => {
     const ports = Object.values(services).flatMap((s) => s.ports ?? []);
-    expect(ports).toEqual(expect.arrayContaining(['5432:5432', '7233:7233', '8080:8080', '8025:8025', '1025:1025']));
+    expect(ports).toEqual(expect.arrayContaining(['5432:5432', '7233:7233', '8080:8080', '8025:8025', '1025:1025', '9090:9090']));
   });
 
   it('gives every long-running service a healthcheck and orders start-up on health', () => {
-    for (const name of ['postgres', 'temporal', 'temporal-ui', 'mailcatcher', 'worker']) {
+    for (const name of ['postgres', 'temporal', 'temporal-ui', 'mailcatcher', 'worker', 'prometheus']) {
       expect(services[name]!.healthcheck?.test?.length, name).toBeGreaterThan(0);
     }
     for (const [name, s] of Object.entries(services)) {
