@@ -3,6 +3,7 @@ import type { ActivityDeps } from './deps';
 import type { RunRef } from '../lib/run-ref';
 import type { TaskResult } from '../lib/dag';
 import { countOf, inWindow } from './sql-window';
+import { CONSENT_INCIDENT_RULE, groupConsentIncidents, incidentBucketSeconds, incidentsInWindow } from '../audit/incidents';
 
 // consent: the ledger (consent_events) is append-only and the only truth; everything here is
 // derived from it through govflow.consent_at() and govflow.consent_changes() (migration T0400),
@@ -16,6 +17,7 @@ export function consentActivities({ db, config, env }: ActivityDeps) {
   const key = env.pseudonymKey;
   const needConsent = config.policy.policy.purposes.filter((p) => p.requiresConsent).map((p) => p.id);
   const allPurposes = config.policy.policy.purposes.map((p) => p.id);
+  const policy = config.policy.policy;
 
   return {
     async consent(run: RunRef): Promise<TaskResult> {
@@ -41,6 +43,11 @@ export function consentActivities({ db, config, env }: ActivityDeps) {
           and e.purpose = any(${needConsent}::text[])
           and c.granted is not true
         on conflict (source, event_id, purpose) do nothing`.execute(db);
+      // One incident per person (pseudonym) and bucket, however many of their accesses lacked consent.
+      await groupConsentIncidents(db, {
+        window: w, bucketSeconds: incidentBucketSeconds(policy.audit), sample: policy.audit.incidents.sample,
+        workflowId: run.workflowId, severity: policy.alerts.consentViolations.severity,
+      });
 
       await sql`
         insert into govflow.consent_withdrawals (source, event_id, subject_id, purpose, withdrawn_at, signal, kind, workflow_id)
@@ -86,9 +93,11 @@ export function consentActivities({ db, config, env }: ActivityDeps) {
                coalesce(sum(changed), 0)::int as changed
         from govflow.consent_log where window_start = ${w.start}::timestamptz and window_end = ${w.end}::timestamptz`.execute(db);
       const log = rows[0] ?? { withdrawals: 0, conflicts: 0, changed: 0 };
+      const incidents = (await incidentsInWindow(db, w)).filter((i) => i.rule === CONSENT_INCIDENT_RULE).reduce((s, i) => s + i.n, 0);
       return {
         counts: {
           consentViolations: violations,
+          consentIncidents: incidents,
           consentWithdrawals: log.withdrawals,
           consentChanges: log.changed,
           consentConflicts: log.conflicts,

@@ -112,6 +112,18 @@ describe('govflow CLI', () => {
     const critical = JSON.parse((await govflow(['findings', workflowId, '--severity', 'critical', '--json'])).stdout);
     expect(critical.map((f: { rule: string }) => f.rule).sort()).toEqual(['deactivated_principal', 'privileged_action', 'success_after_failures']);
 
+    // --incidents: the same findings grouped; each incident names its findings, all of them the run's.
+    const incidents = JSON.parse((await govflow(['findings', workflowId, '--incidents', '--json'])).stdout);
+    expect(incidents).toHaveLength(17);
+    expect(incidents.reduce((s: number, i: { findings: number }) => s + i.findings, 0)).toBe(19 + 2);
+    const sovereignty = incidents.filter((i: { rule: string }) => i.rule === 'sovereignty_breach');
+    expect(sovereignty.map((i: { findings: number }) => i.findings).reduce((a: number, b: number) => a + b, 0)).toBe(6);
+    const findingIds = new Set(JSON.parse((await govflow(['findings', workflowId, '--json'])).stdout).map((f: { id: number }) => f.id));
+    for (const i of sovereignty) for (const id of i.sampleFindingIds) expect(findingIds.has(id)).toBe(true);
+    const text = await govflow(['findings', workflowId, '--incidents', '--rule', 'consent_violation']);
+    expect(text.stdout).toContain(`${workflowId}: 2 incidents (rule consent_violation)`);
+    expect(text.stdout).toMatch(/about subject:p_[0-9a-f]{32}/);
+
     const bad = await govflow(['findings', workflowId, '--rule', 'nope']);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('--rule: "nope" is not one of denied_access');

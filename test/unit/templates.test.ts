@@ -16,6 +16,16 @@ const kpis: ComplianceKpis = {
   sources,
   rejected: { total: 1, scope: 'lines quarantined when their file was first loaded by a run of this window', bySourceReason: [{ source: 'cdn', reason: 'unknown purpose "<script>"', n: 1 }] },
   findings: { total: 3, byRule: [{ rule: 'denied_access', name: 'Denied access to personal data', action: 'Check the principal.', severity: 'medium', n: 3 }] },
+  incidents: {
+    total: 1, bucket: '1h',
+    byRule: [{ rule: 'denied_access', name: 'Denied access to personal data', severity: 'medium', n: 1, findings: 3 }],
+    top: [{
+      id: 4, rule: 'denied_access', about: 'principal:p_0123', severity: 'medium', findings: 3,
+      bucketStart: '2026-11-01T10:00:00.000Z', bucketEnd: '2026-11-01T11:00:00.000Z',
+      firstSeen: '2026-11-01T10:05:00.000Z', lastSeen: '2026-11-01T10:45:00.000Z',
+      description: 'Access attempt was denied (read)', sampleFindingIds: [11, 12, 13], growths: 0,
+    }],
+  },
   violations: {
     rows: [
       { severity: 'critical', findings: 0, consentViolations: 0, total: 0 },
