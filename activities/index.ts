@@ -16,6 +16,7 @@ import { deadlineActivities } from './deadline';
 import { streamActivities } from './stream/pull';
 import { eraseActivities } from './erase';
 import { retentionActivities } from './retention';
+import { lateWindowsActivities } from './late-windows';
 
 type Step = (run: RunRef) => Promise<TaskResult>;
 
@@ -46,6 +47,7 @@ export function createActivities(deps: ActivityDeps) {
     ...streamActivities(deps),
     ...eraseActivities(deps),
     ...retentionActivities(deps),
+    ...lateWindowsActivities(deps),
     ...asSteps({
       ...ingestActivities(deps),
       ...auditActivities(deps),

@@ -18,6 +18,7 @@ import { countOf, inWindow } from './sql-window';
 import type { TrendPoint } from '../lib/trend';
 import { COMPLIANCE_REPORT } from '../lib/report-kinds';
 import { incidentsInWindow, topIncidentsInWindow, type IncidentView } from '../audit/incidents';
+import { lateDataFound, reportRevision, type LateDataFound, type ReportRevision } from './report-late-data';
 
 
 // The figures a compliance report is made of, read from Postgres for one window, and what a DPO
@@ -38,6 +39,10 @@ export interface ComplianceKpis {
   findings: { total: number; byRule: Array<{ rule: string; name: string; action: string; severity: string; n: number }> };
   /** Findings and consent violations grouped into incidents (audit/incidents.ts): what a person handles. */
   incidents: { total: number; bucket: string; byRule: Array<{ rule: string; name: string; severity: string; n: number; findings: number }>; top: IncidentView[] };
+  /** Late rows this run found for earlier windows, and the windows governed again because of them. */
+  lateData: LateDataFound;
+  /** Set when this run governed its window again because of late data: the report is revised. */
+  revision: ReportRevision | null;
   violations: ViolationsBySeverity & { consentSeverity: string };
   topPrincipals: Array<{ principalKey: string; n: number }>;
   consentViolations: { total: number; name: string; action: string; byPurpose: Array<{ purpose: string; reason: string; n: number }> };
@@ -146,6 +151,8 @@ export async function complianceKpis(db: Db, run: RunRef, policy: Policy): Promi
       total: sum(incidents), bucket: policy.audit.incidents.bucket,
       byRule: incidents.map((i) => ({ ...i, name: ruleGuide(i.rule).name })), top: topIncidents,
     },
+    lateData: await lateDataFound(db, run.workflowId),
+    revision: (await reportRevision(db, run)) ?? null,
     violations: { ...bySeverity, consentSeverity: policy.alerts.consentViolations.severity },
     topPrincipals: top.rows.map((r) => ({ principalKey: r.principal_key, n: r.n })),
     consentViolations: { total: cvTotal, name: CONSENT_VIOLATION_GUIDE.name, action: CONSENT_VIOLATION_GUIDE.action, byPurpose: violations.rows },

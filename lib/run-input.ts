@@ -4,7 +4,7 @@ import { lastFullHour, parseWindow, WindowError, type Window } from './window';
 // The input of governanceRun: one JSON object, as typed into the Temporal UI's Start Workflow
 // form, the CLI, or a schedule. Pure code: the workflow validates its own input with it.
 
-export const TRIGGERS = ['manual', 'cli', 'schedule', 'stream', 'replay'] as const;
+export const TRIGGERS = ['manual', 'cli', 'schedule', 'stream', 'replay', 'late-data'] as const;
 export type Trigger = (typeof TRIGGERS)[number];
 
 export interface GovernanceInput {
@@ -29,6 +29,17 @@ export interface GovernanceInput {
    * still differ. Omitted: the run uses the worker's config, whatever it is.
    */
   expectedConfig?: ConfigIdentity;
+  /**
+   * Set when this run governs a window again because rows arrived after it was governed: why, and
+   * which run found them (activities/late-windows.ts). Its report is marked revised.
+   */
+  revision?: Revision;
+}
+
+export interface Revision {
+  reason: 'late-data';
+  /** The workflow id of the run that found the late rows. */
+  detectedBy: string;
 }
 
 export interface ResolvedInput {
@@ -37,6 +48,7 @@ export interface ResolvedInput {
   skipTasks: string[];
   deadlineSeconds?: number;
   expectedConfig?: ConfigIdentity;
+  revision?: Revision;
 }
 
 export class InputError extends Error {
@@ -49,7 +61,7 @@ export class InputError extends Error {
   }
 }
 
-const KNOWN_KEYS = new Set(['window', 'trigger', 'skipTasks', 'windowSeconds', 'deadlineSeconds', 'expectedConfig']);
+const KNOWN_KEYS = new Set(['window', 'trigger', 'skipTasks', 'windowSeconds', 'deadlineSeconds', 'expectedConfig', 'revision']);
 
 const HOUR_S = 3600;
 
@@ -99,7 +111,15 @@ export function resolveInput(raw: unknown, now: Date, taskIds: readonly string[]
   const resolved: ResolvedInput = { window, trigger: trigger as Trigger, skipTasks: skip as string[] };
   if (deadlineSeconds !== undefined) resolved.deadlineSeconds = deadlineSeconds;
   if (obj.expectedConfig !== undefined) resolved.expectedConfig = expectedConfig(obj.expectedConfig);
+  if (obj.revision !== undefined) resolved.revision = revision(obj.revision);
   return resolved;
+}
+
+function revision(v: unknown): Revision {
+  const o = (typeof v === 'object' && v !== null ? v : {}) as Record<string, unknown>;
+  if (o.reason !== 'late-data') throw new InputError('revision.reason', 'expected "late-data"');
+  if (typeof o.detectedBy !== 'string' || o.detectedBy === '') throw new InputError('revision.detectedBy', 'expected the workflow id of the run that found the late rows');
+  return { reason: 'late-data', detectedBy: o.detectedBy };
 }
 
 function expectedConfig(v: unknown): ConfigIdentity {
