@@ -21,6 +21,12 @@ export interface GovernanceInput {
    * is then the `windowSeconds` that end at the schedule's action time. Default: one hour.
    */
   windowSeconds?: number;
+  /**
+   * Allowed lateness of a scheduled run's data: the window then ends `latenessSeconds` before the
+   * action time (a schedule offset by 15m runs 10:00–11:00 at 11:15), so rows that arrive within
+   * that delay are governed by their own window's run rather than as late data. Default 0.
+   */
+  latenessSeconds?: number;
   /** Raise a deadline alert if the run is still going after this long (default: the policy's). */
   deadlineSeconds?: number;
   /**
@@ -61,7 +67,7 @@ export class InputError extends Error {
   }
 }
 
-const KNOWN_KEYS = new Set(['window', 'trigger', 'skipTasks', 'windowSeconds', 'deadlineSeconds', 'expectedConfig', 'revision']);
+const KNOWN_KEYS = new Set(['window', 'trigger', 'skipTasks', 'windowSeconds', 'latenessSeconds', 'deadlineSeconds', 'expectedConfig', 'revision']);
 
 const HOUR_S = 3600;
 
@@ -81,10 +87,13 @@ export function resolveInput(raw: unknown, now: Date, taskIds: readonly string[]
 
   const windowSeconds = positiveNumber(obj, 'windowSeconds') ?? HOUR_S;
   const deadlineSeconds = positiveNumber(obj, 'deadlineSeconds');
+  const lateness = obj.latenessSeconds ?? 0;
+  if (typeof lateness !== 'number' || !Number.isFinite(lateness) || lateness < 0) throw new InputError('latenessSeconds', 'expected a number of seconds, 0 or more');
 
   let window: Window;
   if (obj.window === undefined && scheduledAt) {
-    window = { start: new Date(scheduledAt.getTime() - windowSeconds * 1000).toISOString(), end: scheduledAt.toISOString() };
+    const end = scheduledAt.getTime() - lateness * 1000;
+    window = { start: new Date(end - windowSeconds * 1000).toISOString(), end: new Date(end).toISOString() };
   } else if (obj.window === undefined) {
     window = lastFullHour(now);
   } else if (typeof obj.window !== 'object' || obj.window === null) {
