@@ -35,7 +35,13 @@ export function consentActivities({ db, config, env }: ActivityDeps) {
       await sql`
         insert into govflow.consent_violations (source, event_id, occurred_at, subject_key, purpose, reason, workflow_id)
         select e.source, e.event_id, e.occurred_at, govflow.pseudonym(e.subject_id, ${key}), e.purpose,
-               case when c.granted is null then 'never_granted' else 'withdrawn' end, ${run.workflowId}
+               -- A refusal is a withdrawal only if consent had been given before it (GDPR Art. 7(3)
+               -- withdraws a consent); a GPC header or a "no" at the first prompt is a refusal.
+               case when c.granted is null then 'never_granted'
+                    when exists (select 1 from govflow.consent_events g
+                                 where g.subject_id = e.subject_id and g.purpose = e.purpose and g.occurred_at <= e.occurred_at
+                                   and govflow.consent_effective(g.granted, g.signal)) then 'withdrawn'
+                    else 'refused' end, ${run.workflowId}
         from govflow.access_events e
         cross join lateral (select govflow.consent_at(e.subject_id, e.purpose, e.occurred_at) as granted) c
         where ${inWindow('e.occurred_at', w)}

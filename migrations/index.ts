@@ -16,6 +16,7 @@ import * as retention from './2026-11-30T0600-retention';
 import * as connectionAttemptsIndex from './2026-11-30T0700-connection-attempts-index';
 import * as incidents from './2026-11-30T1200-incidents';
 import * as lateData from './2026-11-30T1210-late-data';
+import * as consentRefusals from './2026-11-30T1220-consent-refusals';
 
 // Every migration, by name. Listed statically (not read from the folder at run time) so that
 // they load the same way under tsx, vitest and the worker; a unit test checks that no file in
@@ -38,4 +39,5 @@ export const MIGRATIONS: Record<string, Migration> = {
   '2026-11-30T0700-connection-attempts-index': connectionAttemptsIndex,
   '2026-11-30T1200-incidents': incidents,
   '2026-11-30T1210-late-data': lateData,
+  '2026-11-30T1220-consent-refusals': consentRefusals,
 };
