@@ -112,7 +112,15 @@ describe('govflow CLI', () => {
     const critical = JSON.parse((await govflow(['findings', workflowId, '--severity', 'critical', '--json'])).stdout);
     expect(critical.map((f: { rule: string }) => f.rule).sort()).toEqual(['deactivated_principal', 'privileged_action', 'success_after_failures']);
 
-    // --incidents: the same findings grouped; each incident names its findings, all of them the run's.
+    const bad = await govflow(['findings', workflowId, '--rule', 'nope']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('--rule: "nope" is not one of denied_access');
+    const missing = await govflow(['findings', 'no-such-run']);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain('no run "no-such-run"');
+  });
+
+  it('findings --incidents lists the incidents those findings form, each naming its findings', async () => {
     const incidents = JSON.parse((await govflow(['findings', workflowId, '--incidents', '--json'])).stdout);
     expect(incidents).toHaveLength(17);
     expect(incidents.reduce((s: number, i: { findings: number }) => s + i.findings, 0)).toBe(19 + 2);
@@ -123,13 +131,6 @@ describe('govflow CLI', () => {
     const text = await govflow(['findings', workflowId, '--incidents', '--rule', 'consent_violation']);
     expect(text.stdout).toContain(`${workflowId}: 2 incidents (rule consent_violation)`);
     expect(text.stdout).toMatch(/about subject:p_[0-9a-f]{32}/);
-
-    const bad = await govflow(['findings', workflowId, '--rule', 'nope']);
-    expect(bad.code).toBe(2);
-    expect(bad.stderr).toContain('--rule: "nope" is not one of denied_access');
-    const missing = await govflow(['findings', 'no-such-run']);
-    expect(missing.code).toBe(1);
-    expect(missing.stderr).toContain('no run "no-such-run"');
   });
 
   it('refuses half a window and a bad policy before doing any work', async () => {
