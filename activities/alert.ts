@@ -7,12 +7,14 @@ import type { Window } from '../workflow-safe/window';
 import { inWindow } from '../db/sql-window';
 import type { Db } from '../db/pool';
 import type { AlertsPolicy } from '../policy/alerts';
+import { CONSENT_INCIDENT_RULE, incidentsInWindow } from '../audit/incidents';
 
 // alert: one non-compliance alert per window (or per alert span, for a stream's batches) when the
 // findings the policy's alert rules select (per-rule switches and severity thresholds) reach its
 // threshold. The dedupe key is the span, so a re-run or a later batch updates the open alert
 // (occurrences, figures over the span so far) instead of raising and sending a second one; each
-// raise or update is recorded in alert_occurrences. Notifying and escalating is the
+// raise or update is recorded in alert_occurrences. Its title and summary give the incidents the
+// findings form (audit/incidents.ts), what a person handles, beside the findings. Notifying and escalating is the
 // alertEscalation workflow's job.
 
 /** The dedupe key of the non-compliance alert of a window (or a stream's alert span). */
@@ -31,6 +33,16 @@ async function qualifyingInWindow(db: Db, rules: AlertsPolicy, window: Window): 
   return qualifyingFindings(rules, findings, cv[0]?.n ?? 0);
 }
 
+/**
+ * The incidents those findings form (audit/incidents.ts), by the same alert rules: what a person
+ * handles. An incident counts in every window one of its findings occurred in.
+ */
+async function qualifyingIncidents(db: Db, rules: AlertsPolicy, window: Window): Promise<Qualifying> {
+  const rows = await incidentsInWindow(db, window);
+  const consent = rows.filter((r) => r.rule === CONSENT_INCIDENT_RULE).reduce((s, r) => s + r.n, 0);
+  return qualifyingFindings(rules, rows.filter((r) => r.rule !== CONSENT_INCIDENT_RULE), consent);
+}
+
 export function alertActivities({ db, config }: ActivityDeps) {
   const rules = config.policy.policy.alerts;
 
@@ -46,10 +58,12 @@ export function alertActivities({ db, config }: ActivityDeps) {
       const span = run.alertSpan ?? run.window;
       const sofar = run.alertSpan ? await qualifying({ start: span.start, end: run.window.end > span.end ? run.window.end : span.end }) : here;
       const dedupeKey = alertDedupeKey(span);
-      const title = `${sofar.total} non-compliance finding(s) in ${span.start} – ${span.end}`;
+      const incidents = await qualifyingIncidents(db, rules, { start: span.start, end: run.window.end > span.end ? run.window.end : span.end });
+      const title = `${sofar.total} non-compliance finding(s) in ${incidents.total} incident(s), ${span.start} – ${span.end}`;
+      const summary = `Incidents: ${incidents.summary}. Findings: ${sofar.summary}`;
       const result = await sql<{ id: string; inserted: boolean }>`
         insert into govflow.alerts (dedupe_key, severity, title, summary, window_start, window_end, workflow_id)
-        values (${dedupeKey}, ${sofar.worst}, ${title}, ${sofar.summary}, ${span.start}::timestamptz, ${span.end}::timestamptz, ${run.workflowId})
+        values (${dedupeKey}, ${sofar.worst}, ${title}, ${summary}, ${span.start}::timestamptz, ${span.end}::timestamptz, ${run.workflowId})
         on conflict (dedupe_key) do update
           set severity = excluded.severity, title = excluded.title, summary = excluded.summary,
               workflow_id = excluded.workflow_id, occurrences = govflow.alerts.occurrences + 1, last_seen = now()

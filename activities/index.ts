@@ -19,6 +19,7 @@ import { retentionActivities } from './retention';
 import { dataSubjectRequestActivities } from './data-subject-requests';
 import { accessRequestActivities } from './access-request';
 import { exportActivities } from './export';
+import { lateWindowsActivities } from './late-windows';
 
 /** A step takes its run (some, like ingestFinish, with more beside it) and returns counts. */
 type Step<In extends RunRef = RunRef> = (run: In) => Promise<TaskResult>;
@@ -57,6 +58,7 @@ export function createActivities(deps: ActivityDeps) {
     ...retentionActivities(deps),
     ...dataSubjectRequestActivities(deps),
     ...accessRequestActivities(deps),
+    ...lateWindowsActivities(deps),
     ...asSteps({
       ...ingestSteps,
       ...auditActivities(deps),

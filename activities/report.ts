@@ -9,10 +9,12 @@ import { ACCESS_AUDIT_REPORT, COMPLIANCE_REPORT, CONSENT_LOG_REPORT, REPORT_TITL
 import { complianceKpis, previousComplianceFigures } from '../reporting/report-kpis';
 import { accessAuditKpis } from '../reporting/access-audit';
 import { consentLogKpis } from '../reporting/consent-log';
+import { reportRevision } from './report-late-data';
 
 // report: render the window's three reports (compliance report, access audit summary, consent
 // management log), each as HTML and text twins, and store them. One report per (kind, window): a
-// re-run of the window replaces it rather than adding a second.
+// re-run of the window replaces it rather than adding a second; a revision for late data
+// (activities/late-windows.ts) replaces it too, marked revised.
 
 export { COMPLIANCE_REPORT } from '../reporting/report-kinds';
 
@@ -43,6 +45,8 @@ export function reportActivities({ db, config, env }: ActivityDeps) {
         runUrl: `${env.temporalUiUrl}/namespaces/${encodeURIComponent(namespace)}/workflows/${encodeURIComponent(run.workflowId)}`,
         policyHash: config.policy.hash,
         generatedAt: new Date().toISOString(),
+        // A revision (late data): every report of the window says so, under its title.
+        revision: await reportRevision(db, run),
       };
 
       const kpis = await complianceKpis(db, run, policy);

@@ -5,7 +5,9 @@
 // Builds a scratch database (govflow_bench_audit), fills one hour with `events` access events
 // (generate_series, under the scenario policy of test/support/scenario.ts: known principals, EU and US
 // subjects, consent for most of them), a tenth as many audit-trail entries with failed-login
-// bursts, then times every audit rule and the consent step. Prints one line per rule.
+// bursts, then times every audit rule and the consent step. Prints one line per rule, then runs
+// the audit step itself (findings written, then grouped into incidents, audit/incidents.ts) and
+// prints both counts: incidents grow with distinct actors and hours, findings with events.
 
 import { sql } from 'kysely';
 import { createDb, createPool, ensureDatabase } from '../db/pool';
@@ -16,6 +18,7 @@ import { policyTables } from '../audit/policy-tables';
 import { SCENARIO_POLICY } from '../test/support/scenario';
 import { AUDIT_RULES } from '../audit/rules';
 import { consentActivities } from '../activities/consent';
+import { auditActivities } from '../activities/audit';
 
 const events = Number(process.argv[2] ?? 200_000);
 const url = new URL(loadEnv().databaseUrl);
@@ -27,7 +30,7 @@ async function main() {
   const pool = createPool(url.toString(), 4);
   const db = createDb(pool);
   await migrateToLatest(db);
-  await sql`truncate govflow.access_events, govflow.audit_trail_events, govflow.consent_events, govflow.audit_findings,
+  await sql`truncate govflow.incidents, govflow.access_events, govflow.audit_trail_events, govflow.consent_events, govflow.audit_findings,
     govflow.consent_violations, govflow.consent_withdrawals, govflow.erasure_requests, govflow.consent_log, govflow.consent_state`.execute(db);
   await sql`select govflow.ensure_access_partition('2026-03-04'::date)`.execute(db);
 
@@ -76,6 +79,18 @@ async function main() {
   const start = Date.now();
   const result = await consent.consent({ workflowId: 'bench', runId: 'bench', window });
   console.log(`  ${'consent step'.padEnd(24)} ${String(Date.now() - start).padStart(6)} ms  ${JSON.stringify(result.counts)}`);
+
+  const audit = auditActivities({ pool, db, config: { policy: { policy } } as never, env: { ...loadEnv(), pseudonymKey: ctx.key } });
+  const auditStart = Date.now();
+  await audit.audit({ workflowId: 'bench', runId: 'bench', window });
+  const auditMs = Date.now() - auditStart;
+  const { rows: [n] } = await sql<{ findings: number; violations: number; incidents: number; linked: number }>`
+    select (select count(*) from govflow.audit_findings)::int as findings, (select count(*) from govflow.consent_violations)::int as violations,
+           (select count(*) from govflow.incidents)::int as incidents,
+           (select count(*) from govflow.audit_findings where incident_id is not null)::int +
+           (select count(*) from govflow.consent_violations where incident_id is not null)::int as linked`.execute(db);
+  console.log(`  ${'audit step + incidents'.padEnd(24)} ${String(auditMs).padStart(6)} ms`);
+  console.log(`events ${events}: findings ${n!.findings} + consent violations ${n!.violations} -> incidents ${n!.incidents} (bucket ${policy.audit.incidents.bucket}; ${n!.linked} linked)`);
   await db.destroy();
 }
 

@@ -12,9 +12,13 @@ export interface BackfillPlan {
   ranges: { start: Date; end: Date }[];
 }
 
-/** The window a scheduled run governs: the `windowSeconds` that end at its action time. */
-export function windowEndingAt(actionTime: Date, windowSeconds: number): Window {
-  return { start: new Date(actionTime.getTime() - windowSeconds * 1000).toISOString(), end: actionTime.toISOString() };
+/**
+ * The window a scheduled run governs: the `windowSeconds` that end at its action time, less the
+ * schedule's allowed lateness (`latenessSeconds`, default 0).
+ */
+export function windowEndingAt(actionTime: Date, windowSeconds: number, latenessSeconds = 0): Window {
+  const end = actionTime.getTime() - latenessSeconds * 1000;
+  return { start: new Date(end - windowSeconds * 1000).toISOString(), end: new Date(end).toISOString() };
 }
 
 const windowKey = (w: Window) => `${Date.parse(w.start)}/${Date.parse(w.end)}`;
@@ -24,6 +28,7 @@ export function planBackfill(
   windowSeconds: number,
   completed: readonly Window[],
   reprocess: boolean,
+  latenessSeconds = 0,
 ): BackfillPlan {
   const done = new Set(completed.map(windowKey));
   const plan: BackfillPlan = { run: [], skipped: [], ranges: [] };
@@ -32,7 +37,7 @@ export function planBackfill(
   const MARGIN_MS = 1000;
   let open: { start: Date; end: Date } | undefined;
   for (const t of [...actionTimes].sort((a, b) => a.getTime() - b.getTime())) {
-    const w = windowEndingAt(t, windowSeconds);
+    const w = windowEndingAt(t, windowSeconds, latenessSeconds);
     if (!reprocess && done.has(windowKey(w))) {
       plan.skipped.push(w);
       open = undefined; // a skipped window splits the range

@@ -23,6 +23,12 @@ export interface ScheduleSettings {
   catchupWindowSeconds?: number;
   /** Length of each run's window; default: the interval, or one hour for a cron schedule. */
   windowSeconds?: number;
+  /**
+   * Allowed lateness: each run governs the window that ended this long before its action time.
+   * With --every the schedule is also offset by it (runs at 11:15 for 10:00–11:00); with --cron
+   * the expression says when runs start (e.g. "15 * * * *" with 15m).
+   */
+  latenessSeconds?: number;
   deadlineSeconds?: number;
   note?: string;
   paused?: boolean;
@@ -40,7 +46,9 @@ function spec(s: ScheduleSettings) {
   if (s.everySeconds && s.cron) throw new UsageError('give either --every or --cron, not both');
   if (!s.everySeconds && !s.cron) throw new UsageError('a schedule needs --every DURATION (e.g. 1h) or --cron "EXPR" (e.g. "0 * * * *")');
   return {
-    ...(s.everySeconds ? { intervals: [{ every: s.everySeconds * 1000 }] } : { cronExpressions: [s.cron!] }),
+    ...(s.everySeconds
+      ? { intervals: [{ every: s.everySeconds * 1000, ...(s.latenessSeconds ? { offset: (s.latenessSeconds % s.everySeconds) * 1000 } : {}) }] }
+      : { cronExpressions: [s.cron!] }),
     ...(s.timezone ? { timezone: s.timezone } : {}),
   };
 }
@@ -51,6 +59,7 @@ export { spec as scheduleSpec };
 function action(scheduleId: string, taskQueue: string, s: ScheduleSettings): ScheduleOptionsStartWorkflowAction<typeof governanceRun> {
   const input: GovernanceInput = { windowSeconds: s.windowSeconds ?? s.everySeconds ?? 3600 };
   if (s.deadlineSeconds) input.deadlineSeconds = s.deadlineSeconds;
+  if (s.latenessSeconds) input.latenessSeconds = s.latenessSeconds;
   return { type: 'startWorkflow', workflowType: governanceRun, taskQueue, workflowId: scheduleId, args: [input] };
 }
 
@@ -70,11 +79,21 @@ export function scheduleWindowSeconds(d: ScheduleDescription): number {
   return input.windowSeconds ?? 3600;
 }
 
+/** The allowed lateness a schedule's runs use (from its action input; 0 when none). */
+export function scheduleLatenessSeconds(d: ScheduleDescription): number {
+  const input = (d.action.args?.[0] ?? {}) as GovernanceInput;
+  return input.latenessSeconds ?? 0;
+}
+
 /** Changes only what `s` names; the rest of the schedule stays as it is. */
 export async function updateSchedule(client: Client, scheduleId: string, s: ScheduleSettings): Promise<void> {
   await client.schedule.getHandle(scheduleId).update((prev) => {
-    const retimed = Boolean(s.everySeconds || s.cron);
     const input: GovernanceInput = { ...((prev.action.args?.[0] ?? {}) as GovernanceInput) };
+    if (s.latenessSeconds !== undefined) input.latenessSeconds = s.latenessSeconds;
+    // A new lateness re-offsets an interval schedule: retime it with its own interval.
+    const every = s.everySeconds ?? (s.latenessSeconds !== undefined && !s.cron && prev.spec.intervals?.length === 1 ? Number(prev.spec.intervals[0]!.every) / 1000 : undefined);
+    s = { ...s, everySeconds: every, latenessSeconds: input.latenessSeconds };
+    const retimed = Boolean(s.everySeconds || s.cron);
     // A new interval means a new window length, unless --window says otherwise.
     const windowSeconds = s.windowSeconds ?? s.everySeconds ?? (s.cron ? 3600 : undefined);
     if (windowSeconds) input.windowSeconds = windowSeconds;
@@ -136,10 +155,14 @@ export async function backfillSchedule(
 ): Promise<BackfillPlan> {
   if (to <= from) throw new UsageError('--to must be after --from');
   const handle = client.schedule.getHandle(scheduleId);
-  const windowSeconds = scheduleWindowSeconds(await handle.describe());
-  const firstEnd = new Date(from.getTime() + windowSeconds * 1000);
-  const times = firstEnd <= to ? await scheduleActionTimes(client, scheduleId, firstEnd, to) : [];
-  const plan = planBackfill(times, windowSeconds, await completedWindows(db, from, to), o.reprocess ?? false);
+  const described = await handle.describe();
+  const windowSeconds = scheduleWindowSeconds(described);
+  // Action times run `lateness` after the windows they govern.
+  const latenessMs = scheduleLatenessSeconds(described) * 1000;
+  const firstEnd = new Date(from.getTime() + windowSeconds * 1000 + latenessMs);
+  const last = new Date(to.getTime() + latenessMs);
+  const times = firstEnd <= last ? await scheduleActionTimes(client, scheduleId, firstEnd, last) : [];
+  const plan = planBackfill(times, windowSeconds, await completedWindows(db, from, to), o.reprocess ?? false, latenessMs / 1000);
   if (plan.ranges.length) await handle.backfill(plan.ranges.map((r) => ({ ...r, overlap: o.overlap ?? 'ALLOW_ALL' })));
   return plan;
 }

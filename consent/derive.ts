@@ -3,6 +3,7 @@ import type { ActivityDeps } from '../activities/deps';
 import type { RunRef } from '../workflow-safe/run-ref';
 import type { TaskResult } from '../workflow-safe/dag';
 import { countOf, inWindow } from '../db/sql-window';
+import { CONSENT_INCIDENT_RULE, groupConsentIncidents, incidentBucketSeconds, incidentsInWindow } from '../audit/incidents';
 
 // consent: the ledger (consent_events) is append-only and the only truth; everything here is
 // derived from it through govflow.consent_at() and govflow.consent_changes() (migration T0400),
@@ -17,6 +18,7 @@ export function deriveConsent({ db, config, env }: ActivityDeps) {
   const key = env.pseudonymKey;
   const needConsent = config.policy.policy.purposes.filter((p) => p.requiresConsent).map((p) => p.id);
   const allPurposes = config.policy.policy.purposes.map((p) => p.id);
+  const policy = config.policy.policy;
 
   return {
     async consent(run: RunRef): Promise<TaskResult> {
@@ -34,7 +36,13 @@ export function deriveConsent({ db, config, env }: ActivityDeps) {
       await sql`
         insert into govflow.consent_violations (source, event_id, occurred_at, subject_key, purpose, reason, workflow_id)
         select e.source, e.event_id, e.occurred_at, govflow.pseudonym(e.subject_id, ${key}), e.purpose,
-               case when c.granted is null then 'never_granted' else 'withdrawn' end, ${run.workflowId}
+               -- A refusal is a withdrawal only if consent had been given before it (GDPR Art. 7(3)
+               -- withdraws a consent); a GPC header or a "no" at the first prompt is a refusal.
+               case when c.granted is null then 'never_granted'
+                    when exists (select 1 from govflow.consent_events g
+                                 where g.subject_id = e.subject_id and g.purpose = e.purpose and g.occurred_at <= e.occurred_at
+                                   and govflow.consent_effective(g.granted, g.signal)) then 'withdrawn'
+                    else 'refused' end, ${run.workflowId}
         from govflow.access_events e
         cross join lateral (select govflow.consent_at(e.subject_id, e.purpose, e.occurred_at) as granted) c
         where ${inWindow('e.occurred_at', w)}
@@ -42,6 +50,11 @@ export function deriveConsent({ db, config, env }: ActivityDeps) {
           and e.purpose = any(${needConsent}::text[])
           and c.granted is not true
         on conflict (source, event_id, purpose) do nothing`.execute(db);
+      // One incident per person (pseudonym) and bucket, however many of their accesses lacked consent.
+      await groupConsentIncidents(db, {
+        window: w, bucketSeconds: incidentBucketSeconds(policy.audit), sample: policy.audit.incidents.sample,
+        workflowId: run.workflowId, severity: policy.alerts.consentViolations.severity,
+      });
 
       await sql`
         insert into govflow.consent_withdrawals (source, event_id, subject_id, purpose, withdrawn_at, signal, kind, workflow_id)
@@ -87,9 +100,11 @@ export function deriveConsent({ db, config, env }: ActivityDeps) {
                coalesce(sum(changed), 0)::int as changed
         from govflow.consent_log where window_start = ${w.start}::timestamptz and window_end = ${w.end}::timestamptz`.execute(db);
       const log = rows[0] ?? { withdrawals: 0, conflicts: 0, changed: 0 };
+      const incidents = (await incidentsInWindow(db, w)).filter((i) => i.rule === CONSENT_INCIDENT_RULE).reduce((s, i) => s + i.n, 0);
       return {
         counts: {
           consentViolations: violations,
+          consentIncidents: incidents,
           consentWithdrawals: log.withdrawals,
           consentChanges: log.changed,
           consentConflicts: log.conflicts,

@@ -15,6 +15,9 @@ import * as maskingAllowList from './2026-11-30T0500-masking-allow-list';
 import * as retention from './2026-11-30T0600-retention';
 import * as connectionAttemptsIndex from './2026-11-30T0700-connection-attempts-index';
 import * as runCancelled from './2026-11-30T1000-run-cancelled';
+import * as incidents from './2026-11-30T1200-incidents';
+import * as lateData from './2026-11-30T1210-late-data';
+import * as consentRefusals from './2026-11-30T1220-consent-refusals';
 import * as dataSubjectRequests from './2026-11-30T1300-data-subject-requests';
 
 // Every migration, by name. Listed statically (not read from the folder at run time) so that
@@ -37,5 +40,8 @@ export const MIGRATIONS: Record<string, Migration> = {
   '2026-11-30T0600-retention': retention,
   '2026-11-30T0700-connection-attempts-index': connectionAttemptsIndex,
   '2026-11-30T1000-run-cancelled': runCancelled,
+  '2026-11-30T1200-incidents': incidents,
+  '2026-11-30T1210-late-data': lateData,
+  '2026-11-30T1220-consent-refusals': consentRefusals,
   '2026-11-30T1300-data-subject-requests': dataSubjectRequests,
 };

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { severitySchema } from '../reporting/alerts/severity';
+import { DURATION_PATTERN, parseDurationSeconds } from '../config/duration';
 
 // The policy's `audit` section: thresholds and severities of the audit rules
 // (audit/rules/). Every field has a default, so a policy may say nothing about audit.
@@ -24,8 +25,29 @@ export const DEFAULT_PRIVILEGED_ACTIONS: Array<z.output<typeof privilegedActionS
   { name: 'cluster-admin binding', actions: ['create', 'update', 'patch'], targets: ['*clusterrolebindings*cluster-admin*', '*cluster-admin*clusterrolebindings*'], severity: 'critical' },
 ];
 
+/**
+ * How findings are grouped into incidents (audit/incidents.ts): per rule, per what the rule is
+ * about, per `bucket` of time (a duration, 1m to 7d; buckets are aligned to the Unix epoch, so 1h
+ * buckets are clock hours in UTC), keeping the first `sample` finding ids as evidence.
+ */
+const incidentsSchema = z
+  .strictObject({
+    bucket: z
+      .string()
+      .regex(DURATION_PATTERN, 'expected a duration like 15m, 1h or 1d')
+      .refine((d) => {
+        const s = parseDurationSeconds(d, 'bucket');
+        return s >= 60 && s <= 7 * 86_400 && Number.isInteger(s);
+      }, 'expected a whole number of seconds between 1m and 7d')
+      .default('1h'),
+    sample: z.number().int('expected a whole number').min(1, 'expected at least 1').max(100, 'expected at most 100').default(5),
+  })
+  .prefault({});
+
 export const auditPolicySchema = z
   .strictObject({
+    /** Grouping of findings into incidents. */
+    incidents: incidentsSchema,
     /** Severity of a denied or failed access attempt. */
     deniedSeverity: severitySchema.default('medium'),
     bruteForce: z

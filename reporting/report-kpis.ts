@@ -17,6 +17,8 @@ import type { RunRef } from '../workflow-safe/run-ref';
 import { countOf, inWindow } from '../db/sql-window';
 import type { TrendPoint } from './trend';
 import { COMPLIANCE_REPORT } from './report-kinds';
+import { incidentsInWindow, topIncidentsInWindow, type IncidentView } from '../audit/incidents';
+import { lateDataFound, reportRevision, type LateDataFound, type ReportRevision } from '../activities/report-late-data';
 
 
 // The figures a compliance report is made of, read from Postgres for one window, and what a DPO
@@ -35,6 +37,12 @@ export interface ComplianceKpis {
   /** Lines quarantined when their file was first loaded by a run of this window (see QUARANTINE_SCOPE). */
   rejected: { total: number; scope: string; bySourceReason: Array<{ source: string; reason: string; n: number }> };
   findings: { total: number; byRule: Array<{ rule: string; name: string; action: string; severity: string; n: number }> };
+  /** Findings and consent violations grouped into incidents (audit/incidents.ts): what a person handles. */
+  incidents: { total: number; bucket: string; byRule: Array<{ rule: string; name: string; severity: string; n: number; findings: number }>; top: IncidentView[] };
+  /** Late rows this run found for earlier windows, and the windows governed again because of them. */
+  lateData: LateDataFound;
+  /** Set when this run governed its window again because of late data: the report is revised. */
+  revision: ReportRevision | null;
   violations: ViolationsBySeverity & { consentSeverity: string };
   topPrincipals: Array<{ principalKey: string; n: number }>;
   consentViolations: { total: number; name: string; action: string; byPurpose: Array<{ purpose: string; reason: string; n: number }> };
@@ -57,6 +65,9 @@ export function quarantinedForWindow(w: Window): RawBuilder<boolean> {
   return sql<boolean>`r.first_workflow_id in (select workflow_id from govflow.runs
     where window_start = ${w.start}::timestamptz and window_end = ${w.end}::timestamptz)`;
 }
+
+/** How many incidents a report lists one by one (the most severe, then the largest). */
+const TOP_INCIDENTS = 10;
 
 export async function complianceKpis(db: Db, run: RunRef, policy: Policy): Promise<ComplianceKpis> {
   const w = run.window;
@@ -112,6 +123,9 @@ export async function complianceKpis(db: Db, run: RunRef, policy: Policy): Promi
     acknowledgedBy: a.acknowledged_by, acknowledgedAt: iso(a.acknowledged_at), escalatedAt: iso(a.escalated_at),
   };
 
+  const incidents = await incidentsInWindow(db, w);
+  const topIncidents = await topIncidentsInWindow(db, w, TOP_INCIDENTS);
+
   const sum = (rows: Array<{ n: number }>) => rows.reduce((s, r) => s + r.n, 0);
   const cvTotal = sum(violations.rows);
   const qualifying = qualifyingFindings(policy.alerts, findings.rows, cvTotal);
@@ -133,6 +147,12 @@ export async function complianceKpis(db: Db, run: RunRef, policy: Policy): Promi
     sources: deliveries.map((d) => ({ ...d, ok: delivered(d), line: describeDelivery(d) })),
     rejected: { total: sum(rejected.rows), scope: QUARANTINE_SCOPE, bySourceReason: rejected.rows },
     findings: { total: sum(findings.rows), byRule: findings.rows.map((f) => ({ ...f, name: ruleGuide(f.rule).name, action: ruleGuide(f.rule).action })) },
+    incidents: {
+      total: sum(incidents), bucket: policy.audit.incidents.bucket,
+      byRule: incidents.map((i) => ({ ...i, name: ruleGuide(i.rule).name })), top: topIncidents,
+    },
+    lateData: await lateDataFound(db, run.workflowId),
+    revision: (await reportRevision(db, run)) ?? null,
     violations: { ...bySeverity, consentSeverity: policy.alerts.consentViolations.severity },
     topPrincipals: top.rows.map((r) => ({ principalKey: r.principal_key, n: r.n })),
     consentViolations: { total: cvTotal, name: CONSENT_VIOLATION_GUIDE.name, action: CONSENT_VIOLATION_GUIDE.action, byPurpose: violations.rows },

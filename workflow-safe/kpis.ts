@@ -6,6 +6,8 @@ export interface GovernanceKpis {
   eventsInWindow: number;
   recordsRejected: number;
   findings: { total: number; byRule: Record<string, number> };
+  /** Findings grouped by rule, what it is about and time bucket (audit/incidents.ts); consent violations' incidents included. */
+  incidents: { total: number; byRule: Record<string, number> };
   consentViolations: number;
   maskedEvents: number;
   alertsRaised: number;
@@ -18,6 +20,13 @@ export function governanceKpis(tasks: Record<string, TaskStatus>): GovernanceKpi
     eventsInWindow: c('ingest', 'eventsInWindow'),
     recordsRejected: c('ingest', 'recordsRejected'),
     findings: { total: c('audit', 'findings'), byRule: tasks.audit?.breakdown?.findingsByRule ?? {} },
+    incidents: {
+      total: c('audit', 'incidents') + c('consent', 'consentIncidents'),
+      byRule: {
+        ...(tasks.audit?.breakdown?.incidentsByRule ?? {}),
+        ...(c('consent', 'consentIncidents') > 0 ? { consent_violation: c('consent', 'consentIncidents') } : {}),
+      },
+    },
     consentViolations: c('consent', 'consentViolations'),
     maskedEvents: c('mask', 'maskedEvents'),
     alertsRaised: c('alert', 'alertsRaised'),

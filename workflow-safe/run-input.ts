@@ -4,7 +4,7 @@ import { lastFullHour, parseWindow, WindowError, type Window } from './window';
 // The input of governanceRun: one JSON object, as typed into the Temporal UI's Start Workflow
 // form, the CLI, or a schedule. Pure code: the workflow validates its own input with it.
 
-export const TRIGGERS = ['manual', 'cli', 'schedule', 'stream', 'replay'] as const;
+export const TRIGGERS = ['manual', 'cli', 'schedule', 'stream', 'replay', 'late-data'] as const;
 export type Trigger = (typeof TRIGGERS)[number];
 
 export interface GovernanceInput {
@@ -21,6 +21,12 @@ export interface GovernanceInput {
    * is then the `windowSeconds` that end at the schedule's action time. Default: one hour.
    */
   windowSeconds?: number;
+  /**
+   * Allowed lateness of a scheduled run's data: the window then ends `latenessSeconds` before the
+   * action time (a schedule offset by 15m runs 10:00–11:00 at 11:15), so rows that arrive within
+   * that delay are governed by their own window's run rather than as late data. Default 0.
+   */
+  latenessSeconds?: number;
   /** Raise a deadline alert if the run is still going after this long (default: the policy's). */
   deadlineSeconds?: number;
   /**
@@ -29,6 +35,17 @@ export interface GovernanceInput {
    * still differ. Omitted: the run uses the worker's config, whatever it is.
    */
   expectedConfig?: ConfigIdentity;
+  /**
+   * Set when this run governs a window again because rows arrived after it was governed: why, and
+   * which run found them (activities/late-windows.ts). Its report is marked revised.
+   */
+  revision?: Revision;
+}
+
+export interface Revision {
+  reason: 'late-data';
+  /** The workflow id of the run that found the late rows. */
+  detectedBy: string;
 }
 
 export interface ResolvedInput {
@@ -37,6 +54,7 @@ export interface ResolvedInput {
   skipTasks: string[];
   deadlineSeconds?: number;
   expectedConfig?: ConfigIdentity;
+  revision?: Revision;
 }
 
 export class InputError extends Error {
@@ -49,7 +67,7 @@ export class InputError extends Error {
   }
 }
 
-const KNOWN_KEYS = new Set(['window', 'trigger', 'skipTasks', 'windowSeconds', 'deadlineSeconds', 'expectedConfig']);
+const KNOWN_KEYS = new Set(['window', 'trigger', 'skipTasks', 'windowSeconds', 'latenessSeconds', 'deadlineSeconds', 'expectedConfig', 'revision']);
 
 const HOUR_S = 3600;
 
@@ -69,10 +87,13 @@ export function resolveInput(raw: unknown, now: Date, taskIds: readonly string[]
 
   const windowSeconds = positiveNumber(obj, 'windowSeconds') ?? HOUR_S;
   const deadlineSeconds = positiveNumber(obj, 'deadlineSeconds');
+  const lateness = obj.latenessSeconds ?? 0;
+  if (typeof lateness !== 'number' || !Number.isFinite(lateness) || lateness < 0) throw new InputError('latenessSeconds', 'expected a number of seconds, 0 or more');
 
   let window: Window;
   if (obj.window === undefined && scheduledAt) {
-    window = { start: new Date(scheduledAt.getTime() - windowSeconds * 1000).toISOString(), end: scheduledAt.toISOString() };
+    const end = scheduledAt.getTime() - lateness * 1000;
+    window = { start: new Date(end - windowSeconds * 1000).toISOString(), end: new Date(end).toISOString() };
   } else if (obj.window === undefined) {
     window = lastFullHour(now);
   } else if (typeof obj.window !== 'object' || obj.window === null) {
@@ -99,7 +120,15 @@ export function resolveInput(raw: unknown, now: Date, taskIds: readonly string[]
   const resolved: ResolvedInput = { window, trigger: trigger as Trigger, skipTasks: skip as string[] };
   if (deadlineSeconds !== undefined) resolved.deadlineSeconds = deadlineSeconds;
   if (obj.expectedConfig !== undefined) resolved.expectedConfig = expectedConfig(obj.expectedConfig);
+  if (obj.revision !== undefined) resolved.revision = revision(obj.revision);
   return resolved;
+}
+
+function revision(v: unknown): Revision {
+  const o = (typeof v === 'object' && v !== null ? v : {}) as Record<string, unknown>;
+  if (o.reason !== 'late-data') throw new InputError('revision.reason', 'expected "late-data"');
+  if (typeof o.detectedBy !== 'string' || o.detectedBy === '') throw new InputError('revision.detectedBy', 'expected the workflow id of the run that found the late rows');
+  return { reason: 'late-data', detectedBy: o.detectedBy };
 }
 
 function expectedConfig(v: unknown): ConfigIdentity {

@@ -1,4 +1,4 @@
-import { ApplicationFailure, CancellationScope, isCancellation, proxyActivities, workflowInfo } from '@temporalio/workflow';
+import { ApplicationFailure, CancellationScope, executeChild, isCancellation, log, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { GovflowActivities } from '../activities';
 import type { RunStatus, TaskSpec, TaskStatus } from '../workflow-safe/dag';
 import type { RunRef } from '../workflow-safe/run-ref';
@@ -13,6 +13,7 @@ import { watchDeadline } from './deadline-watch';
 import { governanceKpis, type GovernanceKpis } from '../workflow-safe/kpis';
 import type { ConfigIdentity } from '../config/config';
 import type { SourceDelivery } from '../ingest/source-delivery';
+import type { LateWindow } from '../activities/late-windows';
 
 const step = proxyActivities<GovflowActivities>({
   startToCloseTimeout: '30 minutes',
@@ -24,6 +25,8 @@ const step = proxyActivities<GovflowActivities>({
 interface GovernanceCtx {
   run: RunRef;
   sources?: SourceDelivery[];
+  /** Earlier windows that received rows since they were governed (found after ingest). */
+  late?: LateWindow[];
 }
 
 // The governance DAG. Each step reads and writes Postgres; only ids, the window, counts and the
@@ -39,6 +42,9 @@ export const GOVERNANCE_DAG: TaskSpec<GovernanceCtx>[] = [
     run: async (c) => {
       const { sources, ...result } = await fanOutIngest(c.run);
       c.sources = sources;
+      // What this ingest (or any since) brought for windows already governed: found here, before
+      // the report, so this window's report lists them; re-governed after the DAG.
+      if (!c.run.revision) c.late = await findLateWindows(c.run);
       return result;
     },
   },
@@ -51,6 +57,45 @@ export const GOVERNANCE_DAG: TaskSpec<GovernanceCtx>[] = [
   // The masked dataset and the reports to object storage; 'skipped' when govflow.yaml has no export target.
   { id: 'export', upstream: ['mask', 'report'], run: (c) => step.exportDataset(c.run) },
 ];
+
+/** lateWindows, or none when it fails: the next run finds the same windows again. */
+async function findLateWindows(run: RunRef): Promise<LateWindow[]> {
+  try {
+    return await step.lateWindows(run);
+  } catch (err) {
+    log.warn('late-data check failed; the next run looks again', { error: String(err) });
+    return [];
+  }
+}
+
+/** A window governed again because of late rows, and how its revision run ended. */
+export type RevisedWindow = LateWindow & { status: 'completed' | 'failed' };
+
+/**
+ * Governs each late window again, one child run after another (each visible in the Temporal UI
+ * under this run): the same DAG without ingest, marked as a revision, so its audit, consent,
+ * masking, report (marked revised) and alert are redone with the rows that arrived since.
+ */
+async function regovern(late: LateWindow[], detectedBy: string, input: GovernanceInput): Promise<RevisedWindow[]> {
+  const out: RevisedWindow[] = [];
+  for (const lw of late) {
+    try {
+      await executeChild(governanceRun, {
+        workflowId: lw.revisionWorkflowId,
+        args: [{
+          window: lw.window, trigger: 'late-data', skipTasks: ['ingest'], revision: { reason: 'late-data', detectedBy },
+          ...(input.expectedConfig ? { expectedConfig: input.expectedConfig } : {}),
+          ...(input.deadlineSeconds ? { deadlineSeconds: input.deadlineSeconds } : {}),
+        }],
+      });
+      out.push({ ...lw, status: 'completed' });
+    } catch (err) {
+      log.warn('revision of a late window failed', { window: lw.window, error: String(err) });
+      out.push({ ...lw, status: 'failed' });
+    }
+  }
+  return out;
+}
 
 export interface GovernanceResult {
   workflowId: string;
@@ -66,6 +111,10 @@ export interface GovernanceResult {
   kpis: GovernanceKpis;
   /** What each configured source delivered (absent when ingest did not run, e.g. skipped on replay). */
   sources?: SourceDelivery[];
+  /** Earlier windows this run found late rows for and governed again (absent when none). */
+  revisedWindows?: RevisedWindow[];
+  /** Set when this run itself governed its window again because of late data. */
+  revision?: GovernanceInput['revision'];
 }
 
 export async function governanceRun(input: GovernanceInput = {}): Promise<GovernanceResult> {
@@ -80,7 +129,7 @@ export async function governanceRun(input: GovernanceInput = {}): Promise<Govern
   }
   const started = await ledger.startRun({ workflowId, runId, window: resolved.window, dag: 'governance', trigger: resolved.trigger, expectedConfig: resolved.expectedConfig });
   // The ledger's run id: after a reset (govflow replay), the run reset from (StartedRun.runId).
-  const run: RunRef = { workflowId, runId: started.runId, window: resolved.window };
+  const run: RunRef = { workflowId, runId: started.runId, window: resolved.window, ...(resolved.revision ? { revision: resolved.revision } : {}) };
 
   markRunStarted(run.window, resolved.trigger);
   const stopDeadlineWatch = watchDeadline(run, resolved.deadlineSeconds);
@@ -107,7 +156,11 @@ export async function governanceRun(input: GovernanceInput = {}): Promise<Govern
     tasks: dag.tasks,
     kpis: governanceKpis(dag.tasks),
     ...(ctx.sources ? { sources: ctx.sources } : {}),
+    ...(resolved.revision ? { revision: resolved.revision } : {}),
   };
+  // Late windows are re-governed after this window's own DAG, whatever its outcome: their rows
+  // are in the database either way.
+  if (ctx.late?.length) result.revisedWindows = await regovern(ctx.late, workflowId, resolved);
   await ledger.finishRun({ workflowId, runId: run.runId, status: result.status, tasks: dag.tasks, totals: { kpis: result.kpis } });
   markRunFinished(result.kpis.consentViolations);
 

@@ -1,6 +1,9 @@
 import { sql, type RawBuilder } from 'kysely';
 import { inWindow } from '../../db/sql-window';
 import { evidenceRef, type AuditRule, type RuleContext } from './rule';
+
+/** Access-control findings are about a principal's access to a data category. */
+const PRINCIPAL_AND_CATEGORY = sql<string>`'principal:' || coalesce(f.principal_key, 'anonymous') || '/' || coalesce(f.data_category, 'uncategorised')`;
 import { grantsRelation, likeAnyOf, principalsRelation } from './policy-relations';
 
 // RBAC and ABAC over successful accesses by known, active principals (unknown and deactivated
@@ -55,9 +58,10 @@ export const rbacViolation: AuditRule = {
              ' for ' || coalesce(e.purpose, 'no stated purpose') as description,
            e.occurred_at, govflow.pseudonym(e.principal, ${ctx.key}) as principal_key,
            govflow.pseudonym(e.subject_id, ${ctx.key}) as subject_key,
-           jsonb_build_array(${evidenceRef('access_events', 'e')}) as evidence
+           jsonb_build_array(${evidenceRef('access_events', 'e')}) as evidence, e.data_category
     from ${checkedAccesses(ctx)} e
     where not e.permitted`,
+  about: PRINCIPAL_AND_CATEGORY,
 };
 
 export const abacViolation: AuditRule = {
@@ -74,7 +78,8 @@ export const abacViolation: AuditRule = {
                case when not e.in_hours then 'outside allowed hours' end), ''), 'no grant satisfies all conditions at once') as description,
            e.occurred_at, govflow.pseudonym(e.principal, ${ctx.key}) as principal_key,
            govflow.pseudonym(e.subject_id, ${ctx.key}) as subject_key,
-           jsonb_build_array(${evidenceRef('access_events', 'e')}) as evidence
+           jsonb_build_array(${evidenceRef('access_events', 'e')}) as evidence, e.data_category
     from ${checkedAccesses(ctx)} e
     where e.permitted and not e.allowed`,
+  about: PRINCIPAL_AND_CATEGORY,
 };

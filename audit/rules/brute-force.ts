@@ -16,6 +16,8 @@ export const bruteForce: AuditRule = {
   name: 'Brute-force login attempts',
   action: 'Block or rate-limit the source IP; check that the targeted accounts use MFA and were not taken over.',
   summary: 'many failed attempts from one source IP, or against one principal, in a short time',
+  // The source address (or, for a spread attack, the targeted principal): the key's first two parts.
+  about: sql<string>`split_part(f.key, ':', 1) || ':' || split_part(f.key, ':', 2)`,
   select: ({ window, key, policy }) => {
     const { minFailures, withinMinutes, severity } = policy.audit.bruteForce;
     const span = sql`make_interval(mins => ${withinMinutes})`;

@@ -30,7 +30,16 @@ export interface AuditRule {
   /** What to do about one of its findings, in a sentence, for the person reading the report. */
   action: string;
   select(ctx: RuleContext): RawBuilder<unknown>;
+  /**
+   * What one of its findings is about, as SQL over the rule's own SELECT (alias `f`): the key its
+   * findings are grouped by into incidents (audit/incidents.ts). Pseudonyms and configured names
+   * only. Default: the principal, else the person, else "unattributed".
+   */
+  about?: RawBuilder<string>;
 }
+
+/** The default incident grouping: the principal, else the person concerned. */
+export const ABOUT_PRINCIPAL: RawBuilder<string> = sql<string>`coalesce('principal:' || f.principal_key, 'subject:' || f.subject_key, 'unattributed')`;
 
 /** The evidence reference to one event row. */
 export function evidenceRef(table: 'access_events' | 'audit_trail_events', alias: string): RawBuilder<unknown> {

@@ -4,10 +4,12 @@ import { loadEnv } from '../../config/config';
 import { createDb, createPool, type Db } from '../../db/pool';
 import { SEVERITIES, severityRank, type Severity } from '../../policy/policy';
 import { AUDIT_RULES } from '../../audit/rules';
+import { CONSENT_INCIDENT_RULE, topIncidentsInWindow, type IncidentView } from '../../audit/incidents';
 
 // `govflow findings <workflowId>`: the audit findings of a run's window, most severe first, each
 // with the events it cites so a reviewer can trace it. Pseudonymous keys only: no raw identifier
-// is stored in a finding, so none can be printed.
+// is stored in a finding, so none can be printed. With --incidents: the incidents those findings
+// (and the window's consent violations) form (audit/incidents.ts), each with its first findings' ids.
 
 export interface FindingView {
   id: number;
@@ -21,11 +23,34 @@ export interface FindingView {
   dedupeKey: string;
 }
 
-export async function runFindings(db: Db, workflowId: string, filter: { rule?: string; minSeverity?: Severity }): Promise<FindingView[] | undefined> {
+async function runWindow(db: Db, workflowId: string): Promise<{ window_start: Date; window_end: Date } | undefined> {
   const { rows: runs } = await sql<{ window_start: Date; window_end: Date }>`
     select window_start, window_end from govflow.runs where workflow_id = ${workflowId}
     order by started_at desc limit 1`.execute(db);
-  const run = runs[0];
+  return runs[0];
+}
+
+/** The incidents of a run's window, most severe first; undefined when there is no such run. */
+export async function runIncidents(db: Db, workflowId: string, filter: { rule?: string; minSeverity?: Severity }): Promise<IncidentView[] | undefined> {
+  const run = await runWindow(db, workflowId);
+  if (!run) return undefined;
+  const severities = SEVERITIES.filter((s) => severityRank(s) >= severityRank(filter.minSeverity ?? 'low'));
+  return topIncidentsInWindow(db, { start: run.window_start.toISOString(), end: run.window_end.toISOString() }, undefined, { rule: filter.rule, severities });
+}
+
+export function formatIncidents(incidents: IncidentView[]): string[] {
+  if (incidents.length === 0) return ['  no incidents'];
+  const lines: string[] = [];
+  for (const i of incidents) {
+    lines.push(`  ${i.severity.toUpperCase().padEnd(8)} #${String(i.id).padEnd(6)} ${i.rule.padEnd(22)} ${i.findings} finding(s)  ${i.firstSeen} – ${i.lastSeen}`);
+    lines.push(`           about ${i.about}  (bucket ${i.bucketStart} – ${i.bucketEnd}${i.growths ? `, grew ${i.growths}x` : ''})`);
+    lines.push(`           ${i.description}; findings ${i.sampleFindingIds.join(', ')}${i.findings > i.sampleFindingIds.length ? ` (+${i.findings - i.sampleFindingIds.length} more)` : ''}`);
+  }
+  return lines;
+}
+
+export async function runFindings(db: Db, workflowId: string, filter: { rule?: string; minSeverity?: Severity }): Promise<FindingView[] | undefined> {
+  const run = await runWindow(db, workflowId);
   if (!run) return undefined;
   const severities = SEVERITIES.filter((s) => severityRank(s) >= severityRank(filter.minSeverity ?? 'low'));
   const { rows } = await sql<{
@@ -69,10 +94,11 @@ export function formatFindings(findings: FindingView[]): string[] {
 
 export const findingsCommand: Command = {
   name: 'findings',
-  usage: 'findings <workflowId> [--rule ID] [--severity LEVEL] [--json]',
-  summary: "list a run's audit findings (pseudonymous), most severe first",
+  usage: 'findings <workflowId> [--incidents] [--rule ID] [--severity LEVEL] [--json]',
+  summary: "list a run's audit findings (pseudonymous), or the incidents they form, most severe first",
   options: {
-    rule: { type: 'string', arg: 'ID', values: AUDIT_RULES.map((r) => r.id), description: 'only findings of this audit rule' },
+    incidents: { type: 'boolean', description: 'list incidents (findings grouped by rule, what it is about and time bucket) instead of findings' },
+    rule: { type: 'string', arg: 'ID', values: [...AUDIT_RULES.map((r) => r.id), CONSENT_INCIDENT_RULE], description: 'only findings (or incidents) of this rule' },
     severity: { type: 'string', arg: 'LEVEL', values: SEVERITIES, description: 'only findings at or above this severity' },
     json: { type: 'boolean', description: 'print JSON' },
   },
@@ -85,14 +111,28 @@ export const findingsCommand: Command = {
     const severity = stringFlag(ctx, 'severity');
     const db = createDb(createPool(loadEnv().databaseUrl, 2));
     try {
-      const findings = await runFindings(db, workflowId, { rule, minSeverity: severity as Severity | undefined });
+      const filter = { rule, minSeverity: severity as Severity | undefined };
+      const filters = [rule && `rule ${rule}`, severity && `severity ≥ ${severity}`].filter(Boolean).join(', ');
+      if (ctx.flags.incidents === true) {
+        const incidents = await runIncidents(db, workflowId, filter);
+        if (!incidents) {
+          ctx.err(`govflow: no run "${workflowId}" in the database (see govflow status, or the runs table)`);
+          return 1;
+        }
+        if (ctx.flags.json === true) ctx.out(JSON.stringify(incidents, null, 2));
+        else {
+          ctx.out(`${workflowId}: ${incidents.length} incident${incidents.length === 1 ? '' : 's'}${filters ? ` (${filters})` : ''}`);
+          for (const line of formatIncidents(incidents)) ctx.out(line);
+        }
+        return 0;
+      }
+      const findings = await runFindings(db, workflowId, filter);
       if (!findings) {
         ctx.err(`govflow: no run "${workflowId}" in the database (see govflow status, or the runs table)`);
         return 1;
       }
       if (ctx.flags.json === true) ctx.out(JSON.stringify(findings, null, 2));
       else {
-        const filters = [rule && `rule ${rule}`, severity && `severity ≥ ${severity}`].filter(Boolean).join(', ');
         ctx.out(`${workflowId}: ${findings.length} finding${findings.length === 1 ? '' : 's'}${filters ? ` (${filters})` : ''}`);
         for (const line of formatFindings(findings)) ctx.out(line);
       }

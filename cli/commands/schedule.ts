@@ -1,9 +1,9 @@
 import type { Client, ScheduleDescription } from '@temporalio/client';
 import { stringFlag, UsageError, type Command, type CommandContext } from '../command';
 import { connectClient } from '../../temporal/connection';
-import { backfillSchedule, createSchedule, OVERLAP_POLICIES, parseOverlap, scheduleWindowSeconds, updateSchedule, type ScheduleSettings } from '../schedules';
 import { formatSeconds, parseDurationSeconds } from '../../config/duration';
 import { parseWindow, refuseUnfinishedWindow, type Window } from '../../workflow-safe/window';
+import { backfillSchedule, createSchedule, OVERLAP_POLICIES, parseOverlap, scheduleLatenessSeconds, scheduleWindowSeconds, updateSchedule, type ScheduleSettings } from '../schedules';
 import { CLI_WINDOW } from './run';
 import { loadEnv } from '../../config/config';
 import { createDb, createPool } from '../../db/pool';
@@ -45,6 +45,7 @@ function settings(ctx: CommandContext): ScheduleSettings {
     overlap: overlap ? parseOverlap(overlap) : undefined,
     catchupWindowSeconds: duration(ctx, 'catchup-window'),
     windowSeconds: duration(ctx, 'window'),
+    latenessSeconds: duration(ctx, 'lateness'),
     deadlineSeconds: duration(ctx, 'deadline'),
     note: stringFlag(ctx, 'note'),
     paused: ctx.flags.paused === true ? true : undefined,
@@ -82,7 +83,7 @@ export function describeSchedule(d: ScheduleDescription): string[] {
   ].join(', ');
   return [
     `schedule ${d.scheduleId}: ${d.state.paused ? 'PAUSED' : 'active'}${d.state.note ? ` (note: ${d.state.note})` : ''}`,
-    `  runs        ${timing}${d.spec.timezone ? ` (${d.spec.timezone})` : ' (UTC)'}; each run governs the ${formatSeconds(scheduleWindowSeconds(d))} ending at its action time`,
+    `  runs        ${timing}${d.spec.timezone ? ` (${d.spec.timezone})` : ' (UTC)'}; each run governs the ${formatSeconds(scheduleWindowSeconds(d))} ending ${scheduleLatenessSeconds(d) ? `${formatSeconds(scheduleLatenessSeconds(d))} before` : 'at'} its action time`,
     `  starts      ${d.action.workflowType} on task queue "${d.action.taskQueue}", workflow id ${d.action.workflowId}-<action time>`,
     `  overlap     ${(d.policies.overlap ?? 'SKIP').toLowerCase().replace(/_/g, '-')}; catch-up window ${formatSeconds(d.policies.catchupWindow / 1000)}`,
     `  actions     ${d.info.numActionsTaken} taken, ${d.info.numActionsSkippedOverlap} skipped (overlap), ${d.info.numActionsMissedCatchupWindow} missed (catch-up window)`,
@@ -186,6 +187,7 @@ export const scheduleCommand: Command = {
     overlap: { type: 'string', values: OVERLAPS, description: 'create/update/trigger/backfill: what to do when a run is still going', default: 'skip (backfill: allow-all)' },
     'catchup-window': { type: 'string', arg: 'DURATION', description: 'create/update: how late a missed run may still start', default: '1h' },
     window: { type: 'string', arg: 'DURATION', description: 'create/update: length of the window each run governs', default: 'the --every interval, or 1h' },
+    lateness: { type: 'string', arg: 'DURATION', description: 'create/update: allowed lateness; each run governs the window that ended this long before it (--every 1h --lateness 15m runs 10:00–11:00 at 11:15)', default: 'none' },
     deadline: { type: 'string', arg: 'DURATION', description: "create/update: alert when a run takes longer", default: "the policy's runs.deadlineMinutes" },
     note: { type: 'string', arg: 'TEXT', description: 'create/update/pause/unpause: a note shown with the schedule' },
     paused: { type: 'boolean', description: 'create/update: create it (or set it) paused' },

@@ -120,6 +120,19 @@ describe('govflow CLI', () => {
     expect(missing.stderr).toContain('no run "no-such-run"');
   });
 
+  it('findings --incidents lists the incidents those findings form, each naming its findings', async () => {
+    const incidents = JSON.parse((await govflow(['findings', workflowId, '--incidents', '--json'])).stdout);
+    expect(incidents).toHaveLength(17);
+    expect(incidents.reduce((s: number, i: { findings: number }) => s + i.findings, 0)).toBe(19 + 2);
+    const sovereignty = incidents.filter((i: { rule: string }) => i.rule === 'sovereignty_breach');
+    expect(sovereignty.map((i: { findings: number }) => i.findings).reduce((a: number, b: number) => a + b, 0)).toBe(6);
+    const findingIds = new Set(JSON.parse((await govflow(['findings', workflowId, '--json'])).stdout).map((f: { id: number }) => f.id));
+    for (const i of sovereignty) for (const id of i.sampleFindingIds) expect(findingIds.has(id)).toBe(true);
+    const text = await govflow(['findings', workflowId, '--incidents', '--rule', 'consent_violation']);
+    expect(text.stdout).toContain(`${workflowId}: 2 incidents (rule consent_violation)`);
+    expect(text.stdout).toMatch(/about subject:p_[0-9a-f]{32}/);
+  });
+
   it('refuses half a window and a bad policy before doing any work', async () => {
     const half = await govflow(['run', '--from', '2026-11-01T10:00:00Z']);
     expect(half.code).not.toBe(0);

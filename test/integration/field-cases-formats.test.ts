@@ -147,12 +147,12 @@ describe('11 TCF v1.1 strings', () => {
     expect(e).toEqual([{ subject_id: 'user-3003', n: 3 }]);
   });
 
-  it('flags user-3002 as never granted and user-3003 as withdrawn', async () => {
+  it('flags user-3002 as never granted and user-3003 as refused (a refusal of what was never granted, not a withdrawal)', async () => {
     const v = await c.h.sql('select event_id, subject_key, reason from govflow.consent_violations order by event_id');
     const key = c.h.env.pseudonymKey;
     expect(v).toEqual([
       { event_id: 'play-analytics-2', subject_key: pseudonym('user-3002', key), reason: 'never_granted' },
-      { event_id: 'play-analytics-3', subject_key: pseudonym('user-3003', key), reason: 'withdrawn' },
+      { event_id: 'play-analytics-3', subject_key: pseudonym('user-3003', key), reason: 'refused' },
     ]);
   });
 });

@@ -56,6 +56,16 @@ describe('governanceRun over the sample window', () => {
       eventsInWindow: 43,
       recordsRejected: 5,
       findings: { total: 19, byRule: SAMPLE_FINDINGS_BY_RULE },
+      // The same findings by rule, what they are about and hour: the six sovereignty breaches are
+      // four principals' (4 incidents), the four denied accesses three principals', the two consent
+      // violations two people's.
+      incidents: {
+        total: 17,
+        byRule: {
+          bulk_export: 1, consent_violation: 2, deactivated_principal: 1, denied_access: 3, denied_admin_action: 2,
+          privileged_action: 2, rbac_violation: 1, sovereignty_breach: 4, success_after_failures: 1,
+        },
+      },
       consentViolations: 2,
       // 37 access events in the window less user-1005's 2: analytics consent withdrawn.
       maskedEvents: 35,

@@ -36,7 +36,13 @@ describe('run deadline', () => {
       expect(alert).toMatchObject({ workflow_id: workflowId, status: 'open', severity: 'medium', occurrences: 1 });
       expect(alert.title).toBe(`Run ${workflowId} has exceeded its 1 s deadline`);
       expect(alert.summary).toContain('it has not been stopped');
-      const status = await handle.query(statusQuery);
+      // The deadline (1 s) may pass before the run reaches the held mask step (ingest, the late-data
+      // check, audit and consent come first): it must still get there and be held, not stopped.
+      const h2 = handle;
+      const status = await eventually(async () => {
+        const s = await h2.query(statusQuery);
+        return s.tasks.mask!.state === 'pending' ? undefined : s;
+      }, 'the mask step to start');
       expect(status.state).toBe('running');
       expect(status.tasks.mask!.state).toBe('running');
     } finally {

@@ -71,7 +71,7 @@ export interface Scenario {
   cleanWindow: Window;
   plantedWindow: Window;
   planted: PlantedFinding[];
-  consentViolations: Array<{ eventId: string; purpose: string; reason: 'never_granted' | 'withdrawn' }>;
+  consentViolations: Array<{ eventId: string; purpose: string; reason: 'never_granted' | 'refused' | 'withdrawn' }>;
 }
 
 const CLEAN_HOUR = '2026-03-02T10:00:00.000Z';

@@ -16,6 +16,13 @@ describe('backfill plan', () => {
     expect(plan.ranges[0]!.end.getTime()).toBeGreaterThan(hour(12).getTime());
   });
 
+  it('governs the window that ended the allowed lateness before each action time', () => {
+    const late = [7, 8].map((h) => new Date(Date.UTC(2026, 10, 1, h, 15)));
+    const plan = planBackfill(late, 3600, [{ start: '2026-11-01T06:00:00.000Z', end: '2026-11-01T07:00:00.000Z' }], false, 900);
+    expect(plan.skipped).toEqual([{ start: '2026-11-01T06:00:00.000Z', end: '2026-11-01T07:00:00.000Z' }]);
+    expect(plan.run).toEqual([{ start: '2026-11-01T07:00:00.000Z', end: '2026-11-01T08:00:00.000Z' }]);
+  });
+
   it('skips completed windows and splits the ranges around them, unless reprocessing', () => {
     const completed = [windowEndingAt(hour(9), 3600), { start: '2026-11-01T10:00:00Z', end: '2026-11-01T11:00:00Z' }];
     const plan = planBackfill(times, 3600, completed, false);

@@ -44,6 +44,20 @@ describe('governanceRun input from a schedule', () => {
     expect(resolveInput({ windowSeconds: 900 }, now, TASKS, scheduledAt).window.start).toBe('2026-11-01T11:45:00.000Z');
   });
 
+  it('ends the window the allowed lateness before the action time (11:15 governs 10:00–11:00)', () => {
+    const at = new Date('2026-11-01T11:15:00Z');
+    expect(resolveInput({ latenessSeconds: 900 }, now, TASKS, at).window).toEqual({ start: '2026-11-01T10:00:00.000Z', end: '2026-11-01T11:00:00.000Z' });
+    expect(() => resolveInput({ latenessSeconds: -1 }, now, TASKS, at)).toThrow(/latenessSeconds: expected a number of seconds, 0 or more/);
+  });
+
+  it('accepts a late-data revision and names a bad one', () => {
+    const r = resolveInput({ trigger: 'late-data', skipTasks: ['ingest'], revision: { reason: 'late-data', detectedBy: 'wf-1' } }, now, TASKS);
+    expect(r.revision).toEqual({ reason: 'late-data', detectedBy: 'wf-1' });
+    expect(r.trigger).toBe('late-data');
+    expect(() => resolveInput({ revision: { reason: 'whim', detectedBy: 'wf-1' } }, now, TASKS)).toThrow(/revision\.reason: expected "late-data"/);
+    expect(() => resolveInput({ revision: { reason: 'late-data' } }, now, TASKS)).toThrow(/revision\.detectedBy: expected the workflow id/);
+  });
+
   it('lets an explicit window win, and validates the durations', () => {
     const w = { start: '2026-10-31T00:00:00Z', end: '2026-11-01T00:00:00Z' };
     expect(resolveInput({ window: w }, now, TASKS, scheduledAt).window.end).toBe('2026-11-01T00:00:00.000Z');

@@ -16,6 +16,21 @@ const kpis: ComplianceKpis = {
   sources,
   rejected: { total: 1, scope: 'lines quarantined when their file was first loaded by a run of this window', bySourceReason: [{ source: 'cdn', reason: 'unknown purpose "<script>"', n: 1 }] },
   findings: { total: 3, byRule: [{ rule: 'denied_access', name: 'Denied access to personal data', action: 'Check the principal.', severity: 'medium', n: 3 }] },
+  lateData: {
+    lateRows: { access: 2, audit: 0, consent: 1, total: 3 },
+    windows: [{ window: { start: '2026-11-01T09:00:00.000Z', end: '2026-11-01T10:00:00.000Z' }, revisionWorkflowId: 'wf-1-late-20261101T090000Z-20261101T100000Z', lateRows: { access: 2, audit: 0, consent: 1, total: 3 } }],
+  },
+  revision: null,
+  incidents: {
+    total: 1, bucket: '1h',
+    byRule: [{ rule: 'denied_access', name: 'Denied access to personal data', severity: 'medium', n: 1, findings: 3 }],
+    top: [{
+      id: 4, rule: 'denied_access', about: 'principal:p_0123', severity: 'medium', findings: 3,
+      bucketStart: '2026-11-01T10:00:00.000Z', bucketEnd: '2026-11-01T11:00:00.000Z',
+      firstSeen: '2026-11-01T10:05:00.000Z', lastSeen: '2026-11-01T10:45:00.000Z',
+      description: 'Access attempt was denied (read)', sampleFindingIds: [11, 12, 13], growths: 0,
+    }],
+  },
   violations: {
     rows: [
       { severity: 'critical', findings: 0, consentViolations: 0, total: 0 },
@@ -55,7 +70,10 @@ describe('compliance report templates', () => {
 
   it('renders the HTML twin with its sections, escaped', () => {
     const html = render('compliance-report.html', data);
-    for (const id of ['verdict', 'alert', 'next-steps', 'summary', 'sources', 'severity', 'findings', 'consent', 'masking', 'quarantine', 'trend', 'provenance']) expect(html).toContain(`id="${id}"`);
+    for (const id of ['verdict', 'alert', 'next-steps', 'summary', 'sources', 'severity', 'findings', 'late-data', 'incidents', 'consent', 'masking', 'quarantine', 'trend', 'provenance']) expect(html).toContain(`id="${id}"`);
+    expect(html).toContain('wf-1-late-20261101T090000Z-20261101T100000Z');
+    expect(html).toContain('principal:p_0123');
+    expect(html).not.toContain('id="revised"');
     expect(html).toContain('1,234');
     expect(html).toContain('50.0%');
     expect(html).toContain('&lt;script&gt;');
@@ -73,6 +91,22 @@ describe('compliance report templates', () => {
     const text = render('compliance-report.txt', data);
     expect(text).toContain('findings   ###############............... 3  <- this run');
     expect(text).toContain('analytics            10 / 2  (needs consent)');
+  });
+
+  it('marks a revised window\'s reports, saying what arrived late and which run found it', () => {
+    const revision = { reason: 'late-data', detectedBy: 'wf-2', governedAt: '2026-11-01T11:00:05.000Z', lateRows: { access: 0, audit: 6, consent: 1, total: 7 } };
+    const text = render('compliance-report.txt', { ...data, revision, kpis: { ...kpis, revision } });
+    expect(text).toContain('REVISED: this window was governed again because 7 row(s) arrived after it was governed (0 access, 6 audit-trail, 1 consent;');
+    expect(text).toContain('found by run wf-2');
+    expect(render('compliance-report.html', { ...data, revision })).toContain('id="revised"');
+    expect(render('compliance-report.txt', data)).not.toContain('REVISED');
+  });
+
+  it('lists late rows for earlier windows and the incidents', () => {
+    const text = render('compliance-report.txt', data);
+    expect(text).toContain('3 late row(s) (2 access, 0 audit-trail, 1 consent); governed again by wf-1-late-20261101T090000Z-20261101T100000Z');
+    expect(text).toMatch(/#4 medium\s+denied_access\s+principal:p_0123: 3 finding\(s\)/);
+    expect(text).toMatch(/Incidents\s+1 \(findings grouped/);
   });
 
   it('renders the text twin unescaped, with provenance', () => {
