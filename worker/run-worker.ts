@@ -17,11 +17,16 @@ export async function runWorker(opts: { configFile?: string; log?: (line: string
   try {
     worker = await createGovflowWorker({ connection, namespace, taskQueue: deps.env.taskQueue, deps, log });
     // Data-subject requests are answered by a schedule this worker serves: make sure it exists.
-    const scheduler = await connectClient(address);
+    // A namespace that refuses (no permission to create schedules) does not stop the worker.
     try {
-      if (await ensureDsrSchedule(scheduler.client, deps.env.taskQueue)) log(`govflow worker: created schedule ${dsrScheduleId(deps.env.taskQueue)} (data-subject requests, hourly)`);
-    } finally {
-      await scheduler.connection.close();
+      const scheduler = await connectClient(address);
+      try {
+        if (await ensureDsrSchedule(scheduler.client, deps.env.taskQueue)) log(`govflow worker: created schedule ${dsrScheduleId(deps.env.taskQueue)} (data-subject requests, hourly)`);
+      } finally {
+        await scheduler.connection.close();
+      }
+    } catch (err) {
+      log(`govflow worker: could not ensure schedule ${dsrScheduleId(deps.env.taskQueue)} (${(err as Error).message}); erasures wait for "govflow dsr run" or "govflow dsr schedule"`);
     }
     log(
       `govflow worker: polling task queue "${deps.env.taskQueue}" on ${address} (namespace ${namespace}); ` +
