@@ -29,11 +29,16 @@ export async function runWorker(opts: { configFile?: string; log?: (line: string
     const taskQueue = opts.region ? regionQueue(deps.env.taskQueue, opts.region) : deps.env.taskQueue;
     worker = await createGovflowWorker({ connection, namespace, taskQueue, deps, log, activitiesOnly: !!opts.region });
     // Data-subject requests are answered by a schedule this worker serves: make sure it exists.
-    const scheduler = await connectClient(address);
+    // A namespace that refuses (no permission to create schedules) does not stop the worker.
     try {
-      if (await ensureDsrSchedule(scheduler.client, deps.env.taskQueue)) log(`govflow worker: created schedule ${dsrScheduleId(deps.env.taskQueue)} (data-subject requests, hourly)`);
-    } finally {
-      await scheduler.connection.close();
+      const scheduler = await connectClient(address);
+      try {
+        if (await ensureDsrSchedule(scheduler.client, deps.env.taskQueue)) log(`govflow worker: created schedule ${dsrScheduleId(deps.env.taskQueue)} (data-subject requests, hourly)`);
+      } finally {
+        await scheduler.connection.close();
+      }
+    } catch (err) {
+      log(`govflow worker: could not ensure schedule ${dsrScheduleId(deps.env.taskQueue)} (${(err as Error).message}); erasures wait for "govflow dsr run" or "govflow dsr schedule"`);
     }
     log(
       `govflow worker: polling task queue "${taskQueue}"${opts.region ? ` (region ${opts.region}: its sources' activities only)` : ''} on ${address} (namespace ${namespace}); ` +
