@@ -1,9 +1,10 @@
-import { Context } from '@temporalio/activity';
+import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { ActivityDeps } from './deps';
 import type { RunRef } from '../workflow-safe/run-ref';
 import type { TaskResult } from '../workflow-safe/dag';
 import { exportTarget } from '../lifecycle/export/open-target';
 import { exportWindow } from '../lifecycle/export/export-window';
+import { isPermanentS3Error } from '../lifecycle/export/s3-errors';
 
 // export: the window's masked dataset (Parquet) and reports, with a manifest, to the configured
 // bucket or folder (lifecycle/export/). Only counts come back through Temporal.
@@ -21,6 +22,10 @@ export function exportActivities({ db, config }: ActivityDeps) {
         prefix: config.export.prefix,
         policyHash: config.policy.hash,
         progress: () => ctx.heartbeat(),
+      }).catch((err: unknown) => {
+        // A missing bucket or refused credentials fail the same way on every attempt: say so now.
+        if (isPermanentS3Error(err)) throw ApplicationFailure.nonRetryable(`export to ${target.location}: ${err.name}: ${err.message}`, 'ExportTargetError');
+        throw err;
       });
       const parquet = manifest.files.filter((f) => f.rows !== undefined);
       return {

@@ -14,6 +14,8 @@ import type { GovernanceResult } from '../../workflows/governance';
 import type { ExportManifest } from '../../lifecycle/export/manifest';
 import { exportWindow } from '../../lifecycle/export/export-window';
 import { folderTarget } from '../../lifecycle/export/folder-target';
+import { s3Target } from '../../lifecycle/export/s3-target';
+import { isPermanentS3Error } from '../../lifecycle/export/s3-errors';
 
 // The export step on a real worker, against a real S3-protocol server on loopback (s3rver): after
 // a run of the sample window the bucket holds the window's partition with the masked tables as
@@ -133,6 +135,28 @@ describe('export to an S3 bucket', () => {
     const manifest = JSON.parse((await s3.object(`${PARTITION}manifest.json`)).toString('utf8')) as ExportManifest;
     expect(manifest.runId).toBe(again.runId);
     expect(manifest.files.find((f) => f.name === 'masked_events.parquet')!.rows).toBe(35);
+  });
+});
+
+describe('S3 failures', () => {
+  it('tells a missing bucket and refused credentials (not worth a retry) from a server that is down', async () => {
+    const config = { target: 's3' as const, prefix: '', endpoint: s3.endpoint, forcePathStyle: true, serverSideEncryption: 'AES256' as const };
+    const missing = await s3Target({ ...config, bucket: 'no-such-bucket' }).list('').catch((e: unknown) => e);
+    expect(missing).toMatchObject({ name: 'NoSuchBucket' });
+    expect(isPermanentS3Error(missing)).toBe(true);
+
+    process.env.AWS_ACCESS_KEY_ID = 'UNKNOWN-KEY';
+    try {
+      const refused = await s3Target({ ...config, bucket: s3.bucket }).list('').catch((e: unknown) => e);
+      expect(refused).toMatchObject({ name: 'InvalidAccessKeyId' });
+      expect(isPermanentS3Error(refused)).toBe(true);
+    } finally {
+      process.env.AWS_ACCESS_KEY_ID = S3RVER_CREDENTIALS.accessKeyId;
+    }
+
+    const down = await s3Target({ ...config, endpoint: 'http://127.0.0.1:1', bucket: s3.bucket }).list('').catch((e: unknown) => e);
+    expect(down).toBeInstanceOf(Error);
+    expect(isPermanentS3Error(down)).toBe(false);
   });
 });
 

@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import S3rver from 's3rver';
 import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 
-// A real S3-protocol server on loopback (s3rver: objects in a temporary folder, SigV4 signatures
-// checked against its fixed key pair), with a log of the requests it served, so a test can see
+// A real S3-protocol server on loopback (s3rver: objects in a temporary folder; it refuses an
+// unknown access key id but does not verify SigV4 signatures), with a log of the requests it served, so a test can see
 // what a client asked for (e.g. server-side encryption, which s3rver itself ignores).
 
 /** s3rver accepts only this key pair (its documented default). */
