@@ -15,18 +15,18 @@ describe('DAG bookkeeping', () => {
   });
 
   it('starts audit and consent together once ingest succeeded', () => {
-    const s = states({ ingest: 'success', audit: 'pending', consent: 'pending', mask: 'pending', report: 'pending', email: 'pending', alert: 'pending' });
+    const s = states({ ingest: 'success', audit: 'pending', consent: 'pending', mask: 'pending', report: 'pending', email: 'pending', export: 'pending', alert: 'pending' });
     expect(readyTasks(dag, s)).toEqual(['audit', 'consent']);
   });
 
   it('treats skipped (already succeeded) upstreams as done', () => {
-    const s = states({ ingest: 'skipped', audit: 'skipped', consent: 'skipped', mask: 'pending', report: 'pending', email: 'pending', alert: 'pending' });
+    const s = states({ ingest: 'skipped', audit: 'skipped', consent: 'skipped', mask: 'pending', report: 'pending', email: 'pending', export: 'pending', alert: 'pending' });
     expect(readyTasks(dag, s)).toEqual(['mask', 'alert']);
   });
 
   it('marks everything downstream of a failure upstream_failed, and nothing else', () => {
-    const s = states({ ingest: 'success', audit: 'running', consent: 'success', mask: 'failed', report: 'pending', email: 'pending', alert: 'pending' });
-    expect(propagateUpstreamFailures(dag, s).sort()).toEqual(['email', 'report']);
+    const s = states({ ingest: 'success', audit: 'running', consent: 'success', mask: 'failed', report: 'pending', email: 'pending', export: 'pending', alert: 'pending' });
+    expect(propagateUpstreamFailures(dag, s).sort()).toEqual(['email', 'export', 'report']);
     expect(s.audit!.state).toBe('running');
     expect(s.alert!.state).toBe('pending');
     expect(readyTasks(dag, s)).toEqual([]);
@@ -36,7 +36,7 @@ describe('DAG bookkeeping', () => {
   });
 
   it('starts the alert before the mask is done, and the report only once the alert has finished, however it ended', () => {
-    const s = states({ ingest: 'success', audit: 'success', consent: 'success', mask: 'running', report: 'pending', email: 'pending', alert: 'pending' });
+    const s = states({ ingest: 'success', audit: 'success', consent: 'success', mask: 'running', report: 'pending', email: 'pending', export: 'pending', alert: 'pending' });
     expect(readyTasks(dag, s)).toEqual(['alert']);
     s.mask!.state = 'success';
     s.alert!.state = 'running';
@@ -55,7 +55,7 @@ describe('DAG bookkeeping', () => {
   });
 
   it('fixtures above name every task of the governance DAG', () => {
-    expect(dag.map((t) => t.id).sort()).toEqual(['alert', 'audit', 'consent', 'email', 'ingest', 'mask', 'report']);
+    expect(dag.map((t) => t.id).sort()).toEqual(['alert', 'audit', 'consent', 'email', 'export', 'ingest', 'mask', 'report']);
   });
 
   it('checks `after` like upstreams: known tasks, no cycles', () => {
