@@ -1,8 +1,8 @@
 import pg from 'pg';
 import { Kysely, PostgresDialect } from 'kysely';
-import type { Database } from './types';
+import type { DB } from './schema';
 
-export type Db = Kysely<Database>;
+export type Db = Kysely<DB>;
 
 // bigint columns (counts) come back as strings by default; they stay below 2^53 here.
 pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number(v));
@@ -20,7 +20,7 @@ export function createPool(databaseUrl: string, max = 10): pg.Pool {
 }
 
 export function createDb(pool: pg.Pool): Db {
-  return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  return new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
 }
 
 /** Connects to the server's maintenance database and creates the target database if missing. */

@@ -1,4 +1,6 @@
 import { isIP } from 'node:net';
+import type { Selectable } from 'kysely';
+import type { DB } from '../db/schema';
 
 // Canonical records, one per source kind, and the checks every parser's output must pass before
 // it reaches Postgres. A failed check is a reason string: the record is quarantined with it.
@@ -6,47 +8,28 @@ import { isIP } from 'node:net';
 export const OUTCOMES = ['success', 'denied', 'failed'] as const;
 export type Outcome = (typeof OUTCOMES)[number];
 
-export interface AccessRecord {
-  event_id: string | null;
-  occurred_at: string;
-  principal: string | null;
-  subject_id: string | null;
-  action: string;
-  resource: string | null;
-  data_category: string | null;
-  purpose: string | null;
-  outcome: Outcome;
-  source_ip: string | null;
-  region: string | null;
-  user_agent: string | null;
-  /** A ticket or justification given for the access (ABAC rules may require one). */
-  justification: string | null;
-}
+/**
+ * A record as its table stores it (db/schema.ts, generated from the migrations), less what
+ * ingest adds to every row (source, file, position, ingested_at), with times as ISO-8601 text
+ * and the event id still optional (a line without one gets its identity from its position).
+ */
+type CanonicalOf<T extends keyof DB, Typed extends keyof Selectable<DB[T]> = never> = Omit<
+  Selectable<DB[T]>,
+  'source' | 'file' | 'position' | 'ingested_at' | 'id' | 'event_id' | 'occurred_at' | Typed
+> & { event_id: string | null; occurred_at: string };
 
-export interface AuditTrailRecord {
-  event_id: string | null;
-  occurred_at: string;
-  actor: string | null;
-  action: string;
-  target: string | null;
+/** An access event. `justification`: a ticket or justification given for the access (ABAC rules may require one). */
+export type AccessRecord = CanonicalOf<'govflow.access_events', 'outcome'> & { outcome: Outcome };
+
+export type AuditTrailRecord = CanonicalOf<'govflow.audit_trail_events', 'outcome' | 'details'> & {
   outcome: Outcome;
-  source_ip: string | null;
-  region: string | null;
   details: Record<string, unknown>;
-}
+};
 
 export const CONSENT_SIGNALS = ['explicit', 'gpc', 'tcf', 'import'] as const;
 export type ConsentSignal = (typeof CONSENT_SIGNALS)[number];
 
-export interface ConsentRecord {
-  event_id: string | null;
-  subject_id: string;
-  purpose: string;
-  granted: boolean;
-  occurred_at: string;
-  evidence: string | null;
-  signal: ConsentSignal;
-}
+export type ConsentRecord = CanonicalOf<'govflow.consent_events', 'signal'> & { signal: ConsentSignal };
 
 export type Checked<T> = { ok: true; record: T } | { ok: false; reason: string };
 

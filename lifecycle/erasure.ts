@@ -4,6 +4,7 @@ import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { ActivityDeps } from '../activities/deps';
 import type { Db } from '../db/pool';
 import { erasePurposeData } from './erasure/purpose-erasure';
+import type { DB } from '../db/schema';
 import { classifyStepError } from '../temporal/step-errors';
 
 // Erasure (right to be forgotten) of one person, named by an erasure request's id: the raw id is
@@ -35,8 +36,12 @@ export interface ErasureResult {
   outcome: 'erased' | 'no_data_held';
 }
 
+/** govflow's tables by unqualified name; `columnsOf` checks the columns named for one against db/schema.ts. */
+type Table = keyof DB extends infer K ? (K extends `govflow.${infer T}` ? T : never) : never;
+const columnsOf = <T extends Table>(table: T, columns: Array<keyof DB[`govflow.${T}`] & string>): [table: Table, columns: string[]] => [table, columns];
+
 /** Raw tables and the condition that finds the person in each (:id is the raw identifier). */
-const RAW_ROWS: Array<[table: string, where: (id: string) => ReturnType<typeof sql>]> = [
+const RAW_ROWS: Array<[table: Table, where: (id: string) => ReturnType<typeof sql>]> = [
   ['access_events', (id) => sql`subject_id = ${id} or principal = ${id}`],
   ['consent_events', (id) => sql`subject_id = ${id}`],
   ['consent_state', (id) => sql`subject_id = ${id}`],
@@ -50,9 +55,9 @@ const RAW_ROWS: Array<[table: string, where: (id: string) => ReturnType<typeof s
 ];
 
 /** Free-text columns of kept raw rows where the person may be mentioned. */
-const REDACT_MENTIONS: Array<[table: string, columns: string[]]> = [
-  ['access_events', ['resource', 'user_agent']],
-  ['audit_trail_events', ['target']],
+const REDACT_MENTIONS = [
+  columnsOf('access_events', ['resource', 'user_agent']),
+  columnsOf('audit_trail_events', ['target']),
 ];
 
 /** A transaction (Kysely's Transaction is a Kysely): the helpers below run inside the erasure's. */

@@ -8,6 +8,8 @@ import { maskTarget } from './audit-target';
 import { generaliseUserAgent } from './ua';
 import { noteSeen, type SeenCounts, type ValueContext } from './value';
 import type { MaskingPolicy } from '../policy/masking';
+import type { Selectable } from 'kysely';
+import type { DB } from '../db/schema';
 
 // Raw rows → analytics-safe rows, field by field, as the masking policy says. Pure: the caller
 // loads keys and stores vault entries.
@@ -23,21 +25,16 @@ export type RawAccessEvent = Pick<
   outcome: string;
 };
 
-export interface MaskedAccessEvent {
-  source: string;
-  event_id: string;
-  occurred_hour: string;
-  principal_key: string | null;
-  subject_key: string | null;
-  action: string;
-  resource: string | null;
-  data_category: string | null;
-  purpose: string | null;
-  outcome: string;
-  ip_prefix: string | null;
-  region: string | null;
-  user_agent: string | null;
-}
+/**
+ * A row of a masked table as the mask step writes it (db/schema.ts, generated from the
+ * migrations), less what the step's SQL adds (the run, the key id, the time it was masked).
+ */
+type MaskedRowOf<T extends 'govflow.masked_events' | 'govflow.masked_audit_trail'> = Omit<
+  Selectable<DB[T]>,
+  'key_id' | 'masked_at' | 'workflow_id' | 'occurred_hour'
+> & { occurred_hour: string };
+
+export type MaskedAccessEvent = MaskedRowOf<'govflow.masked_events'>;
 
 /** A row of audit_trail_events as the mask step reads it. */
 export type RawAuditTrailEvent = Pick<AuditTrailRecord, 'actor' | 'action' | 'target' | 'source_ip'> & {
@@ -48,17 +45,7 @@ export type RawAuditTrailEvent = Pick<AuditTrailRecord, 'actor' | 'action' | 'ta
   region: string | null;
 };
 
-export interface MaskedAuditTrailEvent {
-  source: string;
-  event_id: string;
-  occurred_hour: string;
-  actor_key: string | null;
-  action: string;
-  target: string | null;
-  outcome: string;
-  ip_prefix: string | null;
-  region: string | null;
-}
+export type MaskedAuditTrailEvent = MaskedRowOf<'govflow.masked_audit_trail'>;
 
 /** The reference a person's vault entries are filed under: their pseudonym. */
 export const subjectRef = (id: string | null, pseudonymKey: string) => (id ? pseudonym(id, pseudonymKey) : null);

@@ -38,7 +38,7 @@ export async function runStatus(client: Client, db: Db, workflowId: string): Pro
       tasks[r.task] = {
         state: r.state as TaskState,
         durationMs: r.duration_ms ?? undefined,
-        counts: r.counts,
+        counts: r.counts as Record<string, number>,
         error: r.error ?? undefined,
       };
     }
@@ -49,7 +49,7 @@ export async function runStatus(client: Client, db: Db, workflowId: string): Pro
       dag: {
         dag: run.dag,
         window: { start: new Date(run.window_start).toISOString(), end: new Date(run.window_end).toISOString() },
-        state: run.status,
+        state: run.status as DagStatus['state'],
         tasks,
       },
     };
