@@ -154,6 +154,25 @@ describe('the set-based mask step', () => {
     expect(await masked('masked_audit_trail')).toEqual(before.trail);
   });
 
+  it('shows the planted kinds in the sensitivity inventory of the compliance report, without a value', async () => {
+    const [report] = await h.sql(`select text, html from govflow.reports where kind = 'compliance-report' and window_start = $1::timestamptz`, [WINDOW.start]);
+    const text = String(report!.text);
+    const section = text.slice(text.indexOf('Sensitivity inventory'), text.indexOf('Quarantined input'));
+    expect(section).toMatch(/sb-access resource: user\.contact\.email \(EMAIL_ADDRESS\) seen \d+, .* handled by masking: yes/);
+    expect(section).toMatch(/sb-access resource: user\.financial\.credit_card \(CREDIT_CARD\) seen \d+, .* handled by masking: yes/);
+    expect(section).toMatch(/sb-audit target: user\.contact\.email \(EMAIL_ADDRESS\) seen \d+/);
+    // Every kind the mask step counted is listed, with its count.
+    for (const r of await h.sql('select source, field, kind, seen from govflow.sensitivity_inventory')) {
+      expect(section).toContain(`${r.source} ${r.field}: `);
+      expect(section).toMatch(new RegExp(`${r.source} ${r.field}: [a-z_.]+ \\(${r.kind}\\) seen ${Number(r.seen).toLocaleString('en-US')},`));
+    }
+    expect(String(report!.html)).toContain('id="inventory"');
+    for (const planted of ['zq.private', 'orion.blackwood@', '5555341244441115', '12 34 56 78', 'bob@example.com']) {
+      expect(text.toLowerCase()).not.toContain(planted);
+      expect(String(report!.html).toLowerCase()).not.toContain(planted);
+    }
+  });
+
   it('computes govflow.pseudonym() in Postgres exactly as lib/pseudonym.ts does', async () => {
     for (const v of ['user-1001', 'jöran.åberg@exämple.se', 'Orion Blackwood', '', '𝔘𝔫𝔦𝔠𝔬𝔡𝔢', "o'brien\\x"]) {
       const [row] = await h.sql('select govflow.pseudonym($1, $2) as p', [v, h.env.pseudonymKey]);
