@@ -145,6 +145,9 @@ export async function maskWindow(pool: pg.Pool, db: Db, input: MaskWindowInput):
     await q('begin');
     // The pseudonym key reaches Postgres only as a setting of this transaction (never a statement's text).
     await client.query(`select set_config('govflow.mask_key', $1, true)`, [input.pseudonymKey]);
+    // The joins hash the window's distinct values and people; with the default work_mem (4 MB)
+    // those hashes spill, and every raw row of the window goes through temporary files with them.
+    await q(`set local work_mem = '128MB'`);
     await q(`
       create temp table mask_groups (field text, value text, source text, n bigint, first_at timestamptz, last_at timestamptz) on commit drop;
       create temp table mask_text (field text, value text, masked text, asked_ids text[], asked_words text[], owner_used boolean, found text[], primary key (field, value)) on commit drop;
