@@ -298,7 +298,9 @@ export async function maskWindow(pool: pg.Pool, db: Db, input: MaskWindowInput):
              ua.masked, ${keyId}, ${workflowId}
       from ${accessRows} x
       left join mask_text_people tp on tp.field = 'resource' and tp.value = x.resource and tp.p1 = x.p1 and tp.p2 = x.p2
-      left join mask_text ua on ua.field = 'user_agent' and ua.value = x.user_agent`);
+      left join mask_text ua on ua.field = 'user_agent' and ua.value = x.user_agent
+      -- In key order: the primary key's inserts then go to its rightmost page instead of anywhere.
+      order by x.source, x.event_id`);
     beat({ step: 'write', table: 'masked_audit_trail' });
     await q(`delete from govflow.masked_audit_trail m using govflow.audit_trail_events t
       where ${inWindow('t')} and m.source = t.source and m.event_id = t.event_id`);
