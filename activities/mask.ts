@@ -18,14 +18,17 @@ import {
 import { compileRoutes } from '../masking/route-template';
 import type { SeenCounts } from '../masking/value';
 import { loadDataKeys, storeVaultEntries } from '../masking/vault/vault';
+import { isSetBased, maskWindow } from '../masking/mask-window';
 
 // mask: the window's access events and audit trail → the analytics-safe tables. Every field is
 // masked by the policy's operator for its kind (pseudonyms, hours, IP prefixes, tokens whose
 // values go to the vault); free text is reduced to what is known to be safe (URLs to route
 // templates, user agents to their parsed fields, audit targets by their grammar), and what the
 // detector finds in it only names the placeholders and feeds the counts. People whose analytics consent is withdrawn are left out, and their earlier masked
-// rows removed. Rows stream from Postgres in keyset batches through this activity only (never
-// through Temporal); every write is keyed by (source, event id), so a re-run rewrites the same rows.
+// rows removed. The rows are masked set-based in Postgres (masking/mask-window.ts), JavaScript
+// seeing only distinct values and people; a policy whose IP operator needs each row's owner
+// (partial, tokenise, encrypt) is masked row by row here instead, in keyset batches. Rows never
+// pass through Temporal; every write is keyed by (source, event id), so a re-run rewrites the same rows.
 
 const BATCH = 2000;
 
@@ -47,7 +50,7 @@ export const analyticsConsentWithdrawn = (column: string, purpose: string) => sq
 
 const newStepCache = (): StepCache => ({ dataKeys: new Map(), sealed: new Set(), pseudonyms: new Map(), cleanText: new Map() });
 
-export function maskActivities({ db, env, config }: ActivityDeps) {
+export function maskActivities({ pool, db, env, config }: ActivityDeps) {
   const policy = config.policy.policy.masking;
   const purpose = policy.analyticsPurpose;
   const routes = compileRoutes(policy.routes);
@@ -221,12 +224,31 @@ export function maskActivities({ db, env, config }: ActivityDeps) {
   return {
     async mask(run: RunRef): Promise<TaskResult> {
       const removed = await removeWithdrawn();
-      const cache = newStepCache();
+      const vocabulary = await pathVocabulary(run);
+      let access: number;
+      let trail: number;
       // What the classifier found in free text, per field and kind: counts only, never values.
-      const seen: SeenCounts = new Map();
-      const options: MaskOptions = { anonymous, routes, seen, vocabulary: await pathVocabulary(run) };
-      const access = await maskAccess(run, cache, options);
-      const trail = await maskAuditTrail(run, cache, options);
+      let seen: SeenCounts = new Map();
+      if (isSetBased(policy)) {
+        ({ access, trail, seen } = await maskWindow(pool, db, {
+          window: run.window,
+          workflowId: run.workflowId,
+          policy,
+          anonymous: anonymous ?? [],
+          routes,
+          vocabulary,
+          pseudonymKey: env.pseudonymKey,
+          keyId: env.pseudonymKeyId,
+          vaultKey: env.vaultKey,
+          heartbeat: (d) => heartbeatOrStop(d),
+        }));
+      } else {
+        // An IP operator that needs each row's owner (partial, tokenise, encrypt): row by row.
+        const cache = newStepCache();
+        const options: MaskOptions = { anonymous, routes, seen, vocabulary };
+        access = await maskAccess(run, cache, options);
+        trail = await maskAuditTrail(run, cache, options);
+      }
       const personalDataSeen: Record<string, number> = {};
       for (const [key, s] of seen) {
         const [, field, kind] = key.split('\t');

@@ -72,7 +72,8 @@ export interface MaskOptions {
   vocabulary?: PathVocabulary;
 }
 
-function context(policy: MaskingPolicy, keys: MaskKeys, owner: string | null, people: Array<[string, string]>, field: string, at: string, o: MaskOptions): ValueContext {
+/** The ValueContext of one row's free text: its people (raw id → key), their words, its owner. */
+export function valueContext(policy: MaskingPolicy, keys: MaskKeys, owner: string | null, people: Array<[string, string]>, field: string, at: string, o: MaskOptions): ValueContext {
   return {
     rules: policy.kinds,
     owner,
@@ -127,7 +128,7 @@ export function maskAccessEvent(e: RawAccessEvent, policy: MaskingPolicy, keys: 
     principal_key: principalKey,
     subject_key: subjectKey,
     action: e.action,
-    resource: e.resource === null ? null : maskResource(e.resource, context(policy, keys, owner, people, `${e.source}\tresource`, at, o), policy, routes, o.vocabulary),
+    resource: e.resource === null ? null : maskResource(e.resource, valueContext(policy, keys, owner, people, `${e.source}\tresource`, at, o), policy, routes, o.vocabulary),
     data_category: e.data_category,
     purpose: e.purpose,
     outcome: e.outcome,
@@ -150,7 +151,7 @@ export function maskAuditTrailEvent(e: RawAuditTrailEvent, policy: MaskingPolicy
     occurred_hour: toHour(e.occurred_at)!,
     actor_key: actorKey,
     action: e.action,
-    target: e.target === null ? null : maskTarget(e.target, context(policy, keys, owner, people, `${e.source}\ttarget`, new Date(e.occurred_at).toISOString(), o), target),
+    target: e.target === null ? null : maskTarget(e.target, valueContext(policy, keys, owner, people, `${e.source}\ttarget`, new Date(e.occurred_at).toISOString(), o), target),
     outcome: e.outcome,
     ip_prefix: e.source_ip === null ? null : applyRule(policy.kinds.ip_address, 'ip_address', e.source_ip, owner, keys),
     region: e.region,

@@ -19,6 +19,7 @@ import type { TrendPoint } from './trend';
 import { COMPLIANCE_REPORT } from './report-kinds';
 import { incidentsInWindow, topIncidentsInWindow, type IncidentView } from '../audit/incidents';
 import { lateDataFound, reportRevision, type LateDataFound, type ReportRevision } from '../activities/report-late-data';
+import { inventorySection, type InventorySection } from './sensitivity-inventory';
 
 
 // The figures a compliance report is made of, read from Postgres for one window, and what a DPO
@@ -47,6 +48,8 @@ export interface ComplianceKpis {
   topPrincipals: Array<{ principalKey: string; n: number }>;
   consentViolations: { total: number; name: string; action: string; byPurpose: Array<{ purpose: string; reason: string; n: number }> };
   masking: Masking;
+  /** What the mask step's classifier found in free text in this window (reporting/sensitivity-inventory.ts). */
+  inventory: InventorySection;
   /** Current consent per purpose (as of the report). */
   consentStatus: Array<{ purpose: string; granted: number; withdrawn: number }>;
   alert: AlertStatus;
@@ -108,6 +111,11 @@ export async function complianceKpis(db: Db, run: RunRef, policy: Policy): Promi
     db,
   );
 
+  // The window's own counts (the mask step rewrites them on a re-run): kinds, counts and times, never values.
+  const { rows: inventoryRows } = await sql<{ source: string; field: string; kind: string; seen: number; handled: number; first_seen: Date; last_seen: Date }>`
+    select source, field, kind, seen, handled, first_seen, last_seen from govflow.sensitivity_inventory
+    where window_start = ${w.start}::timestamptz and window_end = ${w.end}::timestamptz`.execute(db);
+
   const consentStatus = await consentStateByPurpose(db);
   const deliveries = await readDeliveries(db, run.workflowId);
 
@@ -157,6 +165,10 @@ export async function complianceKpis(db: Db, run: RunRef, policy: Policy): Promi
     topPrincipals: top.rows.map((r) => ({ principalKey: r.principal_key, n: r.n })),
     consentViolations: { total: cvTotal, name: CONSENT_VIOLATION_GUIDE.name, action: CONSENT_VIOLATION_GUIDE.action, byPurpose: violations.rows },
     masking: maskingCoverage(accessEvents, masked, excludedByConsent),
+    inventory: inventorySection(inventoryRows.map((r) => ({
+      source: r.source, field: r.field, kind: r.kind, seen: Number(r.seen), handled: Number(r.handled),
+      firstSeen: r.first_seen.toISOString(), lastSeen: r.last_seen.toISOString(),
+    }))),
     consentStatus,
     alert,
     nextSteps: nextSteps(bySeverity, deliveries, alert, people, policy.alerts.sla, w),

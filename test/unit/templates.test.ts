@@ -4,6 +4,7 @@ import type { ComplianceKpis } from '../../reporting/report-kpis';
 import type { AccessAuditKpis } from '../../reporting/access-audit';
 import type { ConsentLogKpis } from '../../reporting/consent-log';
 import { trendBars } from '../../reporting/trend';
+import { inventorySection } from '../../reporting/sensitivity-inventory';
 
 const sources: ComplianceKpis['sources'] = [
   { source: 'cdn', kind: 'access', format: 'combined', location: '/logs/cdn.log', state: 'delivered', files: 1, filesLoaded: 1, filesAlreadyLoaded: 0, filesFailed: 0, records: 1234, rejected: 1, problems: [], ok: true, line: '1 file, 1,234 records, 1 rejected' },
@@ -43,6 +44,10 @@ const kpis: ComplianceKpis = {
   topPrincipals: [{ principalKey: 'p_0123', n: 3 }],
   consentViolations: { total: 0, name: 'Processing without consent', action: 'Stop it.', byPurpose: [] },
   masking: { eligible: 1234, excludedByConsent: 0, toMask: 1234, masked: 617, notMasked: 617 },
+  inventory: inventorySection([
+    { source: 'cdn', field: 'resource', kind: 'EMAIL_ADDRESS', seen: 12, handled: 12, firstSeen: '2026-11-01T10:02:00.000Z', lastSeen: '2026-11-01T10:58:00.000Z' },
+    { source: 'cdn', field: 'user_agent', kind: 'PHONE_NUMBER', seen: 3, handled: 2, firstSeen: '2026-11-01T10:05:00.000Z', lastSeen: '2026-11-01T10:07:00.000Z' },
+  ]),
   consentStatus: [{ purpose: 'analytics', granted: 10, withdrawn: 2 }],
   alert: { raised: true, id: 7, severity: 'medium', state: 'open', owner: 'oncall@example.org', line: 'Alert #7 (medium): open, not acknowledged; acknowledge with: govflow alerts ack 7' },
   nextSteps: [{ topic: 'medium', count: 3, step: 'Within 4h: review the findings.', owner: 'dpo@example.org' }],
@@ -70,7 +75,7 @@ describe('compliance report templates', () => {
 
   it('renders the HTML twin with its sections, escaped', () => {
     const html = render('compliance-report.html', data);
-    for (const id of ['verdict', 'alert', 'next-steps', 'summary', 'sources', 'severity', 'findings', 'late-data', 'incidents', 'consent', 'masking', 'quarantine', 'trend', 'provenance']) expect(html).toContain(`id="${id}"`);
+    for (const id of ['verdict', 'alert', 'next-steps', 'summary', 'sources', 'severity', 'findings', 'late-data', 'incidents', 'consent', 'masking', 'inventory', 'quarantine', 'trend', 'provenance']) expect(html).toContain(`id="${id}"`);
     expect(html).toContain('wf-1-late-20261101T090000Z-20261101T100000Z');
     expect(html).toContain('principal:p_0123');
     expect(html).not.toContain('id="revised"');
@@ -107,6 +112,18 @@ describe('compliance report templates', () => {
     expect(text).toContain('3 late row(s) (2 access, 0 audit-trail, 1 consent); governed again by wf-1-late-20261101T090000Z-20261101T100000Z');
     expect(text).toMatch(/#4 medium\s+denied_access\s+principal:p_0123: 3 finding\(s\)/);
     expect(text).toMatch(/Incidents\s+1 \(findings grouped/);
+  });
+
+  it('lists the sensitivity inventory by source and field, with fideslang categories and whether masking handled each', () => {
+    for (const twin of ['compliance-report.html', 'compliance-report.txt']) {
+      const out = render(twin, data);
+      expect(out, twin).toContain('Sensitivity inventory');
+      expect(out, twin).toMatch(/user\.contact\.email[^\n]*EMAIL_ADDRESS/);
+      expect(out, twin).toContain('2026-11-01T10:02:00.000Z');
+      expect(out, twin).toContain('no (1 not masked)');
+    }
+    const none = render('compliance-report.txt', { ...data, kpis: { ...kpis, inventory: inventorySection([]) } });
+    expect(none).toContain('none found in this window');
   });
 
   it('renders the text twin unescaped, with provenance', () => {

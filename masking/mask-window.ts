@@ -1,0 +1,324 @@
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type pg from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
+import type { Db } from '../db/pool';
+import { copyLine } from '../ingest/copy-text';
+import type { MaskKeys, VaultEntry } from './operators';
+import { pseudonymOf } from './operators';
+import { personKey, valueContext } from './mask-record';
+import { wordsOf } from './classify';
+import { maskResource, type PathVocabulary, type RouteTemplate } from './route-template';
+import { maskTarget } from './audit-target';
+import { generaliseUserAgent } from './ua';
+import type { SeenCounts, ValueContext } from './value';
+import type { PiiEntity } from './detector';
+import type { MaskingPolicy } from '../policy/masking';
+import type { Window } from '../workflow-safe/window';
+import { loadDataKeys, storeVaultEntries } from './vault/vault';
+import { foundKinds, probeValue, type ValueBase } from './value-probe';
+
+// The mask step over a window, set-based: Postgres does the rows, JavaScript only the distinct
+// values that need the allow-list's rules. In one transaction on one connection:
+//  1. the window's distinct free-text values (URL, user agent, audit target), with how often and
+//     when each was seen per source, are masked once each without their rows' people
+//     (value-probe.ts) and COPYed into a temporary table with what the masking asked about them;
+//  2. the window's distinct people get their keys (pseudonyms, or tokens and vault entries, per
+//     person, batched) and the words of their identifiers;
+//  3. the rows whose people the masking of their value asked about are grouped by (value, those
+//     people), and each group is masked again with them;
+//  4. one INSERT … SELECT joins the raw rows with those tables, truncates times to the hour and
+//     generalises IP addresses in SQL (govflow.ip_prefix), and writes the masked tables; the
+//     window's earlier masked rows are deleted first, so that a re-run rewrites the same rows.
+// The pseudonym key reaches Postgres only as a transaction-local setting (for the IP operator
+// "pseudonymise"); people's keys are computed here, per distinct person.
+// Memory stays one page of distinct values whatever the window holds: pages are read through
+// cursors and written through COPY.
+
+const PAGE = 10_000;
+
+/** IP operators the set-based step does in SQL; others (partial, tokenise, encrypt) need per-row masking. */
+export const SQL_IP_OPERATORS = ['generalise', 'redact', 'drop', 'pseudonymise'] as const;
+
+/** Whether `policy` can be masked set-based (see SQL_IP_OPERATORS). */
+export const isSetBased = (policy: MaskingPolicy) => (SQL_IP_OPERATORS as readonly string[]).includes(policy.kinds.ip_address.operator);
+
+export interface MaskWindowInput {
+  window: Window;
+  workflowId: string;
+  policy: MaskingPolicy;
+  /** access.anonymousPrincipals: kept as they are, never a person. */
+  anonymous: readonly string[];
+  routes: readonly RouteTemplate[];
+  vocabulary?: PathVocabulary;
+  pseudonymKey: string;
+  keyId: string;
+  vaultKey: string;
+  heartbeat(detail: Record<string, unknown>): void;
+}
+
+export interface MaskWindowResult {
+  /** Access events written to masked_events. */
+  access: number;
+  /** Audit-trail events written to masked_audit_trail. */
+  trail: number;
+  /** What the classifier found in free text, keyed "source\tfield\tENTITY". */
+  seen: SeenCounts;
+}
+
+/** A PostgreSQL array literal of text ("{\"a\",\"b\"}"), for COPY. */
+export const pgTextArray = (xs: readonly string[]) => `{${xs.map((x) => `"${x.replace(/[\\"]/g, '\\$&')}"`).join(',')}}`;
+
+/** Adds `n` findings of each of `found` (negative n: takes them away) to the counts. */
+function addSeen(seen: SeenCounts, fieldKey: string, found: readonly PiiEntity[], n: number, first: string, last: string): void {
+  for (const kind of found) {
+    const key = `${fieldKey}\t${kind}`;
+    const s = seen.get(key);
+    if (!s) {
+      if (n > 0) seen.set(key, { count: n, first, last });
+      continue;
+    }
+    s.count += n;
+    if (s.count <= 0) seen.delete(key);
+    else if (n > 0) {
+      if (first < s.first) s.first = first;
+      if (last > s.last) s.last = last;
+    }
+  }
+}
+
+/** One group of rows of a value: per source, how many and when first and last (JSON from json_agg). */
+type SourceCounts = Array<[string, number, string, string]>;
+const iso = (t: string) => new Date(t).toISOString();
+
+export async function maskWindow(pool: pg.Pool, db: Db, input: MaskWindowInput): Promise<MaskWindowResult> {
+  const { policy } = input;
+  const client = await pool.connect();
+  // One statement may run for minutes over a large window: the step keeps heartbeating meanwhile
+  // with its last phase, so that a long INSERT is not taken for a lost worker.
+  let last: Record<string, unknown> = { step: 'start' };
+  const beat = (detail: Record<string, unknown>) => {
+    last = detail;
+    input.heartbeat(detail);
+  };
+  const keepAlive = setInterval(() => input.heartbeat(last), 5_000);
+  const L = (s: string) => client.escapeLiteral(s);
+  const anon = `array[${input.anonymous.map(L).join(',')}]::text[]`;
+  const inWindow = (alias: string) => `${alias}.occurred_at >= ${L(input.window.start)}::timestamptz and ${alias}.occurred_at < ${L(input.window.end)}::timestamptz`;
+  const consented = (column: string) => `not exists (select 1 from govflow.consent_state cs
+    where cs.subject_id = ${column} and cs.purpose = ${L(policy.analyticsPurpose)} and not cs.granted)`;
+  const access = `(select * from govflow.access_events e where ${inWindow('e')} and ${consented('e.subject_id')})`;
+  const trail = `(select * from govflow.audit_trail_events t where ${inWindow('t')} and ${consented('t.actor')})`;
+  const q = (text: string) => client.query(text);
+  const copy = async (table: string, lines: string[]) => {
+    if (lines.length) await pipeline(Readable.from(lines), client.query(copyFrom(`copy ${table} from stdin`)));
+  };
+  /** Runs `each` over a cursor's rows, a page at a time. */
+  const cursor = async <R>(name: string, query: string, each: (rows: R[]) => Promise<void>) => {
+    await q(`declare ${name} no scroll cursor for ${query}`);
+    for (;;) {
+      const { rows } = await client.query(`fetch ${PAGE} from ${name}`);
+      if (rows.length === 0) break;
+      await each(rows as R[]);
+    }
+    await q(`close ${name}`);
+  };
+
+  const seen: SeenCounts = new Map();
+  const idKeys: MaskKeys = { pseudonymKey: input.pseudonymKey, dataKey: () => undefined, onToken: () => {} };
+  const tokenisedIds = policy.kinds.person_id.operator === 'tokenise';
+  // People named by identifier parameters ("?user=…") get vault entries too when ids are tokenised.
+  const identifierIds = new Set<string>();
+  const base: ValueBase = {
+    rules: policy.kinds,
+    pseudonymKey: input.pseudonymKey,
+    personKey: (id) => {
+      if (tokenisedIds) identifierIds.add(id);
+      return personKey(id, policy, idKeys) ?? '';
+    },
+  };
+  const targetPolicy = { ...policy, routes: input.routes };
+  const maskText = (field: string, value: string) => (c: ValueContext) =>
+    field === 'resource' ? maskResource(value, c, policy, input.routes, input.vocabulary) : maskTarget(value, c, targetPolicy);
+
+  try {
+    await q('begin');
+    // The pseudonym key reaches Postgres only as a setting of this transaction (never a statement's text).
+    await client.query(`select set_config('govflow.mask_key', $1, true)`, [input.pseudonymKey]);
+    // The joins hash the window's distinct values and people; with the default work_mem (4 MB)
+    // those hashes spill, and every raw row of the window goes through temporary files with them.
+    await q(`set local work_mem = '128MB'`);
+    await q(`
+      create temp table mask_groups (field text, value text, source text, n bigint, first_at timestamptz, last_at timestamptz) on commit drop;
+      create temp table mask_text (field text, value text, masked text, asked_ids text[], asked_words text[], owner_used boolean, found text[], primary key (field, value)) on commit drop;
+      create temp table mask_person_ids (id text primary key) on commit drop;
+      create temp table mask_people (id text primary key, key text, words text[]) on commit drop;
+      create temp table mask_row_groups (field text, value text, p1 text, p2 text, source text, n bigint, first_at timestamptz, last_at timestamptz) on commit drop;
+      create temp table mask_text_people (field text, value text, p1 text, p2 text, masked text, primary key (field, value, p1, p2)) on commit drop`);
+
+    // 1. Distinct free-text values, masked once each without people.
+    const ua = policy.userAgent === 'generalise' ? `union all select 'user_agent', user_agent, source, count(*), min(occurred_at), max(occurred_at) from ${access} a where user_agent is not null group by 2, 3` : '';
+    beat({ step: 'distinct values' });
+    await q(`insert into mask_groups
+      select 'resource', resource, source, count(*), min(occurred_at), max(occurred_at) from ${access} a where resource is not null group by 2, 3
+      ${ua}
+      union all select 'target', target, source, count(*), min(occurred_at), max(occurred_at) from ${trail} t where target is not null group by 2, 3`);
+    let values = 0;
+    await cursor<{ field: string; value: string; sources: SourceCounts }>(
+      'mask_values',
+      `select field, value, json_agg(json_build_array(source, n, first_at, last_at)) as sources from mask_groups group by field, value`,
+      async (rows) => {
+        const lines = rows.map(({ field, value, sources }) => {
+          const found: PiiEntity[] = [];
+          const p =
+            field === 'user_agent'
+              ? { masked: generaliseUserAgent(value, found), askedIds: [], askedWords: [], ownerUsed: false, found }
+              : probeValue(maskText(field, value), base);
+          for (const [source, n, first, last] of sources) addSeen(seen, `${source}\t${field}`, p.found, n, iso(first), iso(last));
+          return copyLine([field, value, p.masked, pgTextArray(p.askedIds), pgTextArray(p.askedWords), p.ownerUsed, pgTextArray(p.found)]);
+        });
+        await copy('mask_text', lines);
+        values += rows.length;
+        beat({ step: 'values', values });
+      },
+    );
+    await q('analyze mask_text');
+
+    // 2. Distinct people: keys (and, for tokens, vault entries), per page of people.
+    beat({ step: 'people' });
+    // One scan of each table: a row's people are its subject and principal (access) or actor (trail).
+    await q(`insert into mask_person_ids
+      select distinct id from (
+        select unnest(array[subject_id, case when principal <> all(${anon}) then principal end]) as id from ${access} a
+        union all select actor from ${trail} t where actor <> all(${anon})) x
+      where id <> ''`);
+    for (let ids = [...identifierIds]; ids.length; ids = ids.splice(PAGE)) {
+      await client.query(`insert into mask_person_ids select unnest($1::text[]) on conflict do nothing`, [ids.slice(0, PAGE)]);
+    }
+    identifierIds.clear();
+    let people = 0;
+    await cursor<{ id: string }>('mask_ids', `select id from mask_person_ids`, async (rows) => {
+      const dataKeys = new Map<string, Buffer>();
+      const vault: VaultEntry[] = [];
+      const keys: MaskKeys = { pseudonymKey: input.pseudonymKey, dataKey: (ref) => dataKeys.get(ref), onToken: (e) => vault.push(e), sealed: new Set() };
+      if (tokenisedIds) await loadDataKeys(db, input.vaultKey, input.keyId, rows.map((r) => pseudonymOf(r.id, keys)), dataKeys);
+      const lines = rows.map(({ id }) => copyLine([id, personKey(id, policy, keys), pgTextArray([...wordsOf([id])])]));
+      await storeVaultEntries(db, vault);
+      await copy('mask_people', lines);
+      people += rows.length;
+      beat({ step: 'people', people });
+    });
+    await q('analyze mask_people');
+
+    // 3. Rows whose people the masking of their value asked about: masked again, per (value, people).
+    // p1 is the row's owner (subject, or the audit trail's actor), p2 the access event's principal;
+    // '' where the masking did not ask about them.
+    const relevant = (column: string, person: string, owner: boolean) =>
+      `case when ${person}.id is not null and (${owner ? 'tx.owner_used or ' : ''}${column} = any(tx.asked_ids) or ${person}.words && tx.asked_words) then ${column} else '' end`;
+    const accessRows = `(select e.*, ps.key as subject_key, pp.key as principal_key, tx.masked as resource_masked,
+        ${relevant('e.subject_id', 'ps', true)} as p1, ${relevant('e.principal', 'pp', false)} as p2
+      from ${access} e
+      left join mask_people ps on ps.id = e.subject_id
+      left join mask_people pp on pp.id = e.principal and not (e.principal = any(${anon}))
+      left join mask_text tx on tx.field = 'resource' and tx.value = e.resource)`;
+    const trailRows = `(select t.*, pa.key as actor_key, tx.masked as target_masked, ${relevant('t.actor', 'pa', true)} as p1, '' as p2
+      from ${trail} t
+      left join mask_people pa on pa.id = t.actor and not (t.actor = any(${anon}))
+      left join mask_text tx on tx.field = 'target' and tx.value = t.target)`;
+    beat({ step: 'rows asking for their people' });
+    await q(`insert into mask_row_groups
+      select 'resource', resource, p1, p2, source, count(*), min(occurred_at), max(occurred_at) from ${accessRows} x where p1 <> '' or p2 <> '' group by 2, 3, 4, 5
+      union all select 'target', target, p1, p2, source, count(*), min(occurred_at), max(occurred_at) from ${trailRows} x where p1 <> '' group by 2, 3, 4, 5`);
+    let again = 0;
+    await cursor<{ field: string; value: string; p1: string; p2: string; k1: string | null; k2: string | null; probe_found: PiiEntity[]; owner_used: boolean; sources: SourceCounts }>(
+      'mask_again',
+      `select g.field, g.value, g.p1, g.p2, k1.key as k1, k2.key as k2, tx.found as probe_found, tx.owner_used,
+              json_agg(json_build_array(g.source, g.n, g.first_at, g.last_at)) as sources
+       from mask_row_groups g join mask_text tx using (field, value)
+       left join mask_people k1 on k1.id = g.p1 left join mask_people k2 on k2.id = g.p2
+       group by g.field, g.value, g.p1, g.p2, k1.key, k2.key, tx.found, tx.owner_used`,
+      async (rows) => {
+        const dataKeys = new Map<string, Buffer>();
+        const vault: VaultEntry[] = [];
+        const keys: MaskKeys = { pseudonymKey: input.pseudonymKey, dataKey: (ref) => dataKeys.get(ref), onToken: (e) => vault.push(e), sealed: new Set() };
+        // Data keys only for owners whose values seal something: most people never need one.
+        await loadDataKeys(db, input.vaultKey, input.keyId, rows.filter((r) => r.owner_used && r.p1 !== '').map((r) => pseudonymOf(r.p1, keys)), dataKeys);
+        const lines = rows.map((r) => {
+          const people: Array<[string, string]> = [];
+          if (r.p1 !== '' && r.k1) people.push([r.p1, r.k1]);
+          if (r.p2 !== '' && r.k2) people.push([r.p2, r.k2]);
+          const local: SeenCounts = new Map();
+          const c = valueContext(policy, keys, r.p1 === '' ? null : pseudonymOf(r.p1, keys), people, 'again', '', { seen: local });
+          const masked = maskText(r.field, r.value)(c);
+          const found = foundKinds(local);
+          for (const [source, n, first, last] of r.sources) {
+            addSeen(seen, `${source}\t${r.field}`, r.probe_found, -n, iso(first), iso(last));
+            addSeen(seen, `${source}\t${r.field}`, found, n, iso(first), iso(last));
+          }
+          return copyLine([r.field, r.value, r.p1, r.p2, masked]);
+        });
+        await storeVaultEntries(db, vault);
+        await copy('mask_text_people', lines);
+        again += rows.length;
+        beat({ step: 'people-values', values: again });
+      },
+    );
+    await q('analyze mask_text_people');
+
+    // 4. The masked rows, in SQL.
+    const ip = (column: string) => {
+      switch (policy.kinds.ip_address.operator) {
+        case 'generalise':
+          // IPv4, by far the most common, inline (govflow.ip_prefix's own IPv4 branch) rather than through PL/pgSQL.
+          return `case when strpos(${column}, ':') = 0 then host(network(set_masklen(btrim(${column})::inet, 24))) || '/24'
+                       else govflow.ip_prefix(nullif(split_part(btrim(${column}), '%', 1), '')) end`;
+        case 'pseudonymise':
+          return `govflow.pseudonym(${column}, current_setting('govflow.mask_key'))`;
+        case 'redact':
+          return `case when ${column} is null then null else '[ip_address]' end`;
+        default:
+          return 'null::text';
+      }
+    };
+    const hour = (column: string) => `date_trunc('hour', ${column} at time zone 'UTC') at time zone 'UTC'`;
+    const keyId = L(input.keyId);
+    const workflowId = L(input.workflowId);
+    // A re-run rewrites the window's rows: deleted, then inserted by a plain INSERT (cheaper per
+    // row than ON CONFLICT … DO UPDATE, which the first run, the common case, would pay for nothing).
+    beat({ step: 'write', table: 'masked_events' });
+    await q(`delete from govflow.masked_events m using govflow.access_events e
+      where ${inWindow('e')} and m.source = e.source and m.event_id = e.event_id`);
+    const a = await q(`
+      insert into govflow.masked_events
+        (source, event_id, occurred_hour, principal_key, subject_key, action, resource, data_category,
+         purpose, outcome, ip_prefix, region, user_agent, key_id, workflow_id)
+      select x.source, x.event_id, ${hour('x.occurred_at')},
+             case when x.principal = any(${anon}) then x.principal else x.principal_key end, x.subject_key, x.action,
+             coalesce(tp.masked, x.resource_masked), x.data_category, x.purpose, x.outcome, ${ip('x.source_ip')}, x.region,
+             ua.masked, ${keyId}, ${workflowId}
+      from ${accessRows} x
+      left join mask_text_people tp on tp.field = 'resource' and tp.value = x.resource and tp.p1 = x.p1 and tp.p2 = x.p2
+      left join mask_text ua on ua.field = 'user_agent' and ua.value = x.user_agent
+      -- In key order: the primary key's inserts then go to its rightmost page instead of anywhere.
+      order by x.source, x.event_id`);
+    beat({ step: 'write', table: 'masked_audit_trail' });
+    await q(`delete from govflow.masked_audit_trail m using govflow.audit_trail_events t
+      where ${inWindow('t')} and m.source = t.source and m.event_id = t.event_id`);
+    const t = await q(`
+      insert into govflow.masked_audit_trail
+        (source, event_id, occurred_hour, actor_key, action, target, outcome, ip_prefix, region, key_id, workflow_id)
+      select x.source, x.event_id, ${hour('x.occurred_at')},
+             case when x.actor = any(${anon}) then x.actor else x.actor_key end, x.action,
+             coalesce(tp.masked, x.target_masked), x.outcome, ${ip('x.source_ip')}, x.region, ${keyId}, ${workflowId}
+      from ${trailRows} x
+      left join mask_text_people tp on tp.field = 'target' and tp.value = x.target and tp.p1 = x.p1 and tp.p2 = x.p2`);
+    await q('commit');
+    return { access: a.rowCount ?? 0, trail: t.rowCount ?? 0, seen };
+  } catch (err) {
+    await q('rollback').catch(() => {});
+    throw err;
+  } finally {
+    clearInterval(keepAlive);
+    client.release();
+  }
+}
