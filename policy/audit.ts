@@ -36,6 +36,8 @@ const incidentsSchema = z
       .string()
       .regex(DURATION_PATTERN, 'expected a duration like 15m, 1h or 1d')
       .refine((d) => {
+        // Zod runs this even when the pattern failed: that failure is the one to report.
+        if (!DURATION_PATTERN.test(d)) return true;
         const s = parseDurationSeconds(d, 'bucket');
         return s >= 60 && s <= 7 * 86_400 && Number.isInteger(s);
       }, 'expected a whole number of seconds between 1m and 7d')

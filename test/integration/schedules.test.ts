@@ -125,6 +125,21 @@ describe('govflow schedule', () => {
     await h.client.schedule.getHandle(nightly).delete();
   });
 
+  it('with --lateness, offsets an interval schedule and governs the window that ended that long before', async () => {
+    const late = `late-${randomBytes(3).toString('hex')}`;
+    const r = await runGovflow(h, ['schedule', 'create', late, '--every', '1h', '--lateness', '15m', '--paused']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('every 1h (UTC); each run governs the 1h ending 15m before its action time');
+    const d = await h.client.schedule.getHandle(late).describe();
+    expect(d.spec.intervals?.[0]?.offset).toBe(15 * 60 * 1000);
+    expect(d.info.nextActionTimes.every((t) => t.getUTCMinutes() === 15 && t.getUTCSeconds() === 0)).toBe(true);
+    expect(d.action.args?.[0]).toMatchObject({ windowSeconds: 3600, latenessSeconds: 900 });
+    // A backfill picks the action times that run 15 minutes after each window it covers.
+    const plan = JSON.parse((await runGovflow(h, ['schedule', 'backfill', late, '--from', '2026-11-01T06:00:00Z', '--to', '2026-11-01T08:00:00Z', '--json'])).stdout);
+    expect([...plan.run, ...plan.skipped].map((w: { start: string }) => w.start).sort()).toEqual(['2026-11-01T06:00:00.000Z', '2026-11-01T07:00:00.000Z']);
+    expect((await runGovflow(h, ['schedule', 'delete', late])).code).toBe(0);
+  });
+
   it('explains a missing spec or a bad overlap policy', async () => {
     const r = await runGovflow(h, ['schedule', 'create', 'nothing']);
     expect(r.code).toBe(2);

@@ -61,6 +61,20 @@ describe('configuration and policy', () => {
     expect(errorOf(() => loadConfig(join(dir, 'dup.yaml'))).message).toContain('sources.1.name: "a" is used twice');
   });
 
+  it('reads the incident bucket and the late-data look-back, and names a bad one', () => {
+    const good = files({ 'p.yaml': `${POLICY}audit:\n  incidents: {bucket: 15m, sample: 3}\nruns:\n  lateDataLookback: 2d\n` });
+    const policy = loadPolicy(join(good, 'p.yaml')).policy;
+    expect(policy.audit.incidents).toEqual({ bucket: '15m', sample: 3 });
+    expect(policy.runs.lateDataLookback).toBe('2d');
+    expect(loadPolicy(join(files({ 'p.yaml': POLICY }), 'p.yaml')).policy.audit.incidents).toEqual({ bucket: '1h', sample: 5 });
+    for (const [bucket, expected] of [['hourly', 'audit.incidents.bucket: expected a duration like 15m, 1h or 1d'], ['30s', 'audit.incidents.bucket: expected a whole number of seconds between 1m and 7d']]) {
+      const dir = files({ 'p.yaml': `${POLICY}audit:\n  incidents: {bucket: ${bucket}}\n` });
+      expect(errorOf(() => loadPolicy(join(dir, 'p.yaml'))).message).toContain(expected);
+    }
+    const zero = files({ 'p.yaml': `${POLICY}runs:\n  lateDataLookback: 0s\n` });
+    expect(errorOf(() => loadPolicy(join(zero, 'p.yaml'))).message).toContain('runs.lateDataLookback: expected a duration greater than 0');
+  });
+
   it('rejects a bad policy before any work', () => {
     const dir = files({ 'p.yaml': 'version: 1\npurposes:\n  - id: Analytics\n    requiresConsent: maybe\nalerts:\n  minSeverity: urgent\n' });
     const err = errorOf(() => loadPolicy(join(dir, 'p.yaml')));
