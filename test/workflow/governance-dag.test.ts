@@ -3,6 +3,7 @@ import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import { WorkflowFailedError } from '@temporalio/client';
 import { governanceRun, GOVERNANCE_DAG } from '../../workflows/governance';
 import { statusQuery } from '../../workflows/dag-runner';
+import { waitForRun } from '../../client/commands/run';
 import type { TaskResult, TaskStatus } from '../../lib/dag';
 import { LEDGER_ACTIVITIES, startStubWorker, succeed, untilCancelled, type Call, type StubWorker } from '../support/stub-worker';
 
@@ -124,6 +125,8 @@ describe('the DAG runner, with stub activities', () => {
     expect(err).toBeInstanceOf(WorkflowFailedError);
     expect((err as WorkflowFailedError).cause).toBeInstanceOf(CancelledFailure);
     expect((await handle.describe()).status.name).toBe('CANCELLED');
+    // What `govflow run` says about it: one line, not a failure's stack.
+    await expect(waitForRun(handle)).rejects.toThrow(`run ${handle.workflowId} was cancelled; its task states: govflow status ${handle.workflowId}`);
 
     const status = await handle.query(statusQuery);
     expect(status.state).toBe('cancelled');
