@@ -6,9 +6,11 @@ import { UsageError } from './command';
 // visibility query over govflow's search attributes (GovflowWindowStart, GovflowTrigger,
 // GovflowViolations) and Temporal's own (ExecutionStatus, StartTime, …).
 
-export const RUN_STATUSES = ['running', 'completed', 'failed', 'terminated', 'timedout', 'canceled'] as const;
+// Run statuses are spelt as the runs ledger and Temporal's WorkflowExecutionStatusName spell them
+// (`cancelled`); the visibility store's `Canceled` is accepted as `canceled` too.
+export const RUN_STATUSES = ['running', 'completed', 'failed', 'cancelled', 'terminated', 'timedout'] as const;
 const TEMPORAL_STATUS: Record<string, string> = {
-  running: 'Running', completed: 'Completed', failed: 'Failed', terminated: 'Terminated', timedout: 'TimedOut', canceled: 'Canceled',
+  running: 'Running', completed: 'Completed', failed: 'Failed', cancelled: 'Canceled', canceled: 'Canceled', terminated: 'Terminated', timedout: 'TimedOut',
 };
 
 export interface RunRow {

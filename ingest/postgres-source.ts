@@ -10,7 +10,7 @@ import type { RecordChecker } from './record-checkers';
 
 // A live "user consent database": the source's query runs over the run's window ($1, $2) through
 // a server-side cursor, so a window of any size streams in constant memory. Rows whose columns
-// are (user_id, purpose, granted, updated_at[, event_id, evidence]) become consent events; a row
+// are (subject or user_id, purpose, granted, updated_at[, event_id, evidence]) become consent events; a row
 // without an id is identified by its content, so reading the same window twice adds nothing.
 
 const FETCH = 5000;
@@ -27,7 +27,7 @@ function toCanonical(row: Record<string, unknown>) {
   const time = row.updated_at instanceof Date ? row.updated_at.toISOString() : row.updated_at ?? row.time;
   return {
     event_id: row.event_id ?? row.id ?? undefined,
-    user_id: row.user_id,
+    subject: row.subject ?? row.user_id,
     purpose: row.purpose,
     granted: row.granted,
     time,

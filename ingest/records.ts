@@ -152,7 +152,8 @@ export function checkConsent(obj: unknown, knownPurposes: ReadonlySet<string>): 
     if (!knownPurposes.has(purpose)) throw new Rejection(`unknown purpose "${purpose}"`);
     return {
       event_id: f.text('event_id'),
-      subject_id: f.text('user_id', true),
+      // `subject`, as in access records; `user_id` is what consent exports often call it.
+      subject_id: f.text('subject') ?? f.text('user_id') ?? f.text('subject', true),
       purpose,
       granted: f.bool('granted'),
       occurred_at: f.time('time'),

@@ -136,12 +136,5 @@ export function applyRule(rule: MaskRule, kind: DataKind, value: string, ownerRe
   }
 }
 
-/** Which data kind each detected entity is, so its policy rule applies. */
-export const ENTITY_KIND: Record<PiiEntity, DataKind> = {
-  EMAIL_ADDRESS: 'email',
-  PHONE_NUMBER: 'phone',
-  CREDIT_CARD: 'credit_card',
-  IBAN_CODE: 'iban',
-  US_SSN: 'us_ssn',
-  IP_ADDRESS: 'ip_address',
-};
+/** Which data kind each detected entity is, so its policy rule applies (masking/data-categories.ts). */
+export { ENTITY_KIND } from '../masking/data-categories';

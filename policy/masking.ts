@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DATA_CATEGORIES, DATA_KINDS, type DataKind } from '../masking/data-categories';
 
 // The policy's `masking` section: which operator each kind of personal data gets on its way
 // into the analytics tables, and whose consent withdrawal keeps a person out of them.
@@ -6,9 +7,8 @@ import { z } from 'zod';
 export const MASK_OPERATORS = ['pseudonymise', 'tokenise', 'generalise', 'partial', 'redact', 'drop', 'encrypt'] as const;
 export type MaskOperatorName = (typeof MASK_OPERATORS)[number];
 
-/** Kinds of personal data the mask step meets, in columns or inside free text. */
-export const DATA_KINDS = ['person_id', 'email', 'phone', 'credit_card', 'iban', 'us_ssn', 'ip_address', 'timestamp', 'birth_date', 'location'] as const;
-export type DataKind = (typeof DATA_KINDS)[number];
+/** Kinds of personal data the mask task meets, in columns or inside free text (masking/data-categories.ts). */
+export { DATA_KINDS, type DataKind };
 
 /** Kinds that have a coarser form: IP → prefix, timestamp → hour, birth date → year, location → country. */
 export const GENERALISABLE: readonly DataKind[] = ['ip_address', 'timestamp', 'birth_date', 'location'];
@@ -24,6 +24,14 @@ export const maskRuleSchema = z.union(
   { message: `expected an operator (${MASK_OPERATORS.join(', ')}) or { operator, keepFirst, keepLast }` },
 );
 export type MaskRule = z.output<typeof maskRuleSchema>;
+
+const category = (kind: DataKind): string => DATA_CATEGORIES[kind].fideslang;
+
+/** What each kind gets when the policy does not say. */
+const DEFAULT_OPERATOR: Record<DataKind, MaskOperatorName> = {
+  person_id: 'pseudonymise', email: 'tokenise', phone: 'redact', credit_card: 'redact', iban: 'redact', us_ssn: 'redact',
+  ip_address: 'generalise', timestamp: 'generalise', birth_date: 'generalise', location: 'generalise',
+};
 
 const rule = (operator: MaskOperatorName, keepLast = 0) => maskRuleSchema.default({ operator, keepFirst: 0, keepLast });
 
@@ -55,37 +63,50 @@ export const maskingSchema = z
      * declared route has it). 0: the shape alone decides.
      */
     literalMinPrincipals: z.number().int().min(0, 'expected a whole number ≥ 0').max(10_000).default(0),
+    /**
+     * One operator per kind of personal data, keyed by its fideslang category
+     * (`user.contact.email: tokenise`). The short names of earlier policies (`email`) still work,
+     * with a one-line deprecation warning. Parsed into short ids (DataKind) for the code.
+     */
     kinds: z
-      .strictObject({
-        person_id: rule('pseudonymise'),
-        email: rule('tokenise'),
-        phone: rule('redact'),
-        credit_card: rule('redact'),
-        iban: rule('redact'),
-        us_ssn: rule('redact'),
-        ip_address: rule('generalise'),
-        timestamp: rule('generalise'),
-        birth_date: rule('generalise'),
-        location: rule('generalise'),
-      })
+      .preprocess(fideslangKeys, z.strictObject(Object.fromEntries(DATA_KINDS.map((k) => [category(k), rule(DEFAULT_OPERATOR[k])]))))
       .prefault({})
       .superRefine((kinds, ctx) => {
-        for (const [kind, r] of Object.entries(kinds)) {
-          if (r.operator === 'generalise' && !GENERALISABLE.includes(kind as DataKind)) {
-            ctx.addIssue({ code: 'custom', path: [kind, 'operator'], message: `"generalise" applies only to ${GENERALISABLE.join(', ')}` });
+        const ruleOf = (k: DataKind) => kinds[category(k)]!;
+        for (const k of DATA_KINDS) {
+          if (ruleOf(k).operator === 'generalise' && !GENERALISABLE.includes(k)) {
+            ctx.addIssue({ code: 'custom', path: [category(k), 'operator'], message: `"generalise" applies only to ${GENERALISABLE.map(category).join(', ')}` });
           }
         }
         // Masked rows of a person are found again (consent withdrawal, erasure) by their key,
         // so a person's id must map to one stable value.
-        if (!['pseudonymise', 'tokenise'].includes(kinds.person_id.operator)) {
-          ctx.addIssue({ code: 'custom', path: ['person_id', 'operator'], message: 'expected "pseudonymise" or "tokenise" (a stable key per person)' });
+        if (!['pseudonymise', 'tokenise'].includes(ruleOf('person_id').operator)) {
+          ctx.addIssue({ code: 'custom', path: [category('person_id'), 'operator'], message: 'expected "pseudonymise" or "tokenise" (a stable key per person)' });
         }
         // Analytics buckets by hour: a timestamp column can only be made coarser, never removed.
-        if (kinds.timestamp.operator !== 'generalise') {
-          ctx.addIssue({ code: 'custom', path: ['timestamp', 'operator'], message: 'expected "generalise" (events are kept per hour)' });
+        if (ruleOf('timestamp').operator !== 'generalise') {
+          ctx.addIssue({ code: 'custom', path: [category('timestamp'), 'operator'], message: 'expected "generalise" (events are kept per hour)' });
         }
-      }),
+      })
+      .transform((kinds) => Object.fromEntries(DATA_KINDS.map((k) => [k, kinds[category(k)]!])) as Record<DataKind, MaskRule>),
   })
   .prefault({});
 
 export type MaskingPolicy = z.output<typeof maskingSchema>;
+
+/**
+ * `masking.kinds` as written, with the short names of earlier policies (`email`) renamed to their
+ * fideslang category, each with a one-line deprecation warning on stderr. Anything else is left
+ * for the strict schema to name.
+ */
+function fideslangKeys(raw: unknown): unknown {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return raw;
+  return Object.fromEntries(
+    Object.entries(raw).map(([key, value]) => {
+      if (!(DATA_KINDS as readonly string[]).includes(key)) return [key, value];
+      const fideslang = category(key as DataKind);
+      console.warn(`govflow: policy masking.kinds.${key} is deprecated: write ${fideslang} (its fideslang data category)`);
+      return [fideslang, value];
+    }),
+  );
+}

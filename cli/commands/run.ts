@@ -2,7 +2,7 @@ import { FailureError } from '../errors';
 import { randomBytes } from 'node:crypto';
 import { WorkflowFailedError, type Client, type WorkflowClient, type WorkflowHandle } from '@temporalio/client';
 import { runActivityLines } from '../ingest-progress';
-import { ApplicationFailure } from '@temporalio/common';
+import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import { governanceRun, type GovernanceResult } from '../../workflows/governance';
 import { statusQuery } from '../../workflows/dag-runner';
 import type { GovernanceInput } from '../../workflow-safe/run-input';
@@ -114,6 +114,9 @@ export async function waitForRun(
   } catch (err) {
     const details = err instanceof WorkflowFailedError && err.cause instanceof ApplicationFailure ? err.cause.details?.[0] : undefined;
     if (details && typeof details === 'object' && 'tasks' in details) return details as GovernanceResult;
+    if (err instanceof WorkflowFailedError && err.cause instanceof CancelledFailure) {
+      throw new FailureError(`run ${handle.workflowId} was cancelled; its task states: govflow status ${handle.workflowId}`);
+    }
     // The refusal comes from startRun (a local activity): find it down the failure's causes.
     for (let c: unknown = err instanceof WorkflowFailedError ? err.cause : undefined; c instanceof Error; c = c.cause) {
       if (c instanceof ApplicationFailure && c.type && REFUSALS.has(c.type)) {

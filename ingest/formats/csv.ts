@@ -21,8 +21,11 @@ export const CANONICAL_COLUMNS: Record<SourceKind, { fields: readonly string[]; 
     required: ['time', 'action', 'outcome'],
   },
   audit: { fields: ['event_id', 'time', 'actor', 'action', 'target', 'outcome', 'source_ip', 'region'], required: ['time', 'action', 'outcome'] },
-  consent: { fields: ['event_id', 'user_id', 'purpose', 'granted', 'time', 'evidence', 'signal'], required: ['user_id', 'purpose', 'granted', 'time'] },
+  consent: { fields: ['event_id', 'subject', 'purpose', 'granted', 'time', 'evidence', 'signal'], required: ['subject', 'purpose', 'granted', 'time'] },
 };
+
+/** Other names a header may give a canonical field: the data subject is `subject` in every format. */
+const HEADER_ALIASES: Record<string, string> = { user_id: 'subject' };
 
 const options = z.strictObject({
   delimiter: z.string().length(1, 'expected a single character').default(','),
@@ -79,7 +82,7 @@ export const csvFormat: Format<typeof options> = {
         index = Object.entries(o.columns).map(([field, col]) => [field, header!.indexOf(col)]);
       } else {
         const canonical = CANONICAL_COLUMNS[kind];
-        const lower = header.map((h) => h.toLowerCase());
+        const lower = header.map((h) => h.toLowerCase()).map((h) => HEADER_ALIASES[h] ?? h);
         index = canonical.fields.flatMap((f): Array<[string, number]> => (lower.includes(f) ? [[f, lower.indexOf(f)]] : []));
         const missing = canonical.required.filter((f) => !lower.includes(f) && !(f in o.constants));
         if (missing.length) {

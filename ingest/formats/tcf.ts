@@ -9,8 +9,9 @@ import { bad, parseJson, skip, type Format, type Parsed } from './types';
 // A string the TCF specification deems invalid (tcStringValidity) is quarantined with the reason,
 // never recorded as consent or refusal: a v1.x string (whose five purposes mean something else),
 // a policy version the framework no longer or not yet accepts, a globally scoped string.
-// Input is JSON Lines ({"user_id", "tc_string", "time"}) or, with options.delimiter, a table with
-// a header whose column names options.columns maps.
+// Input is JSON Lines ({"subject", "tc_string", "time"}; `user_id` is read as `subject`) or, with
+// options.delimiter, a table with a header whose column names options.columns maps
+// (`columns.user_id` is the deprecated name of `columns.subject`).
 
 const options = z.strictObject({
   purposes: z.record(z.string().regex(/^\d+$/, 'expected a TCF purpose number'), z.string(), {
@@ -18,12 +19,24 @@ const options = z.strictObject({
   }),
   delimiter: z.string().length(1).optional(),
   columns: z
-    .strictObject({ tc_string: z.string().default('tc_string'), user_id: z.string().default('user_id'), time: z.string().optional() })
+    .preprocess(
+      renameUserIdColumn,
+      z.strictObject({ tc_string: z.string().default('tc_string'), subject: z.string().default('subject'), time: z.string().optional() }),
+    )
     .prefault({}),
 });
 
+/** `columns.user_id` (earlier versions) is `columns.subject`, with a one-line deprecation warning. */
+function renameUserIdColumn(raw: unknown): unknown {
+  if (typeof raw !== 'object' || raw === null || !('user_id' in raw)) return raw;
+  const { user_id: subject, ...rest } = raw as Record<string, unknown>;
+  console.warn('govflow: tcf options.columns.user_id is deprecated: write columns.subject (the data subject is `subject` in every format)');
+  return { subject, ...rest };
+}
+
 interface TcfInput {
   tc_string?: unknown;
+  subject?: unknown;
   user_id?: unknown;
   time?: unknown;
   event_id?: unknown;
@@ -122,7 +135,7 @@ export const tcfFormat: Format<typeof options> = {
         return skip('header');
       }
       const col = (name: string | undefined) => (name && header!.includes(name) ? cells[header!.indexOf(name)] : undefined);
-      return { tc_string: col(o.columns.tc_string), user_id: col(o.columns.user_id), time: col(o.columns.time) };
+      return { tc_string: col(o.columns.tc_string), subject: col(o.columns.subject) ?? col('user_id'), time: col(o.columns.time) };
     };
 
     return {
@@ -148,7 +161,7 @@ export const tcfFormat: Format<typeof options> = {
           ok: true,
           objects: Object.entries(o.purposes).map(([n, purpose]) => ({
             event_id: baseId ? `${baseId}:p${n}` : undefined,
-            user_id: input.user_id,
+            subject: input.subject ?? input.user_id,
             purpose,
             granted: granted.has(Number(n)),
             time,

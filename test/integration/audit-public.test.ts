@@ -15,7 +15,7 @@ const SOURCES = [
   { name: 'hackers', kind: 'access', format: 'combined', path: `${PUBLIC_DATA}/nielsbasjes-logparser/hackers-access.log` },
   { name: 'trail', kind: 'audit', format: 'cloudtrail', path: `${PUBLIC_DATA}/otrf-security-datasets/*.json` },
   { name: 'falco', kind: 'audit', format: 'k8s-audit', path: `${PUBLIC_DATA}/falco-k8s-audit/*.json` },
-  { name: 'tcf', kind: 'consent', format: 'tcf', path: `${PUBLIC_DATA}/iabtcf-es/tc_strings.tsv`, options: { delimiter: '\t', purposes: { '1': 'service_delivery', '7': 'analytics' }, columns: { user_id: 'source_line' } } },
+  { name: 'tcf', kind: 'consent', format: 'tcf', path: `${PUBLIC_DATA}/iabtcf-es/tc_strings.tsv`, options: { delimiter: '\t', purposes: { '1': 'service_delivery', '7': 'analytics' }, columns: { subject: 'source_line' } } },
 ];
 
 let h: Harness;

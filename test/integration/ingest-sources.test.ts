@@ -41,7 +41,7 @@ const SOURCES = [
     name: 'honeybucket', kind: 'audit', format: 'csv', path: `${PUBLIC_DATA}/otrf-security-datasets/AWS_S3_HoneyBucketLogs.csv`,
     options: { columns: { event_id: 'Event ID', time: 'Event DateTime', actor: 'User ID', action: 'Event Name', source_ip: 'Source IP' }, constants: { outcome: 'success' } },
   },
-  { name: 'tcf', kind: 'consent', format: 'tcf', path: `${PUBLIC_DATA}/iabtcf-es/tc_strings.tsv`, options: { delimiter: '\t', purposes: { '1': 'service_delivery', '7': 'analytics' }, columns: { user_id: 'source_line' } } },
+  { name: 'tcf', kind: 'consent', format: 'tcf', path: `${PUBLIC_DATA}/iabtcf-es/tc_strings.tsv`, options: { delimiter: '\t', purposes: { '1': 'service_delivery', '7': 'analytics' }, columns: { subject: 'source_line' } } },
   { name: 'inbox', kind: 'access', format: 'jsonl', path: `${scratch}/*.jsonl.gz` },
   { name: 'consent-db', kind: 'consent', format: 'postgres', url: 'env:TEST_CONSENT_DB_URL', query: 'select user_id, purpose, granted, updated_at from consents where updated_at >= $1 and updated_at < $2 order by updated_at' },
 ];

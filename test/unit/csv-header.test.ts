@@ -10,11 +10,11 @@ const parser = (kind: SourceKind, options: unknown = {}) => csv.create(csv.optio
 const checkers = recordCheckers(loadPolicy('policy.yaml').policy);
 
 describe('csv without columns', () => {
-  it('reads a header in the canonical field names (any case) as those fields', () => {
+  it('reads a header in the canonical field names (any case) as those fields; user_id is the subject', () => {
     const p = parser('consent');
     expect(p.parse('User_ID,purpose,granted,time', 1)).toEqual({ ok: 'skip', reason: 'header' });
     const r = p.parse('user-1,analytics,true,2026-11-01T10:00:00Z', 2);
-    expect(r).toEqual({ ok: true, objects: [{ user_id: 'user-1', purpose: 'analytics', granted: true, time: '2026-11-01T10:00:00Z' }] });
+    expect(r).toEqual({ ok: true, objects: [{ subject: 'user-1', purpose: 'analytics', granted: true, time: '2026-11-01T10:00:00Z' }] });
     expect(checkers.consent((r as { objects: unknown[] }).objects[0]).ok).toBe(true);
   });
 

@@ -12,6 +12,7 @@ import { pseudonym } from '../../masking/pseudonym';
 import { loadPolicy } from '../../policy/policy';
 import { ConfigError } from '../../config/config-error';
 import { loadEnv } from '../../config/config';
+import { describe, expect, it, vi } from 'vitest';
 
 const KEY = 'test-pseudonym-key-of-at-least-32-characters';
 const rule = (operator: MaskRule['operator'], keepFirst = 0, keepLast = 0): MaskRule => ({ operator, keepFirst, keepLast });
@@ -136,12 +137,26 @@ describe('masking policy', () => {
   it('names the field of a bad rule', () => {
     const dir = mkdtempSync(join(tmpdir(), 'govflow-masking-'));
     const file = join(dir, 'p.yaml');
-    writeFileSync(file, 'version: 1\npurposes:\n  - {id: analytics, requiresConsent: true}\nmasking:\n  kinds:\n    email: generalise\n    phone: {operator: partial, keepLast: 2}\n    person_id: drop\n');
+    writeFileSync(file, 'version: 1\npurposes:\n  - {id: analytics, requiresConsent: true}\nmasking:\n  kinds:\n    user.contact.email: generalise\n    user.contact.phone_number: {operator: partial, keepLast: 2}\n    user.unique_id: drop\n    user.contact.fax: redact\n');
     let err: unknown;
     try { loadPolicy(file); } catch (e) { err = e; }
     expect(err).toBeInstanceOf(ConfigError);
-    expect((err as Error).message).toContain('masking.kinds.email.operator: "generalise" applies only to');
-    expect((err as Error).message).toContain('masking.kinds.person_id.operator: expected "pseudonymise" or "tokenise"');
+    expect((err as Error).message).toContain('masking.kinds.user.contact.email.operator: "generalise" applies only to user.device.ip_address, user.behavior');
+    expect((err as Error).message).toContain('masking.kinds.user.unique_id.operator: expected "pseudonymise" or "tokenise"');
+    expect((err as Error).message).toContain('user.contact.fax');
+  });
+  it('keys kinds by fideslang data category; a short name of earlier policies still works, with a one-line warning', () => {
+    const warnings: string[] = [];
+    const warn = vi.spyOn(console, 'warn').mockImplementation((m: string) => void warnings.push(m));
+    try {
+      const p = maskingSchema.parse({ kinds: { 'user.contact.email': 'redact', phone: 'drop' } });
+      expect(p.kinds.email.operator).toBe('redact');
+      expect(p.kinds.phone.operator).toBe('drop');
+      expect(p.kinds.person_id.operator).toBe('pseudonymise');
+    } finally {
+      warn.mockRestore();
+    }
+    expect(warnings).toEqual(['govflow: policy masking.kinds.phone is deprecated: write user.contact.phone_number (its fideslang data category)']);
   });
   it('reads secrets from NAME or NAME_FILE', () => {
     const dir = mkdtempSync(join(tmpdir(), 'govflow-secret-'));

@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { publicFile, PUBLIC_DATA } from '../support/public-data';
 import { parseFile } from '../support/parse-file';
 import { FORMATS } from '../../ingest/formats';
@@ -157,9 +157,21 @@ describe('tcf (IAB TCF v2 consent strings)', () => {
     }
   });
 
+  it('tcf: columns.user_id is the deprecated name of columns.subject, with one warning line', () => {
+    const warnings: string[] = [];
+    const warn = vi.spyOn(console, 'warn').mockImplementation((m: string) => void warnings.push(m));
+    try {
+      const o = FORMATS.tcf!.options.parse({ purposes: { '1': 'analytics' }, delimiter: '\t', columns: { user_id: 'uid' } }) as { columns: Record<string, string> };
+      expect(o.columns).toEqual({ subject: 'uid', tc_string: 'tc_string' });
+    } finally {
+      warn.mockRestore();
+    }
+    expect(warnings).toEqual(['govflow: tcf options.columns.user_id is deprecated: write columns.subject (the data subject is `subject` in every format)']);
+  });
+
   it('turns one valid TC string into one consent event per mapped purpose, refusals included; quarantines invalid ones', async () => {
     const purposes = { '1': 'service_delivery', '4': 'advertising', '7': 'analytics' };
-    const r = await parseFile(publicFile('iabtcf-es/tc_strings.tsv'), 'tcf', 'consent', { delimiter: '\t', purposes, columns: { user_id: 'source_line' } });
+    const r = await parseFile(publicFile('iabtcf-es/tc_strings.tsv'), 'tcf', 'consent', { delimiter: '\t', purposes, columns: { subject: 'source_line' } });
     // This test used to expect consent events for the v1.1 strings of lines 239 and 330, read with
     // TCF v2 purpose numbers (line 239: advertising granted, analytics refused). That was wrong
     // (field case 11): v1's five purposes are not v2's ten, and v1 strings are invalid since

@@ -33,6 +33,13 @@ describe('record checks', () => {
     expect(checkConsent({ user_id: 'u', purpose: 'analytics', granted: 'yes', time: '2026-11-01T10:00:00Z' }, purposes)).toEqual({
       ok: false, reason: 'field "granted" must be true or false',
     });
+  });
+
+  it('calls the data subject `subject` in consent records as in access records; user_id is read as it', () => {
+    const consent = { purpose: 'analytics', granted: true, time: '2026-11-01T10:00:00Z' };
+    expect(checkConsent({ ...consent, subject: 'user-7' }, purposes)).toMatchObject({ ok: true, record: { subject_id: 'user-7' } });
+    expect(checkConsent({ ...consent, user_id: 'user-7' }, purposes)).toMatchObject({ ok: true, record: { subject_id: 'user-7' } });
+    expect(checkConsent(consent, purposes)).toEqual({ ok: false, reason: 'missing field "subject"' });
     expect(checkAuditTrail({ time: '2026-11-01T10:00:00Z', actor: 'root', action: 'login', outcome: 'failed' })).toMatchObject({ ok: true });
     expect(checkAuditTrail({ time: '2026-11-01T10:00:00Z', outcome: 'failed' })).toEqual({ ok: false, reason: 'missing field "action"' });
   });

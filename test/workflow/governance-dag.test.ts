@@ -4,6 +4,7 @@ import { WorkflowFailedError } from '@temporalio/client';
 import { governanceRun, GOVERNANCE_DAG } from '../../workflows/governance';
 import { statusQuery } from '../../workflows/dag-runner';
 import type { TaskResult, TaskStatus } from '../../workflow-safe/dag';
+import { waitForRun } from '../../cli/commands/run';
 import { LEDGER_ACTIVITIES, startStubWorker, succeed, untilCancelled, type Call, type StubWorker } from '../support/stub-worker';
 
 // The DAG runner's behaviour, on the real governance workflow and a real dev server, with stub
@@ -124,6 +125,8 @@ describe('the DAG runner, with stub activities', () => {
     expect(err).toBeInstanceOf(WorkflowFailedError);
     expect((err as WorkflowFailedError).cause).toBeInstanceOf(CancelledFailure);
     expect((await handle.describe()).status.name).toBe('CANCELLED');
+    // What `govflow run` says about it: one line, not a failure's stack.
+    await expect(waitForRun(handle)).rejects.toThrow(`run ${handle.workflowId} was cancelled; its task states: govflow status ${handle.workflowId}`);
 
     const status = await handle.query(statusQuery);
     expect(status.state).toBe('cancelled');
