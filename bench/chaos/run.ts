@@ -87,7 +87,7 @@ class WorkerProcess {
       if (this.child !== child || !this.wanted) return;
       // Died by itself (not killed by the harness): a supervisor (systemd, Kubernetes) restarts it.
       this.crashes++;
-      log(`worker exited by itself (${this.crashes}); restarting it in 1 s. Last output: ${out.trim().split('\n').slice(-2).join(' | ').slice(0, 300)}`);
+      log(`worker exited by itself (${this.crashes}); restarting it in 1 s. Last output: ${out.trim().split('\n').slice(-12).join(' | ').slice(0, 1500)}`);
       setTimeout(() => void this.start(), 1000);
     });
     const deadline = Date.now() + 180_000;
