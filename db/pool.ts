@@ -8,14 +8,16 @@ export type Db = Kysely<DB>;
 pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number(v));
 
 /**
- * A pool that survives the server going away: when Postgres restarts, each idle connection's
- * error is emitted on the pool, which would end the process were nobody listening (node-postgres
- * docs, "Pool: error event"). The pool drops that connection and opens a new one when next asked;
- * the queries that were running fail, and Temporal retries their step. (Found by npm run chaos.)
+ * A pool that survives the server going away. When Postgres restarts, an idle connection's error
+ * is emitted on the pool, and a checked-out connection's (a COPY between chunks) on its client;
+ * either would end the process were nobody listening (node-postgres docs, "Pool: error event").
+ * Heard here, the pool drops the dead connection and opens a new one when next asked; the step
+ * whose query failed fails, and Temporal retries it. (Found by npm run chaos.)
  */
 export function createPool(databaseUrl: string, max = 10): pg.Pool {
   const pool = new pg.Pool({ connectionString: databaseUrl, max, application_name: 'govflow' });
   pool.on('error', () => {});
+  pool.on('connect', (client) => client.on('error', () => {}));
   return pool;
 }
 

@@ -46,6 +46,19 @@ export function columnDigests(url: string): Promise<ColumnDigests> {
   });
 }
 
+/**
+ * Surrogate keys from sequences ("table.column"): a retried INSERT … ON CONFLICT consumes sequence
+ * values, so a retry shifts them though no row changed. Rows are compared by their other columns.
+ */
+export function sequenceColumns(url: string): Promise<string[]> {
+  return withDb(url, async (db) => {
+    const { rows } = await db.query(`
+      select table_name || '.' || column_name as c from information_schema.columns
+      where table_schema = 'govflow' and (column_default like 'nextval(%' or is_identity = 'YES') order by 1`);
+    return rows.map((r) => String(r.c));
+  });
+}
+
 /** Columns whose values differ between two clean runs: "table.column". */
 export function volatileColumns(a: ColumnDigests, b: ColumnDigests): string[] {
   const out: string[] = [];
