@@ -11,6 +11,7 @@ import { ingestFile, type FileResult } from './ingest-file';
 import { ingestPostgres } from './ingest-postgres';
 import { recordCheckers } from './record-checkers';
 import { PartitionKeeper } from './partitions';
+import { analyzeLoaded } from './analyze-loaded';
 import { countOf, inWindow } from './sql-window';
 import type { SourceDelivery, SourceState } from '../lib/source-delivery';
 import type { FileSourceConfig, SourceConfig } from '../lib/config';
@@ -223,6 +224,8 @@ export function ingestActivities(deps: ActivityDeps) {
     counts.sourcesIncomplete = sources.length - counts.sourcesDelivered;
 
     const w = run.window;
+    // The steps after ingest plan their scans of what was just loaded: give the planner its size.
+    counts.tablesAnalyzed = (await analyzeLoaded(deps.db, w, counts)).length;
     counts.eventsInWindow =
       (await countOf(sql<{ n: number }>`select count(*) as n from govflow.access_events e where ${inWindow('e.occurred_at', w)}`, deps.db)) +
       (await countOf(sql<{ n: number }>`select count(*) as n from govflow.audit_trail_events t where ${inWindow('t.occurred_at', w)}`, deps.db));
