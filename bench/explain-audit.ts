@@ -18,7 +18,7 @@ try {
   for (const rule of AUDIT_RULES) {
     const { rows } = await sql<{ 'QUERY PLAN': string }>`explain (analyze, costs off, timing off, summary on) ${rule.select(ctx)}`.execute(db);
     const plan = rows.map((r) => r['QUERY PLAN']);
-    const scans = [...new Set(plan.flatMap((l) => /(Seq Scan|Parallel Seq Scan|Index Only Scan|Index Scan|Bitmap Heap Scan) on (\S+)/.exec(l)?.slice(1, 3).join(' on ') ?? []))];
+    const scans = [...new Set(plan.flatMap((l) => /((?:Parallel )?(?:Seq Scan|Index Only Scan using \S+|Index Scan using \S+|Bitmap Index Scan|Bitmap Heap Scan)) on (\S+)/.exec(l)?.slice(1, 3).join(' on ') ?? []))];
     const time = plan.find((l) => l.includes('Execution Time'))?.trim();
     console.log(`${rule.id.padEnd(26)} ${time}\n    ${scans.join('; ')}`);
   }
