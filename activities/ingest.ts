@@ -15,6 +15,7 @@ import { PartitionKeeper } from '../ingest/partitions';
 import { countOf, inWindow } from '../db/sql-window';
 import type { SourceDelivery, SourceState } from '../ingest/source-delivery';
 import type { FileSourceConfig, SourceConfig } from '../config/config';
+import { analyzeLoaded } from './analyze-loaded';
 
 // ingest: every configured source → Postgres. Records travel from file (or consent database)
 // straight into tables inside these activities and never through Temporal; they return counts.
@@ -223,6 +224,8 @@ export function ingestActivities(deps: ActivityDeps) {
     counts.sourcesIncomplete = sources.length - counts.sourcesDelivered;
 
     const w = run.window;
+    // The steps after ingest plan their scans of what was just loaded: give the planner its size.
+    counts.tablesAnalyzed = (await analyzeLoaded(deps.db, w, counts)).length;
     counts.eventsInWindow =
       (await countOf(sql<{ n: number }>`select count(*) as n from govflow.access_events e where ${inWindow('e.occurred_at', w)}`, deps.db)) +
       (await countOf(sql<{ n: number }>`select count(*) as n from govflow.audit_trail_events t where ${inWindow('t.occurred_at', w)}`, deps.db));

@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import { DURATION_PATTERN } from '../config/duration';
 import { DURATION_PATTERN, parseDurationSeconds } from '../config/duration';
 
 // policy.yaml `runs:` — how long a run may take before the governance team hears about it.

@@ -88,6 +88,11 @@ describe('ingest over many files, shared by two worker processes on one task que
     expect(identities.size).toBe(2);
     const [n] = await h.sql('select count(*)::int as n from govflow.access_events');
     expect(n!.n).toBe(FILES * PER_FILE);
+
+    // 36,000 rows loaded into the window's day: its partition was analyzed before the steps ran.
+    expect(result.tasks.ingest!.counts!.tablesAnalyzed).toBe(1);
+    const stats = await h.sql(`select count(*)::int as n from pg_stats where schemaname = 'govflow' and tablename = 'access_events_20261101'`);
+    expect(stats[0]!.n).toBeGreaterThan(0);
   }, 240_000);
 });
 

@@ -71,10 +71,11 @@ describe('govflow replay', () => {
     expect(out.result.kpis.maskedEvents).toBe(35);
 
     const { before, after } = await scheduledAfterReset(resetId, out.runId);
-    expect(before).toEqual(expect.arrayContaining(['ingest', 'consent']));
+    // Ingest is fanned out: a plan, one unit per file, a join.
+    expect(before).toEqual(expect.arrayContaining(['ingestPlan', 'ingestUnit', 'ingestFinish', 'consent']));
     expect(after).toContain('mask');
     expect(after).toEqual(expect.arrayContaining(['mask', 'report', 'alert']));
-    expect(after).not.toContain('ingest');
+    for (const ingest of ['ingestPlan', 'ingestUnit', 'ingestFinish']) expect(after).not.toContain(ingest);
     expect(after).not.toContain('consent');
 
     // The reset run goes on writing the ledger row of the run it was reset from (its startRun

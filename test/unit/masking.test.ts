@@ -1,7 +1,6 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
 import { applyRule, birthYear, ipPrefix, partialMask, toCountry, toHour, tokenFor, vaultContext, type MaskKeys, type VaultEntry } from '../../masking/operators';
 import { generaliseUserAgent } from '../../masking/ua';
 import { compileRoutes } from '../../masking/route-template';

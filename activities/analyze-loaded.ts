@@ -1,0 +1,36 @@
+import { sql } from 'kysely';
+import type { Db } from '../db/pool';
+import type { Window } from '../workflow-safe/window';
+
+// Fresh statistics for what ingest just loaded. A day partition filled by one bulk COPY has no
+// statistics until autovacuum gets to it (minutes later, or never within the run): the planner
+// then takes a day of a million rows for a few thousand and picks nested loops over it. Measured
+// at 1M events (bench/README.md, "Audit at 1M"): the audit rules took 67 s before an ANALYZE of
+// the day's partition and 33 s after. ANALYZE samples (30,000 rows at the default statistics
+// target), so it costs seconds whatever the partition's size.
+
+/** Rows loaded into a table by one run above which its statistics are refreshed before the steps read it. */
+export const ANALYZE_AFTER_ROWS = 10_000;
+
+/** The daily partitions of access_events a window covers (those that exist). */
+async function windowPartitions(db: Db, w: Window): Promise<string[]> {
+  const { rows } = await sql<{ name: string }>`
+    select format('govflow.%I', 'access_events_' || to_char(d, 'YYYYMMDD')) as name
+    from generate_series(date_trunc('day', ${w.start}::timestamptz at time zone 'UTC'),
+                         (${w.end}::timestamptz - interval '1 microsecond') at time zone 'UTC', interval '1 day') d
+    where to_regclass(format('govflow.%I', 'access_events_' || to_char(d, 'YYYYMMDD'))) is not null`.execute(db);
+  return rows.map((r) => r.name);
+}
+
+/**
+ * ANALYZEs what a run's ingest grew by ANALYZE_AFTER_ROWS rows or more: the window's partitions of
+ * access_events, audit_trail_events, consent_events. `loaded` is rows read per kind.
+ */
+export async function analyzeLoaded(db: Db, w: Window, loaded: { access?: number; audit?: number; consent?: number }): Promise<string[]> {
+  const tables: string[] = [];
+  if ((loaded.access ?? 0) >= ANALYZE_AFTER_ROWS) tables.push(...(await windowPartitions(db, w)));
+  if ((loaded.audit ?? 0) >= ANALYZE_AFTER_ROWS) tables.push('govflow.audit_trail_events');
+  if ((loaded.consent ?? 0) >= ANALYZE_AFTER_ROWS) tables.push('govflow.consent_events');
+  for (const t of tables) await sql`analyze ${sql.raw(t)}`.execute(db);
+  return tables;
+}
