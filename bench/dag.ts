@@ -103,7 +103,7 @@ async function main() {
     const copySeconds = seconds(t0);
     if (psql.status !== 0) throw new Error(`psql \\copy failed: ${psql.stderr}`);
     log(`   psql \\copy              ${copySeconds.toFixed(2).padStart(8)} s  (${fmt(Math.round(N / copySeconds))} events/s)`);
-    if (!values['keep-db']) await admin.query(`drop database ${dbs.pop()} with (force)`);
+    await admin.query(`drop database ${dbs.pop()} with (force)`); // --keep-db keeps the run's database only
 
     // 2. The whole DAG, by real worker processes.
     const databaseUrl = await clone(`${stamp}_run`);
