@@ -19,7 +19,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
-import { Client, Connection } from '@temporalio/client';
+import { Client, Connection, WorkflowFailedError } from '@temporalio/client';
 import { freePort, startDevServer, type DevServer } from '../../client/dev-server';
 import { findTemporalCli } from '../../client/temporal-binary';
 import { migrate } from '../../client/commands/migrate';
@@ -325,6 +325,10 @@ async function trial(w: World, name: string, fault?: { scenario: Scenario; atMs:
       const { client: c, close: cl } = await temporalClient(w);
       try {
         return (await c.workflow.getHandle(WORKFLOW_ID, runId).result()) as { status: string };
+      } catch (err) {
+        // A failed run is an answer, not an outage to wait out.
+        if (err instanceof WorkflowFailedError) return { status: `failed (${(err.cause?.message ?? err.message).split('\n')[0]!.slice(0, 120)})` };
+        throw err;
       } finally {
         await cl();
       }
