@@ -24,6 +24,7 @@ import { freePort, startDevServer, type DevServer } from '../../cli/dev-server';
 import { findTemporalCli } from '../../cli/temporal-binary';
 import { migrate } from '../../cli/commands/migrate';
 import { devServerSearchAttributes } from '../../workflow-safe/search-attributes';
+import { Client, Connection, WorkflowFailedError } from '@temporalio/client';
 import { generate } from '../generate-events';
 import { createCluster, type PgCluster } from './postgres-cluster';
 import { FlakySmtp, FlakyWebhook } from './fault-servers';
@@ -47,6 +48,8 @@ const WINDOW = { start: '2026-10-01T00:00:00Z', end: '2026-10-08T00:00:00Z' }; /
 const WORKFLOW_ID = 'chaos-governance-run';
 const TASK_QUEUE = 'chaos';
 const RUN_TIMEOUT_MS = 30 * 60_000;
+/** The governance DAG's steps (workflows/governance.ts): where a process fault may land. */
+const STEPS = ['ingest', 'audit', 'consent', 'mask', 'report', 'email', 'alert'];
 
 /** mulberry32: a small seeded generator, so a seed replays the same fault points. */
 function rng(seed: number): () => number {
@@ -245,6 +248,31 @@ async function adminQuery(w: World, text: string): Promise<void> {
   }
 }
 
+/**
+ * Waits until `step` of the run is running (its task_runs row says so), then a random 0–500 ms;
+ * resolves with what was running then. A step that finished before it was seen running (a fast
+ * one) counts as reached: the fault then lands in a later step, which the answer names.
+ */
+async function whenStepRuns(url: string, step: string, deadline: number): Promise<string> {
+  const db = new pg.Client({ connectionString: url });
+  await db.connect();
+  try {
+    for (;;) {
+      const { rows } = await db.query(`select task, state from govflow.task_runs where workflow_id = $1`, [WORKFLOW_ID]);
+      const mine = rows.find((r) => r.task === step);
+      if (mine && mine.state !== 'pending') {
+        await sleep(between(0, 500));
+        const { rows: now } = await db.query(`select string_agg(task, '+' order by task) as t from govflow.task_runs where workflow_id = $1 and state = 'running'`, [WORKFLOW_ID]);
+        return now[0]?.t ? `${now[0].t} running` : 'after the steps';
+      }
+      if (Date.now() > deadline) return 'timeout';
+      await sleep(50);
+    }
+  } finally {
+    await db.end();
+  }
+}
+
 /** Ends every workflow still open (alert escalations wait for an acknowledgement), so the next trial starts clean. */
 async function terminateOpen(w: World): Promise<void> {
   const { client, close } = await temporalClient(w);
@@ -258,7 +286,7 @@ async function terminateOpen(w: World): Promise<void> {
 }
 
 /** One run on a fresh database; `fault` (if any) is injected `faultAtMs` after the start. */
-async function trial(w: World, name: string, fault?: { scenario: Scenario; atMs: number }, expected?: { emails: number; webhooks: number }): Promise<TrialResult> {
+async function trial(w: World, name: string, fault?: { scenario: Scenario; atMs: number; step?: string }, expected?: { emails: number; webhooks: number }): Promise<TrialResult> {
   const db = `chaos_${name.replace(/\W+/g, '_').toLowerCase()}`;
   await adminQuery(w, `drop database if exists ${db} with (force)`);
   await adminQuery(w, `create database ${db} template chaos_template`);
@@ -288,9 +316,9 @@ async function trial(w: World, name: string, fault?: { scenario: Scenario; atMs:
     await close();
     const runId = handle.firstExecutionRunId;
     const injected = fault
-      ? sleep(fault.atMs).then(async () => {
-          log(`  injecting ${fault.scenario.name} at +${(fault.atMs / 1000).toFixed(1)} s`);
-          note = await fault.scenario.inject(w, worker);
+      ? (fault.step ? whenStepRuns(url, fault.step, deadline) : sleep(fault.atMs).then(() => 'start')).then(async (at) => {
+          log(`  injecting ${fault.scenario.name} at +${((Date.now() - started) / 1000).toFixed(1)} s (${at})`);
+          note = `${await fault.scenario.inject(w, worker)}; during ${at}`;
         })
       : Promise.resolve();
     // The result is awaited with a client of its own per attempt: a Temporal restart breaks the connection.
@@ -298,6 +326,10 @@ async function trial(w: World, name: string, fault?: { scenario: Scenario; atMs:
       const { client: c, close: cl } = await temporalClient(w);
       try {
         return (await c.workflow.getHandle(WORKFLOW_ID, runId).result()) as { status: string };
+      } catch (err) {
+        // A failed run is an answer, not an outage to wait out.
+        if (err instanceof WorkflowFailedError) return { status: `failed (${(err.cause?.message ?? err.message).split('\n')[0]!.slice(0, 120)})` };
+        throw err;
       } finally {
         await cl();
       }
@@ -392,11 +424,13 @@ async function main(): Promise<void> {
       const problems: string[] = [];
       let crashes = 0;
       for (let i = 1; i <= n; i++) {
-        // A random point of the clean run's span; an outage of a receiver starts with the run (within its first second).
-        const atMs = scenario.fromStart ? between(0, 1000) : between(0.1, 0.8) * cleanMs;
+        // A process fault lands in a random step of the DAG (plus 0–500 ms); an outage of a
+        // receiver starts with the run (within its first second), so it covers the delivery steps.
+        const atMs = between(0, 1000);
+        const step = scenario.fromStart ? undefined : STEPS[Math.floor(random() * STEPS.length)];
         log(`${scenario.name}, trial ${i}/${n}`);
         try {
-          const r = await trial(w, `t_${scenario.name}_${i}`, { scenario, atMs }, expected);
+          const r = await trial(w, `t_${scenario.name}_${i}`, { scenario, atMs, step }, expected);
           const snap = await snapshot(r.url, volatile, r.runId);
           const diff = differences(reference, snap);
           if (diff.length) {
