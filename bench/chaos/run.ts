@@ -19,7 +19,6 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
-import { Client, Connection } from '@temporalio/client';
 import { freePort, startDevServer, type DevServer } from '../../cli/dev-server';
 import { findTemporalCli } from '../../cli/temporal-binary';
 import { migrate } from '../../cli/commands/migrate';
