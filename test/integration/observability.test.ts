@@ -114,13 +114,13 @@ describe('structured logs', () => {
     });
     expect(parsed.every((p) => typeof p.time === 'string' && typeof p.level === 'number' && typeof p.msg === 'string')).toBe(true);
     const steps = parsed.filter((p) => p.msg === 'step completed' && p.workflowId === run.workflowId);
-    expect(steps.map((s) => s.activityType)).toEqual(expect.arrayContaining(['ingest', 'audit', 'consent', 'mask', 'report', 'alert']));
+    expect(steps.map((s) => s.step)).toEqual(expect.arrayContaining(['ingest', 'audit', 'consent', 'mask', 'report', 'alert']));
     for (const s of steps) {
       expect(s).toMatchObject({ workflowType: 'governanceRun', attempt: 1 });
       expect(s.runId).toMatch(/^[0-9a-f-]{36}$/);
       expect(typeof s.durationMs).toBe('number');
     }
-    const ingest = steps.find((s) => s.activityType === 'ingest') as { counts: Record<string, number> };
+    const ingest = steps.find((s) => s.step === 'ingest') as { counts: Record<string, number> };
     expect(ingest.counts.recordsRead).toBe(run.kpis.eventsIngested);
   });
 });
@@ -158,7 +158,7 @@ describe('Prometheus metrics', () => {
 
 describe('OpenTelemetry traces', () => {
   it('show one trace from the CLI through the workflow to every activity', async () => {
-    const wanted = ['RunWorkflow:governanceRun', 'RunActivity:ingest', 'RunActivity:audit', 'RunActivity:mask', 'RunActivity:report'];
+    const wanted = ['RunWorkflow:governanceRun', 'RunActivity:ingestFinish', 'RunActivity:audit', 'RunActivity:mask', 'RunActivity:report'];
     await eventually(async () => {
       const start = spans.find((s) => s.name === 'StartWorkflow:governanceRun' && s.service === 'govflow-cli');
       const names = new Set(spans.filter((s) => s.traceId === start?.traceId).map((s) => s.name));
@@ -168,7 +168,7 @@ describe('OpenTelemetry traces', () => {
     const trace = spans.filter((s) => s.traceId === start.traceId);
     const runWorkflow = trace.find((s) => s.name === 'RunWorkflow:governanceRun')!;
     expect(runWorkflow.parentSpanId).toBe(start.spanId);
-    expect(trace.find((s) => s.name === 'RunActivity:ingest')!.service).toBe('govflow-worker');
+    expect(trace.find((s) => s.name === 'RunActivity:ingestFinish')!.service).toBe('govflow-worker');
     expect(JSON.stringify(runWorkflow.attributes)).toContain(run.workflowId);
   });
 });

@@ -167,7 +167,7 @@ describe('canary identifiers', () => {
     // JSON string (\u0040 for @, a nested object) is searched in its decoded form too.
     const lines = workerLog.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
     const steps = lines.filter((l) => l.msg === 'step completed' && l.workflowId === run.workflowId);
-    expect(steps.map((l) => l.activityType)).toEqual(expect.arrayContaining(['ingest', 'audit', 'consent', 'mask', 'report']));
+    expect(steps.map((l) => l.activityType)).toEqual(expect.arrayContaining(['ingestUnit', 'audit', 'consent', 'mask', 'report']));
     expect(lines.some((l) => l.msg === 'Activity started')).toBe(true); // DEBUG lines are in
     for (const l of lines) expect(leaksIn(JSON.stringify(l)), String(l.msg)).toEqual([]);
   });

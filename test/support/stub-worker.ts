@@ -80,7 +80,14 @@ export async function startStubWorker(steps: Partial<Record<Step, () => Promise<
     openAlerts: async () => [],
   };
   for (const s of STEPS) stubs[s] = steps[s] ?? succeed();
+  // The ingest task fans out (workflows/ingest-fan-out.ts): one stub unit, and the join is what a
+  // test makes of `ingest`, recorded under that name. The late-data check finds nothing; export succeeds.
+  stubs.ingestPlan = async () => [{ source: 'stub', files: [] }];
+  stubs.ingestUnit = async () => ({ source: 'stub', files: [] });
+  stubs.lateWindows = async () => [];
+  stubs.exportDataset = succeed();
   const activities = Object.fromEntries(Object.entries(stubs).map(([name, fn]) => [name, recorded(name, fn)]));
+  activities.ingestFinish = recorded('ingest', stubs.ingest!);
 
   const address = inject('temporalAddress');
   const taskQueue = `workflow-tier-${randomBytes(4).toString('hex')}`;
