@@ -437,9 +437,9 @@ async function main(): Promise<void> {
             const cols = volatileColumns(digests1, await columnDigests(r.url)).filter((c) => !volatile.includes(c));
             log(`  columns that differ from the clean run: ${cols.join(', ')}`);
           }
-          const sameDeliveries = r.emailsPerMessage.length === expected.emails && r.webhooks === expected.webhooks;
+          const sameDeliveries = r.emailsPerMessage.length === expected.emails && r.emailsPerMessage.every((n) => n === 1) && r.webhooks === expected.webhooks;
           if (r.status === 'completed' && diff.length === 0 && sameDeliveries) identical++;
-          else problems.push(`trial ${i}: status ${r.status}; ${diff.join(', ') || 'tables identical'}; ${r.emailsPerMessage.length}/${expected.emails} e-mails, ${r.webhooks}/${expected.webhooks} webhooks`);
+          else problems.push(`trial ${i}: status ${r.status}; ${diff.join(', ') || 'tables identical'}; ${r.emailsPerMessage.length}/${expected.emails} e-mails (per Message-ID ${JSON.stringify(r.emailsPerMessage)}), ${r.webhooks}/${expected.webhooks} webhooks`);
           perReport.push(...r.emailsPerMessage);
           recover.push(r.durationMs - cleanMs);
           crashes += r.crashes;
