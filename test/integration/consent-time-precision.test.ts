@@ -36,6 +36,7 @@ function dayLevelTcString(day: string): string {
 }
 
 let h: Harness;
+let first: GovernanceResult;
 beforeAll(async () => {
   const dir = mkdtempSync(join(tmpdir(), 'govflow-consent-time-'));
   writeFileSync(join(dir, 'access.jsonl'), jsonl([
@@ -77,7 +78,7 @@ async function govern(day: string): Promise<GovernanceResult> {
 
 describe('consent judged at the instant it was known', () => {
   it('records each signal with the precision its format gives its timestamp', async () => {
-    await govern(DAY);
+    first = await govern(DAY);
     expect(await h.sql('select event_id, occurred_at, occurred_precision from govflow.consent_events order by event_id')).toEqual([
       { event_id: 'c-2', occurred_at: new Date(`${DAY}T10:35:00Z`), occurred_precision: 'second' },
       { event_id: 'c-3a', occurred_at: new Date('2026-10-01T08:00:00.250Z'), occurred_precision: 'millisecond' },
@@ -89,6 +90,7 @@ describe('consent judged at the instant it was known', () => {
 
   it('a day-level grant leaves a same-day access uncertain, not a violation; a withdrawal at 10:35 makes 10:40 one', async () => {
     // (the first run, above, governed DAY 10:00–11:00)
+    expect(first.kpis).toMatchObject({ consentViolations: 1, consentTimeUncertain: 2 });
     expect(await h.sql('select event_id, reason from govflow.consent_violations order by event_id')).toEqual([
       { event_id: 'second-withdrawal', reason: 'withdrawn' },
     ]);
@@ -98,11 +100,16 @@ describe('consent judged at the instant it was known', () => {
     ]);
     const [consent] = await h.sql(`select counts from govflow.task_runs where task = 'consent' and workflow_id like 'consent-time-${DAY}-%'`);
     expect(consent!.counts).toMatchObject({ consentViolations: 1, consentTimeUncertain: 2 });
+    // The compliance report shows them apart from the violations.
+    const [report] = await h.sql(`select text, kpis from govflow.reports where kind = 'compliance-report' and window_start = '${DAY}T10:00:00Z'`);
+    expect(report!.text).toMatch(/Consent violations +1\n/);
+    expect(report!.text).toMatch(/Consent time uncertain +2 /);
+    expect(report!.kpis).toMatchObject({ consentViolations: { total: 1, uncertain: 2 } });
   });
 
   it('the next day the same day-level grant covers the access', async () => {
     const r = await govern(NEXT);
-    expect(r.kpis.consentViolations).toBe(0);
+    expect(r.kpis).toMatchObject({ consentViolations: 0, consentTimeUncertain: 0 });
     expect(await h.sql(`select event_id from govflow.consent_violations where occurred_at >= '${NEXT}' union all
       select event_id from govflow.consent_time_uncertain where occurred_at >= '${NEXT}'`)).toEqual([]);
     // and the access it covers was judged: it is in the window's consent-checked count
