@@ -36,42 +36,41 @@ export function deriveConsent({ db, config, env }: ActivityDeps) {
 
       // Judged against when the consent state was known (govflow.consent_bounds_at, migration
       // T1700): a violation only when consent cannot have held at the access, whatever instant in
-      // its timestamp's precision each signal really happened at.
+      // its timestamp's precision each signal really happened at. Consent possibly but not surely
+      // given (a grant stamped with the day, the access later that day) is neither compliant nor a
+      // violation: recorded apart in consent_time_uncertain, with the grant's stamp and precision,
+      // and not counted as a violation. One statement, so each access's bounds are computed once.
       await sql`
-        insert into govflow.consent_violations (source, event_id, occurred_at, subject_key, purpose, reason, workflow_id)
-        select e.source, e.event_id, e.occurred_at, govflow.pseudonym(e.subject_id, ${key}), e.purpose,
-               -- A refusal is a withdrawal only if consent had been given before it (GDPR Art. 7(3)
-               -- withdraws a consent); a GPC header or a "no" at the first prompt is a refusal.
-               case when k.surely is null and k.possibly is null then 'never_granted'
-                    when exists (select 1 from govflow.consent_events g
-                                 where g.subject_id = e.subject_id and g.purpose = e.purpose and g.occurred_at <= e.occurred_at
-                                   and govflow.consent_effective(g.granted, g.signal)) then 'withdrawn'
-                    else 'refused' end, ${run.workflowId}
-        from govflow.access_events e
-        cross join lateral govflow.consent_bounds_at(e.subject_id, e.purpose, e.occurred_at) k
-        where ${inWindow('e.occurred_at', w)}
-          and e.outcome = 'success' and e.subject_id is not null
-          and e.purpose = any(${needConsent}::text[])
-          and k.possibly is not true
-        on conflict (source, event_id, purpose) do nothing`.execute(db);
-
-      // Consent possibly but not surely given at the access (a grant stamped with the day, the
-      // access later that day): neither compliant nor a violation. Recorded apart with the grant's
-      // stamp and precision, and not counted as a violation.
-      await sql`
+        with judged as materialized (
+          select e.source, e.event_id, e.occurred_at, e.subject_id, e.purpose, k.surely, k.possibly
+          from govflow.access_events e
+          cross join lateral govflow.consent_bounds_at(e.subject_id, e.purpose, e.occurred_at) k
+          where ${inWindow('e.occurred_at', w)}
+            and e.outcome = 'success' and e.subject_id is not null
+            and e.purpose = any(${needConsent}::text[])
+            and k.surely is not true
+        ), violations as (
+          insert into govflow.consent_violations (source, event_id, occurred_at, subject_key, purpose, reason, workflow_id)
+          select j.source, j.event_id, j.occurred_at, govflow.pseudonym(j.subject_id, ${key}), j.purpose,
+                 -- A refusal is a withdrawal only if consent had been given before it (GDPR Art. 7(3)
+                 -- withdraws a consent); a GPC header or a "no" at the first prompt is a refusal.
+                 case when j.surely is null and j.possibly is null then 'never_granted'
+                      when exists (select 1 from govflow.consent_events g
+                                   where g.subject_id = j.subject_id and g.purpose = j.purpose and g.occurred_at <= j.occurred_at
+                                     and govflow.consent_effective(g.granted, g.signal)) then 'withdrawn'
+                      else 'refused' end, ${run.workflowId}
+          from judged j where j.possibly is not true
+          on conflict (source, event_id, purpose) do nothing
+        )
         insert into govflow.consent_time_uncertain (source, event_id, occurred_at, subject_key, purpose, signal_at, signal_precision, workflow_id)
-        select e.source, e.event_id, e.occurred_at, govflow.pseudonym(e.subject_id, ${key}), e.purpose,
+        select j.source, j.event_id, j.occurred_at, govflow.pseudonym(j.subject_id, ${key}), j.purpose,
                g.occurred_at, g.occurred_precision, ${run.workflowId}
-        from govflow.access_events e
-        cross join lateral govflow.consent_bounds_at(e.subject_id, e.purpose, e.occurred_at) k
+        from judged j
         left join lateral (select c.occurred_at, c.occurred_precision from govflow.consent_events c
-                           where c.subject_id = e.subject_id and c.purpose = e.purpose and c.occurred_at <= e.occurred_at
+                           where c.subject_id = j.subject_id and c.purpose = j.purpose and c.occurred_at <= j.occurred_at
                              and govflow.consent_effective(c.granted, c.signal)
                            order by c.occurred_at desc, c.id desc limit 1) g on true
-        where ${inWindow('e.occurred_at', w)}
-          and e.outcome = 'success' and e.subject_id is not null
-          and e.purpose = any(${needConsent}::text[])
-          and k.possibly is true and k.surely is not true
+        where j.possibly is true
         on conflict (source, event_id, purpose) do nothing`.execute(db);
       // One incident per person (pseudonym) and bucket, however many of their accesses lacked consent.
       await groupConsentIncidents(db, {
