@@ -43,19 +43,20 @@ export async function up(db: Kysely<unknown>): Promise<void> {
                   else interval '0' end
     $$`.execute(db);
 
-  // Same ordering as consent_at (migration T0400): latest first, a refusal wins a tie.
+  // Same ordering as consent_at (migration T0400): latest first, a refusal wins a tie. A signal
+  // counts no earlier than its stamp, so `occurred_at <= at` bounds the index scan.
   await sql`
     create function govflow.consent_bounds_at(subject text, purpose_id text, at timestamptz, out surely boolean, out possibly boolean)
     language sql stable parallel safe as $$
       select
         (select govflow.consent_effective(c.granted, c.signal) from govflow.consent_events c
-         where c.subject_id = subject and c.purpose = purpose_id
+         where c.subject_id = subject and c.purpose = purpose_id and c.occurred_at <= at
            and c.occurred_at + govflow.consent_known_after(c.granted, c.signal, c.occurred_precision, true) <= at
          order by c.occurred_at + govflow.consent_known_after(c.granted, c.signal, c.occurred_precision, true) desc,
                   govflow.consent_effective(c.granted, c.signal) asc, c.id desc
          limit 1),
         (select govflow.consent_effective(c.granted, c.signal) from govflow.consent_events c
-         where c.subject_id = subject and c.purpose = purpose_id
+         where c.subject_id = subject and c.purpose = purpose_id and c.occurred_at <= at
            and c.occurred_at + govflow.consent_known_after(c.granted, c.signal, c.occurred_precision, false) <= at
          order by c.occurred_at + govflow.consent_known_after(c.granted, c.signal, c.occurred_precision, false) desc,
                   govflow.consent_effective(c.granted, c.signal) asc, c.id desc
