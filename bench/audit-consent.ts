@@ -31,7 +31,7 @@ async function main() {
   const db = createDb(pool);
   await migrateToLatest(db);
   await sql`truncate govflow.incidents, govflow.access_events, govflow.audit_trail_events, govflow.consent_events, govflow.audit_findings,
-    govflow.consent_violations, govflow.consent_withdrawals, govflow.erasure_requests, govflow.consent_log, govflow.consent_state`.execute(db);
+    govflow.consent_violations, govflow.consent_time_uncertain, govflow.consent_withdrawals, govflow.erasure_requests, govflow.consent_log, govflow.consent_state`.execute(db);
   await sql`select govflow.ensure_access_partition('2026-03-04'::date)`.execute(db);
 
   const t0 = Date.now();

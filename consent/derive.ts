@@ -9,7 +9,8 @@ import { CONSENT_INCIDENT_RULE, groupConsentIncidents, incidentBucketSeconds, in
 // derived from it through govflow.consent_at() and govflow.consent_changes() (migration T0400),
 // which treat GPC signals and TCF refusals as withdrawals.
 // 1. consent_state: the latest word per (person, purpose), a cache safe to recompute;
-// 2. consent_violations: accesses whose purpose needed consent the person did not have then;
+// 2. consent_violations: accesses whose purpose needed consent the person cannot have had then,
+//    and consent_time_uncertain: those whose signals' timestamps are too coarse to tell;
 // 3. consent_withdrawals + erasure_requests: the window's refusals, for mask and erasure;
 // 4. consent_log: the window's consent management log per purpose, for the reports.
 
@@ -33,22 +34,43 @@ export function deriveConsent({ db, config, env }: ActivityDeps) {
           where (govflow.consent_state.as_of, govflow.consent_state.event_ref, govflow.consent_state.granted)
             is distinct from (excluded.as_of, excluded.event_ref, excluded.granted)`.execute(db);
 
+      // Judged against when the consent state was known (govflow.consent_bounds_at, migration
+      // T1700): a violation only when consent cannot have held at the access, whatever instant in
+      // its timestamp's precision each signal really happened at. Consent possibly but not surely
+      // given (a grant stamped with the day, the access later that day) is neither compliant nor a
+      // violation: recorded apart in consent_time_uncertain, with the grant's stamp and precision,
+      // and not counted as a violation. One statement, so each access's bounds are computed once.
       await sql`
-        insert into govflow.consent_violations (source, event_id, occurred_at, subject_key, purpose, reason, workflow_id)
-        select e.source, e.event_id, e.occurred_at, govflow.pseudonym(e.subject_id, ${key}), e.purpose,
-               -- A refusal is a withdrawal only if consent had been given before it (GDPR Art. 7(3)
-               -- withdraws a consent); a GPC header or a "no" at the first prompt is a refusal.
-               case when c.granted is null then 'never_granted'
-                    when exists (select 1 from govflow.consent_events g
-                                 where g.subject_id = e.subject_id and g.purpose = e.purpose and g.occurred_at <= e.occurred_at
-                                   and govflow.consent_effective(g.granted, g.signal)) then 'withdrawn'
-                    else 'refused' end, ${run.workflowId}
-        from govflow.access_events e
-        cross join lateral (select govflow.consent_at(e.subject_id, e.purpose, e.occurred_at) as granted) c
-        where ${inWindow('e.occurred_at', w)}
-          and e.outcome = 'success' and e.subject_id is not null
-          and e.purpose = any(${needConsent}::text[])
-          and c.granted is not true
+        with judged as materialized (
+          select e.source, e.event_id, e.occurred_at, e.subject_id, e.purpose, k.surely, k.possibly
+          from govflow.access_events e
+          cross join lateral govflow.consent_bounds_at(e.subject_id, e.purpose, e.occurred_at) k
+          where ${inWindow('e.occurred_at', w)}
+            and e.outcome = 'success' and e.subject_id is not null
+            and e.purpose = any(${needConsent}::text[])
+            and k.surely is not true
+        ), violations as (
+          insert into govflow.consent_violations (source, event_id, occurred_at, subject_key, purpose, reason, workflow_id)
+          select j.source, j.event_id, j.occurred_at, govflow.pseudonym(j.subject_id, ${key}), j.purpose,
+                 -- A refusal is a withdrawal only if consent had been given before it (GDPR Art. 7(3)
+                 -- withdraws a consent); a GPC header or a "no" at the first prompt is a refusal.
+                 case when j.surely is null and j.possibly is null then 'never_granted'
+                      when exists (select 1 from govflow.consent_events g
+                                   where g.subject_id = j.subject_id and g.purpose = j.purpose and g.occurred_at <= j.occurred_at
+                                     and govflow.consent_effective(g.granted, g.signal)) then 'withdrawn'
+                      else 'refused' end, ${run.workflowId}
+          from judged j where j.possibly is not true
+          on conflict (source, event_id, purpose) do nothing
+        )
+        insert into govflow.consent_time_uncertain (source, event_id, occurred_at, subject_key, purpose, signal_at, signal_precision, workflow_id)
+        select j.source, j.event_id, j.occurred_at, govflow.pseudonym(j.subject_id, ${key}), j.purpose,
+               g.occurred_at, g.occurred_precision, ${run.workflowId}
+        from judged j
+        left join lateral (select c.occurred_at, c.occurred_precision from govflow.consent_events c
+                           where c.subject_id = j.subject_id and c.purpose = j.purpose and c.occurred_at <= j.occurred_at
+                             and govflow.consent_effective(c.granted, c.signal)
+                           order by c.occurred_at desc, c.id desc limit 1) g on true
+        where j.possibly is true
         on conflict (source, event_id, purpose) do nothing`.execute(db);
       // One incident per person (pseudonym) and bucket, however many of their accesses lacked consent.
       await groupConsentIncidents(db, {
@@ -90,6 +112,10 @@ export function deriveConsent({ db, config, env }: ActivityDeps) {
         sql<{ n: number }>`select count(*) as n from govflow.consent_violations v where ${inWindow('v.occurred_at', w)}`,
         db,
       );
+      const uncertain = await countOf(
+        sql<{ n: number }>`select count(*) as n from govflow.consent_time_uncertain u where ${inWindow('u.occurred_at', w)}`,
+        db,
+      );
       const checked = await countOf(
         sql<{ n: number }>`select count(*) as n from govflow.access_events e
           where ${inWindow('e.occurred_at', w)} and e.purpose = any(${needConsent}::text[])`,
@@ -105,6 +131,7 @@ export function deriveConsent({ db, config, env }: ActivityDeps) {
         counts: {
           consentViolations: violations,
           consentIncidents: incidents,
+          consentTimeUncertain: uncertain,
           consentWithdrawals: log.withdrawals,
           consentChanges: log.changed,
           consentConflicts: log.conflicts,

@@ -137,6 +137,7 @@ export interface GovflowConsentEvents {
   id: Generated<number>;
   ingested_at: Generated<Timestamp>;
   occurred_at: Timestamp;
+  occurred_precision: Generated<string>;
   position: number | null;
   purpose: string;
   signal: Generated<string>;
@@ -167,6 +168,20 @@ export interface GovflowConsentState {
   granted: boolean;
   purpose: string;
   subject_id: string;
+}
+
+export interface GovflowConsentTimeUncertain {
+  created_at: Generated<Timestamp>;
+  event_id: string;
+  id: Generated<number>;
+  occurred_at: Timestamp;
+  purpose: string;
+  reason: Generated<string>;
+  signal_at: Timestamp | null;
+  signal_precision: string | null;
+  source: string;
+  subject_key: string;
+  workflow_id: string;
 }
 
 export interface GovflowConsentViolations {
@@ -509,6 +524,7 @@ export interface DB {
   "govflow.consent_events": GovflowConsentEvents;
   "govflow.consent_log": GovflowConsentLog;
   "govflow.consent_state": GovflowConsentState;
+  "govflow.consent_time_uncertain": GovflowConsentTimeUncertain;
   "govflow.consent_violations": GovflowConsentViolations;
   "govflow.consent_withdrawals": GovflowConsentWithdrawals;
   "govflow.deliveries": GovflowDeliveries;

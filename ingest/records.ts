@@ -1,6 +1,7 @@
 import { isIP } from 'node:net';
 import type { Selectable } from 'kysely';
 import type { DB } from '../db/schema';
+import { DATE_ONLY, precisionOfTimestamp, TIME_PRECISIONS, type TimePrecision } from './time-precision';
 
 // Canonical records, one per source kind, and the checks every parser's output must pass before
 // it reaches Postgres. A failed check is a reason string: the record is quarantined with it.
@@ -29,7 +30,11 @@ export type AuditTrailRecord = CanonicalOf<'govflow.audit_trail_events', 'outcom
 export const CONSENT_SIGNALS = ['explicit', 'gpc', 'tcf', 'import'] as const;
 export type ConsentSignal = (typeof CONSENT_SIGNALS)[number];
 
-export type ConsentRecord = CanonicalOf<'govflow.consent_events', 'signal'> & { signal: ConsentSignal };
+/** A consent event. `occurred_precision`: how precise `occurred_at` is (ingest/time-precision.ts). */
+export type ConsentRecord = CanonicalOf<'govflow.consent_events', 'signal' | 'occurred_precision'> & {
+  signal: ConsentSignal;
+  occurred_precision: TimePrecision;
+};
 
 export type Checked<T> = { ok: true; record: T } | { ok: false; reason: string };
 
@@ -53,8 +58,16 @@ class Fields {
     return String(v);
   }
 
-  time(name: string): string {
+  /** An ISO-8601 instant with a zone; with `dates`, a date alone too (read as 00:00 UTC). */
+  time(name: string, dates = false): string {
     const raw = this.text(name, true);
+    if (dates && DATE_ONLY.test(raw)) {
+      const day = new Date(`${raw}T00:00:00Z`);
+      if (Number.isNaN(day.getTime()) || day.toISOString().slice(0, 10) !== raw || raw.startsWith('0000')) {
+        throw new Rejection(`unparseable date in "${name}" (expected YYYY-MM-DD)`);
+      }
+      return day.toISOString();
+    }
     // Already canonical (UTC, ISO-8601): the common case in bulk loads, kept as is.
     if (CANONICAL_UTC.test(raw) && !raw.startsWith('0000')) return raw;
     const d = new Date(raw);
@@ -156,7 +169,9 @@ export function checkConsent(obj: unknown, knownPurposes: ReadonlySet<string>): 
       subject_id: f.text('subject') ?? f.text('user_id') ?? f.text('subject', true),
       purpose,
       granted: f.bool('granted'),
-      occurred_at: f.time('time'),
+      occurred_at: f.time('time', true),
+      // As the format defines it (a parser may say, e.g. TCF), else as the timestamp is written.
+      occurred_precision: f.oneOf('time_precision', TIME_PRECISIONS, precisionOfTimestamp(f.text('time', true))),
       evidence: f.text('evidence'),
       signal: f.oneOf('signal', CONSENT_SIGNALS, 'explicit'),
     };

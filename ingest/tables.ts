@@ -51,7 +51,7 @@ export const TABLES: Record<SourceKind, TableSpec> = {
     conflict: '(source, event_id)',
     columns: copyColumns('govflow.consent_events')([
       ['source', 'text'], ['event_id', 'text'], ['subject_id', 'text'], ['purpose', 'text'], ['granted', 'boolean'],
-      ['occurred_at', 'timestamptz'], ['evidence', 'text'], ['signal', 'text'], ['file', 'text'], ['position', 'bigint'],
+      ['occurred_at', 'timestamptz'], ['occurred_precision', 'text'], ['evidence', 'text'], ['signal', 'text'], ['file', 'text'], ['position', 'bigint'],
     ]),
   },
 };

@@ -85,6 +85,7 @@ const TABLES: Record<RetentionClass, TableSpec[]> = {
   findings: [
     { table: 'audit_findings', time: 'occurred_at', keys: ['subject_key', 'principal_key'] },
     { table: 'consent_violations', time: 'occurred_at', keys: ['subject_key'], source: true },
+    { table: 'consent_time_uncertain', time: 'occurred_at', keys: ['subject_key'], source: true },
   ],
   // consent_events refuses UPDATE (append-only trigger) but allows DELETE, as erasure needs. The
   // latest event of each (subject, purpose) stays whatever its age: it is the evidence of the

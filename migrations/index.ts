@@ -19,6 +19,7 @@ import * as incidents from './2026-11-30T1200-incidents';
 import * as lateData from './2026-11-30T1210-late-data';
 import * as consentRefusals from './2026-11-30T1220-consent-refusals';
 import * as dataSubjectRequests from './2026-11-30T1300-data-subject-requests';
+import * as consentTimePrecision from './2026-11-30T1700-consent-time-precision';
 
 // Every migration, by name. Listed statically (not read from the folder at run time) so that
 // they load the same way under tsx, vitest and the worker; a unit test checks that no file in
@@ -44,4 +45,5 @@ export const MIGRATIONS: Record<string, Migration> = {
   '2026-11-30T1210-late-data': lateData,
   '2026-11-30T1220-consent-refusals': consentRefusals,
   '2026-11-30T1300-data-subject-requests': dataSubjectRequests,
+  '2026-11-30T1700-consent-time-precision': consentTimePrecision,
 };

@@ -46,7 +46,8 @@ export interface ComplianceKpis {
   revision: ReportRevision | null;
   violations: ViolationsBySeverity & { consentSeverity: string };
   topPrincipals: Array<{ principalKey: string; n: number }>;
-  consentViolations: { total: number; name: string; action: string; byPurpose: Array<{ purpose: string; reason: string; n: number }> };
+  /** `uncertain`: accesses whose consent the signals' timestamps cannot settle (consent_time_uncertain), not counted in `total`. */
+  consentViolations: { total: number; name: string; action: string; byPurpose: Array<{ purpose: string; reason: string; n: number }>; uncertain: number };
   masking: Masking;
   /** What the mask step's classifier found in free text in this window (reporting/sensitivity-inventory.ts). */
   inventory: InventorySection;
@@ -99,6 +100,11 @@ export async function complianceKpis(db: Db, run: RunRef, policy: Policy): Promi
   const violations = await sql<{ purpose: string; reason: string; n: number }>`
     select purpose, reason, count(*)::int as n from govflow.consent_violations v
     where ${inWindow('v.occurred_at', w)} group by purpose, reason order by n desc, purpose`.execute(db);
+
+  const uncertain = await countOf(
+    sql<{ n: number }>`select count(*) as n from govflow.consent_time_uncertain u where ${inWindow('u.occurred_at', w)}`,
+    db,
+  );
 
   const masked = await countOf(
     sql<{ n: number }>`select count(*) as n from govflow.masked_events m
@@ -163,7 +169,7 @@ export async function complianceKpis(db: Db, run: RunRef, policy: Policy): Promi
     revision: (await reportRevision(db, run)) ?? null,
     violations: { ...bySeverity, consentSeverity: policy.alerts.consentViolations.severity },
     topPrincipals: top.rows.map((r) => ({ principalKey: r.principal_key, n: r.n })),
-    consentViolations: { total: cvTotal, name: CONSENT_VIOLATION_GUIDE.name, action: CONSENT_VIOLATION_GUIDE.action, byPurpose: violations.rows },
+    consentViolations: { total: cvTotal, name: CONSENT_VIOLATION_GUIDE.name, action: CONSENT_VIOLATION_GUIDE.action, byPurpose: violations.rows, uncertain },
     masking: maskingCoverage(accessEvents, masked, excludedByConsent),
     inventory: inventorySection(inventoryRows.map((r) => ({
       source: r.source, field: r.field, kind: r.kind, seen: Number(r.seen), handled: Number(r.handled),

@@ -9,6 +9,8 @@ export interface GovernanceKpis {
   /** Findings grouped by rule, what it is about and time bucket (audit/incidents.ts); consent violations' incidents included. */
   incidents: { total: number; byRule: Record<string, number> };
   consentViolations: number;
+  /** Accesses whose consent the signals' timestamps cannot settle (consent_time_uncertain): not violations. */
+  consentTimeUncertain: number;
   maskedEvents: number;
   alertsRaised: number;
 }
@@ -28,6 +30,7 @@ export function governanceKpis(tasks: Record<string, TaskStatus>): GovernanceKpi
       },
     },
     consentViolations: c('consent', 'consentViolations'),
+    consentTimeUncertain: c('consent', 'consentTimeUncertain'),
     maskedEvents: c('mask', 'maskedEvents'),
     alertsRaised: c('alert', 'alertsRaised'),
   };

@@ -21,7 +21,7 @@ export const CANONICAL_COLUMNS: Record<SourceKind, { fields: readonly string[]; 
     required: ['time', 'action', 'outcome'],
   },
   audit: { fields: ['event_id', 'time', 'actor', 'action', 'target', 'outcome', 'source_ip', 'region'], required: ['time', 'action', 'outcome'] },
-  consent: { fields: ['event_id', 'subject', 'purpose', 'granted', 'time', 'evidence', 'signal'], required: ['subject', 'purpose', 'granted', 'time'] },
+  consent: { fields: ['event_id', 'subject', 'purpose', 'granted', 'time', 'time_precision', 'evidence', 'signal'], required: ['subject', 'purpose', 'granted', 'time'] },
 };
 
 /** Other names a header may give a canonical field: the data subject is `subject` in every format. */

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { TCString } from '@iabtechlabtcf/core';
 import { splitCsvLine } from './csv';
 import { bad, parseJson, skip, type Format, type Parsed } from './types';
+import { precisionOfTcfTimestamp } from '../time-precision';
 
 // Consent records that carry an IAB TCF v2 TC string, decoded with the IAB's own library into one
 // consent event per purpose the policy maps (options.purposes: TCF v2 purpose number → policy
@@ -155,7 +156,10 @@ export const tcfFormat: Format<typeof options> = {
         if (invalid) return bad(invalid);
         const granted = new Set(decoded.purposeConsents);
         const evidence = `tcf v${decoded.version} cmp ${decoded.cmpId}`;
+        // The record's own time when it has one (its precision read from how it is written), else
+        // the string's LastUpdated, at the precision TCF gives it (see precisionOfTcfTimestamp).
         const time = input.time ?? decoded.lastUpdated;
+        const timePrecision = input.time == null && decoded.lastUpdated ? precisionOfTcfTimestamp(decoded.lastUpdated) : undefined;
         const baseId = typeof input.event_id === 'string' ? input.event_id : undefined;
         return {
           ok: true,
@@ -165,6 +169,7 @@ export const tcfFormat: Format<typeof options> = {
             purpose,
             granted: granted.has(Number(n)),
             time,
+            time_precision: timePrecision,
             evidence,
             signal: 'tcf',
           })),

@@ -36,6 +36,7 @@ export const EXPORT_TABLES: ExportTable[] = [
     by: 'ref', sql: 'select * from govflow.audit_findings where subject_key = $1 or principal_key = $1 order by occurred_at, id',
   },
   { name: 'consent_violations', description: 'accesses made without the consent they needed (by pseudonym)', by: 'ref', sql: 'select * from govflow.consent_violations where subject_key = $1 order by occurred_at, id' },
+  { name: 'consent_time_uncertain', description: 'accesses whose consent the timestamps cannot settle (by pseudonym)', by: 'ref', sql: 'select * from govflow.consent_time_uncertain where subject_key = $1 order by occurred_at, id' },
   {
     name: 'masked_events',
     description: 'the analytics copy of access events about you or by you (pseudonymised)',

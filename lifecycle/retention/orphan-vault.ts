@@ -40,6 +40,7 @@ export async function purgeOrphanVault(
       union select subject_key from govflow.audit_findings where subject_key is not null
       union select principal_key from govflow.audit_findings where principal_key is not null
       union select subject_key from govflow.consent_violations
+      union select subject_key from govflow.consent_time_uncertain
     )
     select c.subject_ref, c.subject_ref = any(${o.heldRefs}::text[]) as held
     from candidates c where not exists (select 1 from live l where l.ref = c.subject_ref)

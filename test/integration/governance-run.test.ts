@@ -67,6 +67,7 @@ describe('governanceRun over the sample window', () => {
         },
       },
       consentViolations: 2,
+      consentTimeUncertain: 0,
       // 37 access events in the window less user-1005's 2: analytics consent withdrawn.
       maskedEvents: 35,
       alertsRaised: 1,

@@ -151,7 +151,7 @@ async function plant() {
 
 const TABLES = [
   'access_events', 'audit_trail_events', 'masked_events', 'masked_audit_trail', 'audit_findings', 'consent_violations',
-  'consent_events', 'rejected_records', 'reports', 'pii_vault', 'subject_keys',
+  'consent_time_uncertain', 'consent_events', 'rejected_records', 'reports', 'pii_vault', 'subject_keys',
 ] as const;
 
 async function counts(): Promise<Record<string, number>> {
@@ -162,15 +162,15 @@ async function counts(): Promise<Record<string, number>> {
 
 const BEFORE = {
   access_events: 12, audit_trail_events: 5, masked_events: 4, masked_audit_trail: 3, audit_findings: 4,
-  consent_violations: 3, consent_events: 6, rejected_records: 4, reports: 2, pii_vault: 4, subject_keys: 3,
+  consent_violations: 3, consent_time_uncertain: 0, consent_events: 6, rejected_records: 4, reports: 2, pii_vault: 4, subject_keys: 3,
 };
 const REMOVED = {
   access_events: 7, audit_trail_events: 2, masked_events: 2, masked_audit_trail: 1, audit_findings: 2,
-  consent_violations: 1, consent_events: 2, rejected_records: 2, reports: 1, pii_vault: 2, subject_keys: 1,
+  consent_violations: 1, consent_time_uncertain: 0, consent_events: 2, rejected_records: 2, reports: 1, pii_vault: 2, subject_keys: 1,
 };
 const HELD_ROWS = {
   access_events: 3, audit_trail_events: 2, masked_events: 1, masked_audit_trail: 1, audit_findings: 1,
-  consent_violations: 1, consent_events: 2, rejected_records: 1, reports: 0, pii_vault: 1, subject_keys: 1,
+  consent_violations: 1, consent_time_uncertain: 0, consent_events: 2, rejected_records: 1, reports: 0, pii_vault: 1, subject_keys: 1,
 };
 
 function byTable(r: RetentionRunResult) {

@@ -27,7 +27,7 @@ describe('csv without columns', () => {
 
   it('lists only fields the record checks read, and their required ones', () => {
     for (const [kind, { fields, required }] of Object.entries(CANONICAL_COLUMNS) as Array<[SourceKind, (typeof CANONICAL_COLUMNS)['access']]>) {
-      const full = Object.fromEntries(fields.map((f) => [f, f === 'granted' ? true : f === 'time' ? '2026-11-01T10:00:00Z' : f === 'outcome' ? 'success' : f === 'purpose' ? 'analytics' : f === 'source_ip' ? '192.0.2.1' : f === 'signal' ? 'explicit' : 'x']));
+      const full = Object.fromEntries(fields.map((f) => [f, f === 'granted' ? true : f === 'time' ? '2026-11-01T10:00:00Z' : f === 'outcome' ? 'success' : f === 'purpose' ? 'analytics' : f === 'source_ip' ? '192.0.2.1' : f === 'signal' ? 'explicit' : f === 'time_precision' ? 'second' : 'x']));
       expect(checkers[kind](full).ok).toBe(true);
       for (const f of required) expect(checkers[kind]({ ...full, [f]: undefined }).ok).toBe(false);
     }

@@ -42,7 +42,7 @@ const kpis: ComplianceKpis = {
     findings: 3, consentViolations: 0, total: 3, alertCounts: 3, consentSeverity: 'high',
   },
   topPrincipals: [{ principalKey: 'p_0123', n: 3 }],
-  consentViolations: { total: 0, name: 'Processing without consent', action: 'Stop it.', byPurpose: [] },
+  consentViolations: { total: 0, name: 'Processing without consent', action: 'Stop it.', byPurpose: [], uncertain: 0 },
   masking: { eligible: 1234, excludedByConsent: 0, toMask: 1234, masked: 617, notMasked: 617 },
   inventory: inventorySection([
     { source: 'cdn', field: 'resource', kind: 'EMAIL_ADDRESS', seen: 12, handled: 12, firstSeen: '2026-11-01T10:02:00.000Z', lastSeen: '2026-11-01T10:58:00.000Z' },
