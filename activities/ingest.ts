@@ -1,4 +1,4 @@
-import { heartbeatOrStop } from './heartbeat';
+import { heartbeatOrStop } from '../temporal/heartbeat';
 import { stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { ApplicationFailure, Context } from '@temporalio/activity';

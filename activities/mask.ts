@@ -1,4 +1,4 @@
-import { heartbeatOrStop } from './heartbeat';
+import { heartbeatOrStop } from '../temporal/heartbeat';
 import { sql } from 'kysely';
 import type { ActivityDeps } from './deps';
 import type { RunRef } from '../workflow-safe/run-ref';
