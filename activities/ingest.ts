@@ -15,7 +15,7 @@ import { PartitionKeeper } from '../ingest/partitions';
 import { countOf, inWindow } from '../db/sql-window';
 import type { SourceDelivery, SourceState } from '../ingest/source-delivery';
 import type { FileSourceConfig, SourceConfig } from '../config/config';
-import { analyzeLoaded } from './analyze-loaded';
+import { analyzeLoaded } from '../ingest/analyze-loaded';
 
 // ingest: every configured source → Postgres. Records travel from file (or consent database)
 // straight into tables inside these activities and never through Temporal; they return counts.

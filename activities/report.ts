@@ -9,7 +9,7 @@ import { ACCESS_AUDIT_REPORT, COMPLIANCE_REPORT, CONSENT_LOG_REPORT, REPORT_TITL
 import { complianceKpis, previousComplianceFigures } from '../reporting/report-kpis';
 import { accessAuditKpis } from '../reporting/access-audit';
 import { consentLogKpis } from '../reporting/consent-log';
-import { reportRevision } from './report-late-data';
+import { reportRevision } from '../reporting/late-data';
 
 // report: render the window's three reports (compliance report, access audit summary, consent
 // management log), each as HTML and text twins, and store them. One report per (kind, window): a

@@ -18,7 +18,7 @@ import { countOf, inWindow } from '../db/sql-window';
 import type { TrendPoint } from './trend';
 import { COMPLIANCE_REPORT } from './report-kinds';
 import { incidentsInWindow, topIncidentsInWindow, type IncidentView } from '../audit/incidents';
-import { lateDataFound, reportRevision, type LateDataFound, type ReportRevision } from '../activities/report-late-data';
+import { lateDataFound, reportRevision, type LateDataFound, type ReportRevision } from './late-data';
 import { inventorySection, type InventorySection } from './sensitivity-inventory';
 
 
