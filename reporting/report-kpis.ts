@@ -12,7 +12,7 @@ import {
 import { CONSENT_VIOLATION_GUIDE, ruleGuide } from '../audit/rules';
 import { analyticsConsentWithdrawn } from '../activities/mask';
 import { readDeliveries } from '../activities/ingest';
-import { alertDedupeKey } from '../activities/alert';
+import { alertDedupeKey } from './alerts/raise-alert';
 import type { RunRef } from '../workflow-safe/run-ref';
 import { countOf, inWindow } from '../db/sql-window';
 import type { TrendPoint } from './trend';
