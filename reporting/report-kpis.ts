@@ -10,8 +10,8 @@ import {
   type AlertPeople, type AlertSnapshot, type AlertStatus, type Masking, type NextStep, type Verdict, type ViolationsBySeverity,
 } from './compliance-view';
 import { CONSENT_VIOLATION_GUIDE, ruleGuide } from '../audit/rules';
-import { analyticsConsentWithdrawn } from '../activities/mask';
-import { readDeliveries } from '../activities/ingest';
+import { analyticsConsentWithdrawn } from '../masking/mask-tables';
+import { readDeliveries } from '../ingest/ingest-sources';
 import { alertDedupeKey } from './alerts/raise-alert';
 import type { RunRef } from '../workflow-safe/run-ref';
 import { countOf, inWindow } from '../db/sql-window';
