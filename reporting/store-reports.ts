@@ -14,7 +14,7 @@ import { reportRevision } from './late-data';
 // report: render the window's three reports (compliance report, access audit summary, consent
 // management log), each as HTML and text twins, and store them. One report per (kind, window): a
 // re-run of the window replaces it rather than adding a second; a revision for late data
-// (activities/late-windows.ts) replaces it too, marked revised.
+// (ingest/late-windows.ts) replaces it too, marked revised.
 
 /** The report step over one run's window (activities/report.ts is its Temporal-facing shell). */
 export function reportWriter({ db, config, env }: ActivityDeps) {
