@@ -69,6 +69,27 @@ const NOT_THE_CLI = {
   message: 'only cli/ (and tests, benchmarks) may import cli/: move what both need into a shared folder',
 };
 
+// Activities are thin Temporal-facing shells over the domain folders (docs/architecture.md): the
+// domain code they wrap never imports them back, so what a step does is found in its domain.
+const NOT_ACTIVITIES = {
+  regex: '^\\.{1,2}/(.*/)?activities(/.*)?$',
+  message: 'domain code may not import activities/ (thin shells over it): import the domain module, or move what both need into a domain folder',
+};
+const DOMAIN_FOLDERS = ['ingest', 'audit', 'consent', 'masking', 'policy', 'config', 'reporting', 'lifecycle', 'db', 'observability', 'temporal'];
+
+/** Workflow purity (rule 1) with the import patterns a folder's files must also keep to. */
+const workflowImports = (patterns) => [
+  'error',
+  {
+    paths: NOT_IN_WORKFLOWS.map((name) => ({
+      name,
+      message: 'workflow code must be deterministic: do this in an activity (see docs/architecture.md)',
+      allowTypeImports: true,
+    })),
+    patterns,
+  },
+];
+
 export default tseslint.config(
   { ignores: ['vitest.*.ts', 'node_modules/**', 'test-artifacts/**', 'data/**', 'test/fixtures/**', '**/*.js', '**/*.mjs'] },
   {
@@ -88,21 +109,20 @@ export default tseslint.config(
     rules: { 'no-restricted-imports': ['error', { patterns: [NOT_THE_CLI] }] },
   },
   {
+    files: DOMAIN_FOLDERS.map((folder) => `${folder}/**/*.ts`),
+    rules: { 'no-restricted-imports': ['error', { patterns: [NOT_THE_CLI, NOT_ACTIVITIES] }] },
+  },
+  {
     files: ['workflows/**/*.ts', 'workflow-safe/**/*.ts', ...workflowModules(WORKFLOW_ENTRY)],
     rules: {
-      'no-restricted-imports': [
-        'error',
-        {
-          paths: NOT_IN_WORKFLOWS.map((name) => ({
-            name,
-            message: 'workflow code must be deterministic: do this in an activity (see docs/architecture.md)',
-            allowTypeImports: true,
-          })),
-          patterns: [NOT_THE_CLI],
-        },
-      ],
+      // workflows/ may import activities' types (what a workflow calls); workflow-safe/ is domain code.
+      'no-restricted-imports': workflowImports([NOT_THE_CLI]),
       // Date/Math.random are made deterministic by the workflow sandbox; process and timers are not.
       'no-restricted-globals': ['error', 'process', 'setImmediate', 'require'],
     },
+  },
+  {
+    files: ['workflow-safe/**/*.ts'],
+    rules: { 'no-restricted-imports': workflowImports([NOT_THE_CLI, NOT_ACTIVITIES]) },
   },
 );

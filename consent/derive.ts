@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import type { ActivityDeps } from '../activities/deps';
+import type { ActivityDeps } from '../config/deps';
 import type { RunRef } from '../workflow-safe/run-ref';
 import type { TaskResult } from '../workflow-safe/dag';
 import { countOf, inWindow } from '../db/sql-window';

@@ -1,6 +1,6 @@
 import { stat } from 'node:fs/promises';
 import { sql } from 'kysely';
-import type { ActivityDeps } from '../activities/deps';
+import type { ActivityDeps } from '../config/deps';
 import type { RunRef } from '../workflow-safe/run-ref';
 import type { FileSourceConfig } from '../config/config';
 import { FORMATS } from './formats';

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import pg from 'pg';
-import type { ActivityDeps } from '../activities/deps';
+import type { ActivityDeps } from '../config/deps';
 import type { RunRef } from '../workflow-safe/run-ref';
 import type { PostgresSourceConfig } from '../config/config';
 import { CopyRows } from './copy-text';

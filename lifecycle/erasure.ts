@@ -1,7 +1,7 @@
-import { heartbeatOrStop } from '../activities/heartbeat';
+import { heartbeatOrStop } from '../temporal/heartbeat';
 import { sql } from 'kysely';
 import { ApplicationFailure, Context } from '@temporalio/activity';
-import type { ActivityDeps } from '../activities/deps';
+import type { ActivityDeps } from '../config/deps';
 import type { Db } from '../db/pool';
 import { erasePurposeData } from './erasure/purpose-erasure';
 import type { DB } from '../db/schema';

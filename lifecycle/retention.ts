@@ -1,7 +1,7 @@
-import { heartbeatOrStop } from '../activities/heartbeat';
+import { heartbeatOrStop } from '../temporal/heartbeat';
 import { sql, type QueryExecutorProvider } from 'kysely';
 import type { Db } from '../db/pool';
-import type { ActivityDeps } from '../activities/deps';
+import type { ActivityDeps } from '../config/deps';
 import { pseudonym } from '../masking/pseudonym';
 import type { RetentionPolicy } from '../policy/retention';
 import { purgeOrphanVault } from './retention/orphan-vault';

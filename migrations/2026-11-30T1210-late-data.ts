@@ -3,7 +3,7 @@ import { sql, type Kysely } from 'kysely';
 // Late data. Every raw row already records when it arrived (ingested_at, default now() of the
 // loading transaction, filled by COPY at no cost). A governance run compares that with when each
 // earlier window was last governed (its audit step's start) and re-governs the windows that
-// received rows since (activities/late-windows.ts). regoverned_windows records what was
+// received rows since (ingest/late-windows.ts). regoverned_windows records what was
 // re-governed, why, what arrived late, which run found it and which run revised it.
 
 export async function up(db: Kysely<unknown>): Promise<void> {

@@ -10,7 +10,7 @@ export const runsPolicySchema = z
     deadlineMinutes: z.number().positive('expected a number of minutes greater than 0').default(60),
     /**
      * How far back a run looks for earlier windows that received rows after they were governed
-     * (late data, activities/late-windows.ts); those windows are governed again.
+     * (late data, ingest/late-windows.ts); those windows are governed again.
      */
     lateDataLookback: z
       .string()

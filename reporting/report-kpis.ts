@@ -10,15 +10,15 @@ import {
   type AlertPeople, type AlertSnapshot, type AlertStatus, type Masking, type NextStep, type Verdict, type ViolationsBySeverity,
 } from './compliance-view';
 import { CONSENT_VIOLATION_GUIDE, ruleGuide } from '../audit/rules';
-import { analyticsConsentWithdrawn } from '../activities/mask';
-import { readDeliveries } from '../activities/ingest';
-import { alertDedupeKey } from '../activities/alert';
+import { analyticsConsentWithdrawn } from '../masking/mask-tables';
+import { readDeliveries } from '../ingest/ingest-sources';
+import { alertDedupeKey } from './alerts/raise-alert';
 import type { RunRef } from '../workflow-safe/run-ref';
 import { countOf, inWindow } from '../db/sql-window';
 import type { TrendPoint } from './trend';
 import { COMPLIANCE_REPORT } from './report-kinds';
 import { incidentsInWindow, topIncidentsInWindow, type IncidentView } from '../audit/incidents';
-import { lateDataFound, reportRevision, type LateDataFound, type ReportRevision } from '../activities/report-late-data';
+import { lateDataFound, reportRevision, type LateDataFound, type ReportRevision } from './late-data';
 import { inventorySection, type InventorySection } from './sensitivity-inventory';
 
 

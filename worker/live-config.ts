@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { ApplicationFailure } from '@temporalio/common';
 import { createActivities, type ActivityDeps, type GovflowActivities } from '../activities';
-import type { RunConfigs } from '../activities/deps';
+import type { RunConfigs } from '../config/deps';
 import { ConfigError } from '../config/config-error';
 import { loadConfig, sha256Hex, type ConfigIdentity, type GovflowConfig } from '../config/config';
 

@@ -37,7 +37,7 @@ export interface GovernanceInput {
   expectedConfig?: ConfigIdentity;
   /**
    * Set when this run governs a window again because rows arrived after it was governed: why, and
-   * which run found them (activities/late-windows.ts). Its report is marked revised.
+   * which run found them (ingest/late-windows.ts). Its report is marked revised.
    */
   revision?: Revision;
 }

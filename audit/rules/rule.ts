@@ -3,7 +3,7 @@ import type { Window } from '../../workflow-safe/window';
 import type { Policy } from '../../policy/policy';
 import type { PolicyTables } from '../policy-tables';
 
-// One audit rule = one set-based SELECT over the run's window. The runner (activities/audit.ts)
+// One audit rule = one set-based SELECT over the run's window. The runner (audit/run-rules.ts)
 // inserts its rows into audit_findings under the rule's id; the rule only says what it finds.
 
 export interface RuleContext {

@@ -6,7 +6,7 @@ import { NativeConnection, Worker } from '@temporalio/worker';
 import type { GovflowActivities } from '../../activities';
 import type { TaskResult } from '../../workflow-safe/dag';
 import { quietRuntime } from './harness';
-import { heartbeatOrStop } from '../../activities/heartbeat';
+import { heartbeatOrStop } from '../../temporal/heartbeat';
 
 // The governance workflow on the shared dev server, with STUB activities instead of govflow's:
 // no Postgres, no files. Each step's stub is what a test makes it (succeed, fail, wait to be

@@ -3,7 +3,7 @@ import type { Db } from '../db/pool';
 import type { RunRef } from '../workflow-safe/run-ref';
 import type { Window } from '../workflow-safe/window';
 
-// What a report says about late data (activities/late-windows.ts): a revision run's report is
+// What a report says about late data (ingest/late-windows.ts): a revision run's report is
 // marked revised, with what arrived late and which run found it; a run that found late rows for
 // earlier windows lists them and the revision runs that govern them again. Counts and ids only.
 

@@ -1,0 +1,55 @@
+import { sql } from 'kysely';
+import type { ActivityDeps } from '../config/deps';
+import type { RunRef } from '../workflow-safe/run-ref';
+import type { TaskResult } from '../workflow-safe/dag';
+import { policyTables } from './policy-tables';
+import { inWindow } from '../db/sql-window';
+import { AUDIT_RULES } from './rules';
+import { ABOUT_PRINCIPAL } from './rules/rule';
+import { CONSENT_INCIDENT_RULE, groupAuditIncidents, incidentBucketSeconds, incidentsInWindow } from './incidents';
+
+// audit: every rule of audit/rules/ is one set-based SELECT over the window; this step
+// writes their rows into audit_findings. A finding's dedupe key is the rule's id and a key derived
+// from the evidence, so the same events yield the same finding however often the window is run
+// (a re-run only moves last_workflow_id). Findings carry pseudonyms and event references only.
+// Then the findings of the buckets the window touches are grouped into incidents (audit/incidents.ts).
+
+/** The audit step over one run's window (activities/audit.ts is its Temporal-facing shell). */
+export function auditRuleRunner({ db, config, env }: ActivityDeps) {
+  const policy = config.policy.policy;
+  const tables = policyTables(policy);
+
+  return {
+    async audit(run: RunRef): Promise<TaskResult> {
+      const wf = run.workflowId;
+      const ctx = { window: run.window, key: env.pseudonymKey, policy, tables };
+      for (const rule of AUDIT_RULES) {
+        await sql`
+          insert into govflow.audit_findings
+            (dedupe_key, rule, severity, description, occurred_at, principal_key, subject_key, evidence, about, first_workflow_id, last_workflow_id)
+          select ${rule.id}::text || ':' || f.key, ${rule.id}::text, f.severity, f.description, f.occurred_at, f.principal_key, f.subject_key,
+                 f.evidence, ${rule.about ?? ABOUT_PRINCIPAL}, ${wf}, ${wf}
+          from (${rule.select(ctx)}) as f
+          on conflict (dedupe_key) do update
+            set last_workflow_id = excluded.last_workflow_id, severity = excluded.severity, description = excluded.description,
+                evidence = excluded.evidence, about = excluded.about, updated_at = now()`.execute(db);
+      }
+      const { incidents: grouping } = policy.audit;
+      const grouped = await groupAuditIncidents(db, { window: run.window, bucketSeconds: incidentBucketSeconds(policy.audit), sample: grouping.sample, workflowId: wf });
+
+      const { rows } = await sql<{ rule: string; n: number }>`
+        select rule, count(*)::int as n from govflow.audit_findings f
+        where ${inWindow('f.occurred_at', run.window)} group by rule order by rule`.execute(db);
+      const byRule = Object.fromEntries(rows.map((r) => [r.rule, r.n]));
+      const total = rows.reduce((s, r) => s + r.n, 0);
+      const incidents = (await incidentsInWindow(db, run.window)).filter((i) => i.rule !== CONSENT_INCIDENT_RULE);
+      const incidentsByRule: Record<string, number> = {};
+      for (const i of incidents) incidentsByRule[i.rule] = (incidentsByRule[i.rule] ?? 0) + i.n;
+      const incidentTotal = incidents.reduce((s, r) => s + r.n, 0);
+      return {
+        counts: { findings: total, incidents: incidentTotal, incidentsCreated: grouped.created, incidentsGrown: grouped.grown, rowsOut: total },
+        breakdown: { findingsByRule: byRule, incidentsByRule },
+      };
+    },
+  };
+}
