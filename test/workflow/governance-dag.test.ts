@@ -67,7 +67,7 @@ describe('the DAG runner, with stub activities', () => {
     const status = await handle.query(statusQuery);
     expect(status.state).toBe('failed');
     expect(statesOf(status.tasks)).toEqual({
-      ingest: 'success', audit: 'success', consent: 'success', mask: 'failed', report: 'upstream_failed', email: 'upstream_failed', alert: 'success',
+      ingest: 'success', audit: 'success', consent: 'success', mask: 'failed', report: 'upstream_failed', email: 'upstream_failed', alert: 'success', export: 'upstream_failed',
     });
     expect(status.tasks.mask!.error).toBe('mask broke');
     expect(w.callsOf('report')).toHaveLength(0);
