@@ -21,6 +21,16 @@ const step = proxyActivities<GovflowActivities>({
   retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 5 },
 });
 
+// Sending the reports waits out a mail server that is down for minutes (a restart, a failover):
+// 12 attempts back off to one a minute, about 6.5 minutes in all, where the other tasks' 5
+// attempts give up after 30 s. The Message-ID is fixed per report, so a retry never reads as a
+// second report (npm run chaos: SMTP refusing connections for 60 s, RELIABILITY.md).
+const delivery = proxyActivities<GovflowActivities>({
+  startToCloseTimeout: '10 minutes',
+  heartbeatTimeout: '2 minutes',
+  retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 12 },
+});
+
 /** What the DAG's tasks share: the run, and what ingest learnt about each source. */
 interface GovernanceCtx {
   run: RunRef;
@@ -52,7 +62,7 @@ export const GOVERNANCE_DAG: TaskSpec<GovernanceCtx>[] = [
   { id: 'consent', upstream: ['ingest'], run: (c) => step.consent(c.run) },
   { id: 'mask', upstream: ['consent'], run: (c) => step.mask(c.run) },
   { id: 'report', upstream: ['audit', 'mask'], after: ['alert'], run: (c) => step.report(c.run) },
-  { id: 'email', upstream: ['report'], run: (c) => step.emailReport(c.run) },
+  { id: 'email', upstream: ['report'], run: (c) => delivery.emailReport(c.run) },
   { id: 'alert', upstream: ['audit', 'consent'], run: async (c) => startEscalations(c.run, await step.alert(c.run)) },
   // The masked dataset and the reports to object storage; 'skipped' when govflow.yaml has no export target.
   { id: 'export', upstream: ['mask', 'report'], run: (c) => step.exportDataset(c.run) },
