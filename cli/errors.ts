@@ -12,6 +12,7 @@ import { DurationError } from '../config/duration';
 import { InputError } from '../workflow-safe/run-input';
 import { WindowError } from '../workflow-safe/window';
 import { UsageError } from './command';
+import { NoWorkerError } from './worker-check';
 
 // The one place that turns an error into what a person reads: one line naming what was wrong and
 // what to do, and the exit code. By kind, not by case: Temporal's not-found / already-exists /
@@ -258,7 +259,7 @@ function explainTemporal(e: unknown, ctx: ErrorContext): Explained | undefined {
  */
 export function explainError(e: unknown, ctx: ErrorContext = {}): Explained {
   if (e instanceof UsageError || e instanceof WindowError || e instanceof InputError || e instanceof DurationError) return usage(e.message);
-  if (e instanceof ConfigError || e instanceof FailureError) return failure(e.message);
+  if (e instanceof ConfigError || e instanceof FailureError || e instanceof NoWorkerError) return failure(e.message);
   if (e instanceof RangeError && /time ?zone/i.test(e.message)) return usage(e.message);
   // The Temporal client compiles a schedule's cron string itself and throws a TypeError for a bad
   // one (e.g. "CronString does not have 5-7 fields", "Minute is not in range [0-59]").

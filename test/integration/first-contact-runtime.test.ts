@@ -149,6 +149,7 @@ describe('no silent waits', () => {
       expect(r.code, args[0]).toBe(1);
       expect(r.stderr, args[0]).toContain(expected);
       expect(r.stderr, args[0]).not.toMatch(/started |starting /);
+      expect(r.stderr, args[0]).not.toContain('unexpected error');
       expect(Date.now() - t0, args[0]).toBeLessThan(20_000);
     }
     const { executions } = await h.client.workflowService.listWorkflowExecutions({ namespace: 'default', query: `TaskQueue = '${queue}'` });
