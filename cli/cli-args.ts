@@ -93,7 +93,8 @@ function parseProblem(e: unknown, where: string): UsageError {
     case 'ERR_PARSE_ARGS_UNKNOWN_OPTION':
       return new UsageError(`unknown option ${option ?? m}; ${see}`);
     case 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE':
-      return /argument missing/.test(m)
+      // "argument missing" (nothing after it), "ambiguous" (another option after it: --region --help)
+      return /argument missing|ambiguous/.test(m)
         ? new UsageError(`${option ?? 'an option'} needs a value; ${see}`)
         : new UsageError(`${option ?? 'an option'} takes no value; ${see}`);
     case 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL':

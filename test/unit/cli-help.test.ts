@@ -70,6 +70,8 @@ describe('parsing the command line', () => {
     expect(() => parseInvocation(['--bogus', 'runs'])).toThrow(/unknown option --bogus; see govflow runs --help/);
     expect(() => parseInvocation(['run', '--form', '2026-11-01T10:00:00Z'])).toThrow(/unknown option --form; see govflow run --help/);
     expect(() => parseInvocation(['run', '--from'])).toThrow(/--from needs a value/);
+    // Another option where the value should be (node's "ambiguous") is a missing value too, not "takes no value".
+    expect(() => parseInvocation(['run', '--from', '--json'])).toThrow(/--from needs a value/);
     expect(() => parseInvocation(['run', '--json=yes'])).toThrow(/--json takes no value/);
     expect(() => parseInvocation(['frobnicate'])).toThrow(/unknown command "frobnicate"/);
   });
