@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type pg from 'pg';
-import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
+import { from as copyFrom } from 'pg-copy-streams';
 import type { Db } from '../db/pool';
 import { copyLine } from '../ingest/copy-text';
 import type { MaskKeys, VaultEntry } from './operators';
@@ -102,10 +102,6 @@ export async function maskWindow(pool: pg.Pool, db: Db, input: MaskWindowInput):
     input.heartbeat(detail);
   };
   const keepAlive = setInterval(() => input.heartbeat(last), 5_000);
-  // The connection that stores masked_events (step 4), while this one computes them.
-  let writer: pg.PoolClient | undefined;
-  // A COPY cut short leaves its connection mid-protocol: it is closed (its transaction with it), not reused.
-  let copying = false;
   const L = (s: string) => client.escapeLiteral(s);
   const anon = `array[${input.anonymous.map(L).join(',')}]::text[]`;
   const inWindow = (alias: string) => `${alias}.occurred_at >= ${L(input.window.start)}::timestamptz and ${alias}.occurred_at < ${L(input.window.end)}::timestamptz`;
@@ -287,27 +283,15 @@ export async function maskWindow(pool: pg.Pool, db: Db, input: MaskWindowInput):
     const hour = (column: string) => `date_trunc('hour', ${column} at time zone 'UTC') at time zone 'UTC'`;
     const keyId = L(input.keyId);
     const workflowId = L(input.workflowId);
-    // A re-run rewrites the window's rows: deleted, then inserted by a plain COPY (cheaper per
+    // A re-run rewrites the window's rows: deleted, then inserted by a plain INSERT (cheaper per
     // row than ON CONFLICT … DO UPDATE, which the first run, the common case, would pay for nothing).
-    // The rows are computed on this connection (the temporary tables are its own) as
-    // `COPY (SELECT …) TO STDOUT`, and piped as they come into `COPY masked_events FROM STDIN`
-    // on a second connection: COPY FROM inserts rows in batches where INSERT … SELECT inserts
-    // them one by one, and the two backends compute and store at the same time.
-    // The second connection's transaction commits just before this one: if this one then fails,
-    // the window's masked_events are already rewritten and a re-run rewrites them again.
-    // Neither waits for its commit to reach the disk (synchronous_commit off): masked tables are
-    // derived from the raw ones, and a step lost in a crash is re-run by its workflow.
     beat({ step: 'write', table: 'masked_events' });
-    await q(`set local synchronous_commit = off`);
-    writer = await pool.connect();
-    await writer.query('begin');
-    await writer.query(`set local synchronous_commit = off`);
-    await writer.query(`delete from govflow.masked_events m using govflow.access_events e
+    await q(`delete from govflow.masked_events m using govflow.access_events e
       where ${inWindow('e')} and m.source = e.source and m.event_id = e.event_id`);
-    const into = writer.query(copyFrom(`copy govflow.masked_events
+    const a = await q(`
+      insert into govflow.masked_events
         (source, event_id, occurred_hour, principal_key, subject_key, action, resource, data_category,
-         purpose, outcome, ip_prefix, region, user_agent, key_id, workflow_id) from stdin`));
-    const rowsOut = client.query(copyTo(`copy (
+         purpose, outcome, ip_prefix, region, user_agent, key_id, workflow_id)
       select x.source, x.event_id, ${hour('x.occurred_at')},
              case when x.principal = any(${anon}) then x.principal else x.principal_key end, x.subject_key, x.action,
              coalesce(tp.masked, x.resource_masked), x.data_category, x.purpose, x.outcome, ${ip('x.source_ip')}, x.region,
@@ -316,11 +300,7 @@ export async function maskWindow(pool: pg.Pool, db: Db, input: MaskWindowInput):
       left join mask_text_people tp on tp.field = 'resource' and tp.value = x.resource and tp.p1 = x.p1 and tp.p2 = x.p2
       left join mask_text ua on ua.field = 'user_agent' and ua.value = x.user_agent
       -- In key order: the primary key's inserts then go to its rightmost page instead of anywhere.
-      order by x.source, x.event_id) to stdout`));
-    copying = true;
-    await pipeline(rowsOut, into);
-    copying = false;
-    const a = { rowCount: into.rowCount };
+      order by x.source, x.event_id`);
     beat({ step: 'write', table: 'masked_audit_trail' });
     await q(`delete from govflow.masked_audit_trail m using govflow.audit_trail_events t
       where ${inWindow('t')} and m.source = t.source and m.event_id = t.event_id`);
@@ -332,18 +312,13 @@ export async function maskWindow(pool: pg.Pool, db: Db, input: MaskWindowInput):
              coalesce(tp.masked, x.target_masked), x.outcome, ${ip('x.source_ip')}, x.region, ${keyId}, ${workflowId}
       from ${trailRows} x
       left join mask_text_people tp on tp.field = 'target' and tp.value = x.target and tp.p1 = x.p1 and tp.p2 = x.p2`);
-    await writer.query('commit');
     await q('commit');
     return { access: a.rowCount ?? 0, trail: t.rowCount ?? 0, seen };
   } catch (err) {
-    if (!copying) {
-      await q('rollback').catch(() => {});
-      await writer?.query('rollback').catch(() => {});
-    }
+    await q('rollback').catch(() => {});
     throw err;
   } finally {
     clearInterval(keepAlive);
-    client.release(copying);
-    writer?.release(copying);
+    client.release();
   }
 }
