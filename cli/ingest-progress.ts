@@ -23,7 +23,8 @@ async function ingestProgressOf(client: WorkflowClient, pending: PendingActivity
   const payloads = pending.find((a) => INGEST_ACTIVITIES.has(a.activityType?.name ?? ''))?.heartbeatDetails?.payloads;
   if (!payloads?.length) return undefined;
   const [details] = await decodeArrayFromPayloads(client.options.loadedDataConverter, payloads);
-  return details as IngestProgress;
+  // A unit still waiting for a free slot heartbeats without progress: nothing to show yet.
+  return typeof (details as Partial<IngestProgress> | undefined)?.records === 'number' ? (details as IngestProgress) : undefined;
 }
 
 const BAR = 24;

@@ -16,6 +16,7 @@ import { countOf, inWindow } from '../db/sql-window';
 import type { SourceDelivery, SourceState } from './source-delivery';
 import type { FileSourceConfig, SourceConfig } from '../config/config';
 import { analyzeLoaded } from './analyze-loaded';
+import pLimit from 'p-limit';
 
 // ingest: every configured source → Postgres. Records travel from file (or consent database)
 // straight into tables inside these activities and never through Temporal; they return counts.
@@ -119,6 +120,23 @@ async function unitsOf(source: FileSourceConfig, files: string[]): Promise<Inges
 export function sourceIngest(deps: ActivityDeps) {
   const checkers = recordCheckers(deps.config.policy.policy);
   const partitions = new PartitionKeeper(deps.db);
+  // A unit holds one pooled connection for its whole COPY and borrows another now and then (its
+  // cursor, a new partition). With as many units running on this worker as the pool has
+  // connections, each would wait for a second one forever; two connections stay free for them.
+  const unitSlots = pLimit(Math.max(1, (deps.pool.options.max ?? 10) - 2));
+  /** Runs `load` once a slot is free, heartbeating while it waits (a queued unit is not a dead one). */
+  const inSlot = async <T>(load: () => Promise<T>): Promise<T> => {
+    const ctx = Context.current();
+    const waiting = setInterval(() => ctx.heartbeat({ waitingForSlot: true }), 10_000);
+    try {
+      return await unitSlots(() => {
+        clearInterval(waiting);
+        return load();
+      });
+    } finally {
+      clearInterval(waiting);
+    }
+  };
   const sourceNamed = (name: string): SourceConfig => {
     const source = deps.config.sources.find((s) => s.name === name);
     if (!source) throw ApplicationFailure.nonRetryable(`source "${name}" is not in the worker's config ${deps.config.file}`, 'ConfigMismatch');
@@ -136,7 +154,11 @@ export function sourceIngest(deps: ActivityDeps) {
   }
 
   /** Loads one unit's files (or runs its query) into Postgres; heartbeats its progress. */
-  async function ingestUnit({ unit, ...run }: IngestUnitInput): Promise<UnitResult> {
+  async function ingestUnit(input: IngestUnitInput): Promise<UnitResult> {
+    return inSlot(() => loadUnit(input));
+  }
+
+  async function loadUnit({ unit, ...run }: IngestUnitInput): Promise<UnitResult> {
     const source = sourceNamed(unit.source);
     if ('url' in source) {
       const r = await ingestPostgres(deps, source, run, checkers[source.kind], (records) =>
