@@ -1,4 +1,5 @@
 import { sql } from 'kysely';
+import type { InventoryCount } from '../../reporting/sensitivity-inventory';
 import type { Command } from '../command';
 import { loadEnv } from '../../config/config';
 import { createDb, createPool, type Db } from '../../db/pool';
@@ -7,14 +8,8 @@ import { createDb, createPool, type Db } from '../../db/pool';
 // personal data the mask step's classifier found in free text (URLs, user agents, audit targets),
 // how often, first and last seen, and how many masking replaced. Counts and times only.
 
-export interface InventoryRow {
-  source: string;
-  field: string;
-  kind: string;
-  seen: number;
-  handled: number;
-  firstSeen: string;
-  lastSeen: string;
+/** A row of the inventory across windows: the report's per-window count, and how many windows saw it. */
+export interface InventoryRow extends InventoryCount {
   windows: number;
 }
 
