@@ -3,6 +3,7 @@ import type { ActivityDeps } from '../config/deps';
 import type { RunRef } from '../workflow-safe/run-ref';
 import type { TaskResult } from '../workflow-safe/dag';
 import { countOf, inWindow } from '../db/sql-window';
+import { grantedSpansCtes, inGrantedSpan } from './surely-granted';
 import { CONSENT_INCIDENT_RULE, groupConsentIncidents, incidentBucketSeconds, incidentsInWindow } from '../audit/incidents';
 
 // consent: the ledger (consent_events) is append-only and the only truth; everything here is
@@ -40,15 +41,20 @@ export function deriveConsent({ db, config, env }: ActivityDeps) {
       // given (a grant stamped with the day, the access later that day) is neither compliant nor a
       // violation: recorded apart in consent_time_uncertain, with the grant's stamp and precision,
       // and not counted as a violation. One statement, so each access's bounds are computed once.
+      // Accesses inside a span where a grant surely held are compliant without asking
+      // consent_bounds_at (consent/surely-granted.ts): it judges only the rest.
       await sql`
-        with judged as materialized (
-          select e.source, e.event_id, e.occurred_at, e.subject_id, e.purpose, k.surely, k.possibly
+        with accesses as (
+          select e.source, e.event_id, e.occurred_at, e.subject_id, e.purpose
           from govflow.access_events e
-          cross join lateral govflow.consent_bounds_at(e.subject_id, e.purpose, e.occurred_at) k
           where ${inWindow('e.occurred_at', w)}
             and e.outcome = 'success' and e.subject_id is not null
             and e.purpose = any(${needConsent}::text[])
-            and k.surely is not true
+        ), ${grantedSpansCtes(needConsent)}, judged as materialized (
+          select a.source, a.event_id, a.occurred_at, a.subject_id, a.purpose, k.surely, k.possibly
+          from accesses a
+          cross join lateral govflow.consent_bounds_at(a.subject_id, a.purpose, a.occurred_at) k
+          where not ${inGrantedSpan('a')} and k.surely is not true
         ), violations as (
           insert into govflow.consent_violations (source, event_id, occurred_at, subject_key, purpose, reason, workflow_id)
           select j.source, j.event_id, j.occurred_at, govflow.pseudonym(j.subject_id, ${key}), j.purpose,

@@ -18,7 +18,8 @@ import {
 import { compileRoutes } from './route-template';
 import type { SeenCounts } from './value';
 import { loadDataKeys, storeVaultEntries } from './vault/vault';
-import { isSetBased, maskWindow } from './mask-window';
+import { isSetBased } from './mask-window';
+import { maskParallelism, maskWindowInShards } from './mask-shards';
 
 // mask: the window's access events and audit trail → the analytics-safe tables. Every field is
 // masked by the policy's operator for its kind (pseudonyms, hours, IP prefixes, tokens whose
@@ -56,6 +57,8 @@ export function tableMasker({ pool, db, env, config }: ActivityDeps) {
   const purpose = policy.analyticsPurpose;
   const routes = compileRoutes(policy.routes);
   const anonymous = config.policy.policy.access.anonymousPrincipals;
+  // Read when the worker starts, so a bad value stops it there rather than failing every run.
+  const shards = maskParallelism();
 
   /**
    * Masks a batch of rows. Data keys are loaded (or created) only for the people whose values
@@ -231,7 +234,7 @@ export function tableMasker({ pool, db, env, config }: ActivityDeps) {
       // What the classifier found in free text, per field and kind: counts only, never values.
       let seen: SeenCounts = new Map();
       if (isSetBased(policy)) {
-        ({ access, trail, seen } = await maskWindow(pool, db, {
+        ({ access, trail, seen } = await maskWindowInShards(pool, db, {
           window: run.window,
           workflowId: run.workflowId,
           policy,
@@ -242,7 +245,7 @@ export function tableMasker({ pool, db, env, config }: ActivityDeps) {
           keyId: env.pseudonymKeyId,
           vaultKey: env.vaultKey,
           heartbeat: (d) => heartbeatOrStop(d),
-        }));
+        }, shards));
       } else {
         // An IP operator that needs each row's owner (partial, tokenise, encrypt): row by row.
         const cache = newStepCache();

@@ -54,6 +54,12 @@ export interface MaskWindowInput {
   pseudonymKey: string;
   keyId: string;
   vaultKey: string;
+  /**
+   * The part of the window this call masks: rows whose owner (an access event's subject, an audit
+   * trail entry's actor) hashes to `index` of `count` (PostgreSQL's hashtext). Absent: all rows.
+   * Shards share no person's rows, so they run side by side on separate connections.
+   */
+  shard?: { index: number; count: number };
   heartbeat(detail: Record<string, unknown>): void;
 }
 
@@ -98,17 +104,22 @@ export async function maskWindow(pool: pg.Pool, db: Db, input: MaskWindowInput):
   // with its last phase, so that a long INSERT is not taken for a lost worker.
   let last: Record<string, unknown> = { step: 'start' };
   const beat = (detail: Record<string, unknown>) => {
-    last = detail;
-    input.heartbeat(detail);
+    last = input.shard ? { ...detail, shard: input.shard.index } : detail;
+    input.heartbeat(last);
   };
   const keepAlive = setInterval(() => input.heartbeat(last), 5_000);
   const L = (s: string) => client.escapeLiteral(s);
   const anon = `array[${input.anonymous.map(L).join(',')}]::text[]`;
   const inWindow = (alias: string) => `${alias}.occurred_at >= ${L(input.window.start)}::timestamptz and ${alias}.occurred_at < ${L(input.window.end)}::timestamptz`;
+  // A shard's rows: hashtext's sign bit masked off, as abs() of its minimum overflows.
+  const inShard = (column: string) =>
+    input.shard && input.shard.count > 1 ? ` and (hashtext(coalesce(${column}, '')) & 2147483647) % ${input.shard.count} = ${input.shard.index}` : '';
+  const accessScope = (alias: string) => `${inWindow(alias)}${inShard(`${alias}.subject_id`)}`;
+  const trailScope = (alias: string) => `${inWindow(alias)}${inShard(`${alias}.actor`)}`;
   const consented = (column: string) => `not exists (select 1 from govflow.consent_state cs
     where cs.subject_id = ${column} and cs.purpose = ${L(policy.analyticsPurpose)} and not cs.granted)`;
-  const access = `(select * from govflow.access_events e where ${inWindow('e')} and ${consented('e.subject_id')})`;
-  const trail = `(select * from govflow.audit_trail_events t where ${inWindow('t')} and ${consented('t.actor')})`;
+  const access = `(select * from govflow.access_events e where ${accessScope('e')} and ${consented('e.subject_id')})`;
+  const trail = `(select * from govflow.audit_trail_events t where ${trailScope('t')} and ${consented('t.actor')})`;
   const q = (text: string) => client.query(text);
   const copy = async (table: string, lines: string[]) => {
     if (lines.length) await pipeline(Readable.from(lines), client.query(copyFrom(`copy ${table} from stdin`)));
@@ -287,7 +298,7 @@ export async function maskWindow(pool: pg.Pool, db: Db, input: MaskWindowInput):
     // row than ON CONFLICT … DO UPDATE, which the first run, the common case, would pay for nothing).
     beat({ step: 'write', table: 'masked_events' });
     await q(`delete from govflow.masked_events m using govflow.access_events e
-      where ${inWindow('e')} and m.source = e.source and m.event_id = e.event_id`);
+      where ${accessScope('e')} and m.source = e.source and m.event_id = e.event_id`);
     const a = await q(`
       insert into govflow.masked_events
         (source, event_id, occurred_hour, principal_key, subject_key, action, resource, data_category,
@@ -303,7 +314,7 @@ export async function maskWindow(pool: pg.Pool, db: Db, input: MaskWindowInput):
       order by x.source, x.event_id`);
     beat({ step: 'write', table: 'masked_audit_trail' });
     await q(`delete from govflow.masked_audit_trail m using govflow.audit_trail_events t
-      where ${inWindow('t')} and m.source = t.source and m.event_id = t.event_id`);
+      where ${trailScope('t')} and m.source = t.source and m.event_id = t.event_id`);
     const t = await q(`
       insert into govflow.masked_audit_trail
         (source, event_id, occurred_hour, actor_key, action, target, outcome, ip_prefix, region, key_id, workflow_id)
