@@ -8,24 +8,7 @@ import { maskWindow, type MaskWindowInput, type MaskWindowResult } from './mask-
 // a 17.2 s step with the other core idle. Split by the hash of each row's owner (subject or
 // actor), the shards share no person's rows, so each masks and writes its own rows in its own
 // transaction, side by side; only values seen by several shards (a catalogue page) are masked
-// once per shard. The default follows the cores Postgres usually has to spare for one step.
-
-/** Shards when GOVFLOW_MASK_PARALLELISM is not set. */
-export const DEFAULT_MASK_PARALLELISM = 2;
-
-/**
- * GOVFLOW_MASK_PARALLELISM: how many connections one mask step uses (1–16, default 2).
- * @throws Error naming the variable and what it expects when it is not such a number.
- */
-export function maskParallelism(env: NodeJS.ProcessEnv = process.env): number {
-  const raw = env.GOVFLOW_MASK_PARALLELISM;
-  if (raw === undefined || raw === '') return DEFAULT_MASK_PARALLELISM;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < 1 || n > 16) {
-    throw new Error(`GOVFLOW_MASK_PARALLELISM is ${JSON.stringify(raw)}: expected a whole number of connections from 1 to 16`);
-  }
-  return n;
-}
+// once per shard. How many: masking/mask-parallelism.ts.
 
 /** Adds `from`'s counts into `into` (first and last seen widened). */
 export function mergeSeen(into: SeenCounts, from: SeenCounts): SeenCounts {

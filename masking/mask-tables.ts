@@ -19,7 +19,8 @@ import { compileRoutes } from './route-template';
 import type { SeenCounts } from './value';
 import { loadDataKeys, storeVaultEntries } from './vault/vault';
 import { isSetBased } from './mask-window';
-import { maskParallelism, maskWindowInShards } from './mask-shards';
+import { maskWindowInShards } from './mask-shards';
+import { DEFAULT_MASK_PARALLELISM } from './mask-parallelism';
 
 // mask: the window's access events and audit trail → the analytics-safe tables. Every field is
 // masked by the policy's operator for its kind (pseudonyms, hours, IP prefixes, tokens whose
@@ -57,8 +58,9 @@ export function tableMasker({ pool, db, env, config }: ActivityDeps) {
   const purpose = policy.analyticsPurpose;
   const routes = compileRoutes(policy.routes);
   const anonymous = config.policy.policy.access.anonymousPrincipals;
-  // Read when the worker starts, so a bad value stops it there rather than failing every run.
-  const shards = maskParallelism();
+  // Each shard holds a connection for its whole transaction and writes vault entries through the
+  // pool meanwhile: two connections stay free so those writes never wait on the shards.
+  const shards = Math.max(1, Math.min(env.maskParallelism ?? DEFAULT_MASK_PARALLELISM, (pool.options.max ?? 10) - 2));
 
   /**
    * Masks a batch of rows. Data keys are loaded (or created) only for the people whose values

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_MASK_PARALLELISM, maskParallelism, mergeSeen } from '../../masking/mask-shards';
+import { mergeSeen } from '../../masking/mask-shards';
+import { DEFAULT_MASK_PARALLELISM, maskParallelism } from '../../masking/mask-parallelism';
 import type { SeenCounts } from '../../masking/value';
 
 describe('GOVFLOW_MASK_PARALLELISM', () => {
@@ -11,7 +12,7 @@ describe('GOVFLOW_MASK_PARALLELISM', () => {
   it('refuses anything else, naming the variable and what it expects', () => {
     for (const bad of ['0', '17', '2.5', 'two', '-1']) {
       expect(() => maskParallelism({ GOVFLOW_MASK_PARALLELISM: bad })).toThrow(
-        `GOVFLOW_MASK_PARALLELISM is "${bad}": expected a whole number of connections from 1 to 16`,
+        `GOVFLOW_MASK_PARALLELISM: expected a whole number of connections from 1 to 16, got "${bad}"`,
       );
     }
   });
