@@ -5,7 +5,7 @@ import { ConfigError } from '../config/config-error';
 // step; a larger instance takes more, up to the pool the worker opens.
 
 /** Shards when GOVFLOW_MASK_PARALLELISM is not set. */
-export const DEFAULT_MASK_PARALLELISM = 2;
+export const DEFAULT_MASK_PARALLELISM = 1;
 
 /**
  * GOVFLOW_MASK_PARALLELISM: how many connections one mask step uses (1–16, default 2).

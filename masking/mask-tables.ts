@@ -262,11 +262,15 @@ export function tableMasker({ pool, db, env, config }: ActivityDeps) {
       }
       await writeInventory(run, seen);
 
-      const masked = await countOf(
-        sql<{ n: number }>`select count(*) as n from govflow.masked_events m
-          join govflow.access_events e using (source, event_id) where ${inWindow('e.occurred_at', run.window)}`,
-        db,
-      );
+      // The set-based step deleted the window's masked rows and inserted them anew, so what it
+      // inserted is what the window has; row by row, earlier rows may remain and are counted.
+      const masked = isSetBased(policy)
+        ? access
+        : await countOf(
+            sql<{ n: number }>`select count(*) as n from govflow.masked_events m
+              join govflow.access_events e using (source, event_id) where ${inWindow('e.occurred_at', run.window)}`,
+            db,
+          );
       const source = await countOf(
         sql<{ n: number }>`select count(*) as n from govflow.access_events e where ${inWindow('e.occurred_at', run.window)}`,
         db,
