@@ -14,7 +14,7 @@ import type { GovernanceResult } from '../workflows/governance';
 import { DAY, generateDay } from './dag-events';
 import { formatTimings, stepTimings, workersOf } from './step-timings';
 
-// npm run bench:dag [-- --events N --files F --workers W --skip TASK --keep-db]
+// npm run bench:dag [-- --events N --files F --workers W --worker-heap MB --skip TASK --keep-db]
 // The whole governance DAG against the floor Postgres sets, in one run: N access events of one
 // day (bench/dag-events.ts: mostly compliant, consent for the consent-bound purposes, a trickle of
 // violations) and their consent export are
@@ -31,6 +31,9 @@ const { values } = parseArgs({
     files: { type: 'string', default: '8' },
     workers: { type: 'string', default: '1' },
     'keep-db': { type: 'boolean', default: false },
+    // The workers' V8 heap bound in MB (NODE_OPTIONS=--max-old-space-size, as the Dockerfile sets
+    // 256); 0: Node's default, which lets the heap grow lazily while garbage accumulates.
+    'worker-heap': { type: 'string', default: '0' },
     // A task left out of the run (e.g. --skip mask, to measure the rest while a step is reworked).
     skip: { type: 'string', multiple: true, default: [] },
   },
@@ -41,6 +44,8 @@ const WORKERS = Number(values.workers);
 if (!Number.isInteger(N) || N < 1000) throw new Error('--events must be a whole number of at least 1000');
 if (!Number.isInteger(FILES) || FILES < 1) throw new Error('--files must be a whole number of at least 1');
 if (!Number.isInteger(WORKERS) || WORKERS < 1) throw new Error('--workers must be a whole number of at least 1');
+const WORKER_HEAP = Number(values['worker-heap']);
+if (!Number.isInteger(WORKER_HEAP) || WORKER_HEAP < 0) throw new Error('--worker-heap must be a whole number of MB (0: Node\'s default)');
 const PG = process.env.BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432';
 const TASK_QUEUE = 'bench-dag';
 const log = (s: string) => console.log(s);
@@ -50,7 +55,8 @@ const seconds = (from: bigint) => Number(process.hrtime.bigint() - from) / 1e9;
 /** Starts `govflow worker` as a process of its own; resolves once it polls. */
 function startWorker(env: NodeJS.ProcessEnv): Promise<ChildProcess> {
   return new Promise((res, rej) => {
-    const child = spawn(process.execPath, ['bin/govflow.mjs', 'worker'], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+    const heap = WORKER_HEAP ? { NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --max-old-space-size=${WORKER_HEAP}`.trim() } : {};
+    const child = spawn(process.execPath, ['bin/govflow.mjs', 'worker'], { env: { ...process.env, ...env, ...heap }, stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
     child.stdout!.on('data', (d) => {
       out += d;
@@ -71,7 +77,7 @@ async function main() {
   const workers: ChildProcess[] = [];
   let server: Awaited<ReturnType<typeof startDevServer>> | undefined;
   try {
-    log(`== ${fmt(N)} access events over ${DAY.start.slice(0, 10)} in ${FILES} files, ${WORKERS} worker(s): generating…`);
+    log(`== ${fmt(N)} access events over ${DAY.start.slice(0, 10)} in ${FILES} files, ${WORKERS} worker(s)${WORKER_HEAP ? ` (heap ≤ ${WORKER_HEAP} MB)` : ''}: generating…`);
     const day = await generateDay(N, FILES, work);
     const mb = day.accessFiles.reduce((s, f) => s + statSync(f).size, 0) / 1e6;
     log(`   ${mb.toFixed(0)} MB of JSONL, ${fmt(day.consentCount)} consent records`);
