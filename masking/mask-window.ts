@@ -316,7 +316,9 @@ export async function maskWindow(pool: pg.Pool, db: Db, input: MaskWindowInput):
       left join mask_text_people tp on tp.field = 'resource' and tp.value = x.resource and tp.p1 = x.p1 and tp.p2 = x.p2
       left join mask_text ua on ua.field = 'user_agent' and ua.value = x.user_agent
       -- In key order: the primary key's inserts then go to its rightmost page instead of anywhere.
-      order by x.source, x.event_id`);
+      -- Byte order ("C") costs half of a locale's comparisons; it is the key's own order under
+      -- C.UTF-8 and close to it elsewhere, which is all the locality needs.
+      order by x.source collate "C", x.event_id collate "C"`);
     beat({ step: 'write', table: 'masked_audit_trail' });
     await q(`delete from govflow.masked_audit_trail m using govflow.audit_trail_events t
       where ${maskedHours('m')} and ${trailScope('t')} and m.source = t.source and m.event_id = t.event_id`);
