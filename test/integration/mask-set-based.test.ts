@@ -8,6 +8,9 @@ import type { MaskKeys } from '../../masking/operators';
 import { compileRoutes } from '../../masking/route-template';
 import type { SeenCounts } from '../../masking/value';
 import { pseudonym } from '../../masking/pseudonym';
+import { MockActivityEnvironment } from '@temporalio/testing';
+import { tableMasker } from '../../masking/mask-tables';
+import type { TaskResult } from '../../workflow-safe/dag';
 
 // The set-based mask step (masking/mask-window.ts) against the row-by-row masking it replaces
 // (lib/mask-record.ts, the reference): after a real governance run on the dev server and
@@ -152,6 +155,21 @@ describe('the set-based mask step', () => {
     await runOnce('set-based-again');
     expect(await masked('masked_events')).toEqual(before.events);
     expect(await masked('masked_audit_trail')).toEqual(before.trail);
+  });
+
+  it('writes the same rows and counts when the window is masked in shards on several connections', async () => {
+    const inventory = () => h.sql('select source, field, kind, seen, handled, first_seen, last_seen from govflow.sensitivity_inventory order by 1, 2, 3');
+    const before = { events: await masked('masked_events'), trail: await masked('masked_audit_trail'), inventory: await inventory() };
+    const { mask } = tableMasker({ pool: h.pool, db: h.db, config: h.config, env: { ...h.env, maskParallelism: 3 } });
+    const phases = new Set<number>();
+    const env = new MockActivityEnvironment();
+    env.on('heartbeat', (d: { shard?: number }) => d.shard !== undefined && phases.add(d.shard));
+    const result = (await env.run(mask, { workflowId: 'set-based-shards', runId: 'r', window: WINDOW })) as TaskResult;
+    expect([...phases].sort()).toEqual([0, 1, 2]);
+    expect(result.counts.maskedEvents).toBe(before.events.length);
+    expect(await masked('masked_events')).toEqual(before.events);
+    expect(await masked('masked_audit_trail')).toEqual(before.trail);
+    expect(await inventory()).toEqual(before.inventory);
   });
 
   it('shows the planted kinds in the sensitivity inventory of the compliance report, without a value', async () => {
