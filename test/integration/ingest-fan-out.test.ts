@@ -292,6 +292,19 @@ describe('region-pinned workers', () => {
     expect(await h.sql(`select source, field, kind, seen::int from govflow.sensitivity_inventory order by source, field, kind`)).toEqual(inventoryBefore);
   }, 240_000);
 
+  it("keeps a revision's steps on their regions' queues: it skips ingest, and its parent hands it the regions", async () => {
+    const child = `${id}-revision`;
+    const revised = await h.client.workflow.execute('governanceRun', {
+      taskQueue: h.taskQueue, workflowId: child,
+      args: [{ window: WINDOW, trigger: 'late-data', skipTasks: ['ingest'], revision: { reason: 'late-data', detectedBy: id },
+               sourceRegions: { 'eu-west-1': ['eu-access'], 'us-east-1': ['us-access'] } }],
+    });
+    expect(revised.status).toBe('completed');
+    const steps = await stepsRun(h, child, ['audit', 'consent', 'mask']);
+    expect(steps).toHaveLength(9);
+    for (const s of steps.filter((x) => x.scope?.region)) expect(s.identity, `${s.type} ${s.scope!.region}`).toBe(s.scope!.region === 'eu-west-1' ? eu.identity : us.identity);
+  }, 240_000);
+
   it('refuses a malformed region with one line', async () => {
     const { runGovflow } = await import('../support/govflow-cli');
     const bad = await runGovflow(h, ['worker', '--region', 'EU West']);
