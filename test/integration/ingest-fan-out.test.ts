@@ -305,6 +305,23 @@ describe('region-pinned workers', () => {
     for (const s of steps.filter((x) => x.scope?.region)) expect(s.identity, `${s.type} ${s.scope!.region}`).toBe(s.scope!.region === 'eu-west-1' ? eu.identity : us.identity);
   }, 240_000);
 
+  it("hands the regions to a late window's revision, whose steps then run on the regional workers", async () => {
+    // eu rows for the governed window arrive with the next hour's run: it governs that window again.
+    writeFileSync(join(dir, 'eu-5.jsonl'), accessLines('eu-late', 10, 'eu-west-1'));
+    const next = `${id}-next`;
+    const later = await h.client.workflow.execute('governanceRun', {
+      taskQueue: h.taskQueue, workflowId: next, args: [{ window: { start: WINDOW.end, end: '2026-11-01T12:00:00.000Z' }, trigger: 'cli' }],
+    });
+    expect(later.revisedWindows).toMatchObject([{ window: WINDOW, lateRows: { access: 10 }, status: 'completed' }]);
+    const steps = await stepsRun(h, later.revisedWindows![0]!.revisionWorkflowId, ['audit', 'consent', 'mask']);
+    expect(steps.map((s) => `${s.type}:${s.scope?.region ?? 'rest'}`).sort()).toEqual(
+      ['audit', 'consent', 'mask'].flatMap((t) => [`${t}:eu-west-1`, `${t}:rest`, `${t}:us-east-1`]),
+    );
+    for (const s of steps.filter((x) => x.scope?.region)) expect(s.identity, `${s.type} ${s.scope!.region}`).toBe(s.scope!.region === 'eu-west-1' ? eu.identity : us.identity);
+    const [masked] = await rowsOf<{ n: number }>(h, `select count(*)::int as n from govflow.masked_events where source = 'eu-access'`);
+    expect(masked!.n).toBe(EU_ROWS + 10);
+  }, 240_000);
+
   it('refuses a malformed region with one line', async () => {
     const { runGovflow } = await import('../support/govflow-cli');
     const bad = await runGovflow(h, ['worker', '--region', 'EU West']);
