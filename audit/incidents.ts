@@ -4,6 +4,8 @@ import type { Window } from '../workflow-safe/window';
 import type { AuditPolicy } from '../policy/audit';
 import { parseDurationSeconds } from '../config/duration';
 import { SEVERITIES } from '../reporting/alerts/severity';
+import type { SourceScope } from '../workflow-safe/source-scope';
+import { aboutInScope, regionSuffix, sourceInScope } from '../db/sql-scope';
 
 // Incidents: what a governance team reads instead of one row per event. Findings (audit_findings)
 // and consent violations are grouped by rule, by what the rule is about (audit_findings.about, set
@@ -16,6 +18,11 @@ import { SEVERITIES } from '../reporting/alerts/severity';
 // data or a stream batch that adds findings to a bucket grows its incident (findings, last_seen,
 // severity, growths + 1) instead of adding a second one. Each finding's incident_id links it to
 // its incident, so every contributing event stays traceable through the finding's evidence.
+//
+// A region-pinned run (workflow-safe/source-scope.ts) groups per scope: a region's findings carry
+// `@region` in their `about`, so its incidents never share a key with another region's, and each
+// scope regroups only its own (by `about`): two regional audits of one run, or a retry of one,
+// never overwrite or shrink the other's incidents.
 
 /** The rule id consent violations are grouped under (as the reports list them). */
 export const CONSENT_INCIDENT_RULE = 'consent_violation';
@@ -41,6 +48,8 @@ interface GroupOptions {
   bucketSeconds: number;
   sample: number;
   workflowId: string;
+  /** Only this scope's findings (and incidents); absent: all of them. */
+  scope?: SourceScope;
 }
 
 /**
@@ -92,7 +101,8 @@ async function group(db: Db, table: 'audit_findings' | 'consent_violations', sou
 export function groupAuditIncidents(db: Db, o: GroupOptions): Promise<{ created: number; grown: number }> {
   return group(db, 'audit_findings', (lo, hi) => sql`
     select f.id, f.rule, coalesce(f.about, 'unattributed') as about, f.severity, f.occurred_at, f.description, f.principal_key
-    from govflow.audit_findings f where f.occurred_at >= ${lo}::timestamptz and f.occurred_at < ${hi}::timestamptz`, o);
+    from govflow.audit_findings f where f.occurred_at >= ${lo}::timestamptz and f.occurred_at < ${hi}::timestamptz
+      and ${aboutInScope(sql`coalesce(f.about, 'unattributed')`, o.scope)}`, o);
 }
 
 /**
@@ -101,11 +111,12 @@ export function groupAuditIncidents(db: Db, o: GroupOptions): Promise<{ created:
  */
 export function groupConsentIncidents(db: Db, o: GroupOptions & { severity: string }): Promise<{ created: number; grown: number }> {
   return group(db, 'consent_violations', (lo, hi) => sql`
-    select v.id, ${CONSENT_INCIDENT_RULE}::text as rule, 'subject:' || v.subject_key as about, ${o.severity}::text as severity,
+    select v.id, ${CONSENT_INCIDENT_RULE}::text as rule, 'subject:' || v.subject_key || ${regionSuffix(o.scope)} as about, ${o.severity}::text as severity,
            v.occurred_at,
            'Processing for ' || v.purpose || ' without consent (' || replace(v.reason, '_', ' ') || ')' as description,
            null::text as principal_key
-    from govflow.consent_violations v where v.occurred_at >= ${lo}::timestamptz and v.occurred_at < ${hi}::timestamptz`, o);
+    from govflow.consent_violations v where v.occurred_at >= ${lo}::timestamptz and v.occurred_at < ${hi}::timestamptz
+      and ${sourceInScope('v', o.scope)}`, o);
 }
 
 export interface IncidentTally {
@@ -119,9 +130,10 @@ export interface IncidentTally {
 
 /**
  * The incidents a window contributed to (at least one of their findings or consent violations
- * occurred in it), by rule and severity: what reports, alerts and KPIs count.
+ * occurred in it), by rule and severity: what reports, alerts and KPIs count. With `scope`, only
+ * that scope's incidents (by their `about`), as a region-pinned step counts its own.
  */
-export async function incidentsInWindow(db: Db, window: Window): Promise<IncidentTally[]> {
+export async function incidentsInWindow(db: Db, window: Window, scope?: SourceScope): Promise<IncidentTally[]> {
   const { rows } = await sql<IncidentTally>`
     with contributing as (
       select f.incident_id as id from govflow.audit_findings f
@@ -132,6 +144,7 @@ export async function incidentsInWindow(db: Db, window: Window): Promise<Inciden
     )
     select i.rule, i.severity, count(distinct i.id)::int as n, count(*)::int as findings
     from contributing c join govflow.incidents i on i.id = c.id
+    where ${aboutInScope(sql`i.about`, scope)}
     group by i.rule, i.severity order by n desc, i.rule, i.severity`.execute(db);
   return rows;
 }

@@ -3,6 +3,7 @@ import { type Client, type WorkflowExecutionDescription, WorkflowNotFoundError }
 import proto from '@temporalio/proto';
 import type { Db } from '../db/pool';
 import type { GovernanceInput } from '../workflow-safe/run-input';
+import type { SourceRegions } from '../workflow-safe/source-scope';
 import { governanceRun } from '../workflows/governance';
 import { UsageError } from './command';
 
@@ -69,7 +70,7 @@ async function reset(client: Client, d: WorkflowExecutionDescription): Promise<R
 }
 
 /** A new run of the failed run's window that skips what already succeeded, per the ledger. */
-async function newRun(client: Client, db: Db, workflowId: string, taskQueue: string | undefined, reason?: string): Promise<ReplayOutcome> {
+async function newRun(client: Client, db: Db, workflowId: string, taskQueue: string | undefined, regions: SourceRegions | undefined, reason?: string): Promise<ReplayOutcome> {
   const run = await db
     .selectFrom('govflow.runs')
     .selectAll()
@@ -90,12 +91,16 @@ async function newRun(client: Client, db: Db, workflowId: string, taskQueue: str
     trigger: 'replay',
     skipTasks: done.map((t) => t.task).sort(),
   };
+  // Skipping ingest, the run learns no regions from it: audit, consent and mask must still run on
+  // their regions' queues (workflow-safe/source-scope.ts).
+  if (regions && input.skipTasks!.includes('ingest')) input.sourceRegions = regions;
   // Same workflow id: the run replaces the failed one under the name people and schedules know.
   const handle = await client.workflow.start(governanceRun, { workflowId, taskQueue: taskQueue!, args: [input] });
   return { mode: 'new-run', workflowId, runId: handle.firstExecutionRunId, tasks: input.skipTasks!, reason };
 }
 
-export async function replayRun(client: Client, db: Db, workflowId: string, o: { mode?: ReplayMode; taskQueue: string }): Promise<ReplayOutcome> {
+/** `o.sourceRegions`: each region's sources (the config's), handed to a new run that skips ingest. */
+export async function replayRun(client: Client, db: Db, workflowId: string, o: { mode?: ReplayMode; taskQueue: string; sourceRegions?: SourceRegions }): Promise<ReplayOutcome> {
   const mode = o.mode ?? 'auto';
   let d: WorkflowExecutionDescription | undefined;
   try {
@@ -106,15 +111,15 @@ export async function replayRun(client: Client, db: Db, workflowId: string, o: {
   if (d && !REPLAYABLE.has(d.status.name)) {
     throw new UsageError(`${workflowId} is ${d.status.name.toLowerCase()}; only a failed, timed-out, terminated or cancelled run can be replayed`);
   }
-  if (mode === 'new-run') return newRun(client, db, workflowId, d?.taskQueue ?? o.taskQueue);
+  if (mode === 'new-run') return newRun(client, db, workflowId, d?.taskQueue ?? o.taskQueue, o.sourceRegions);
   if (!d) {
     if (mode === 'reset') throw new UsageError(`${workflowId}: Temporal has no history of it any more, so it cannot be reset; use --mode new-run`);
-    return newRun(client, db, workflowId, o.taskQueue, 'Temporal has no history of the run any more');
+    return newRun(client, db, workflowId, o.taskQueue, o.sourceRegions, 'Temporal has no history of the run any more');
   }
   try {
     return await reset(client, d);
   } catch (err) {
     if (mode === 'reset') throw err instanceof ResetImpossible ? new UsageError(`${workflowId} cannot be reset: ${err.message}`) : err;
-    return newRun(client, db, workflowId, d.taskQueue, `reset impossible: ${(err as Error).message}`);
+    return newRun(client, db, workflowId, d.taskQueue, o.sourceRegions, `reset impossible: ${(err as Error).message}`);
   }
 }

@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import type { ActivityDeps } from '../config/deps';
-import type { RunRef } from '../workflow-safe/run-ref';
+import type { ScopedRun } from '../workflow-safe/source-scope';
+import { sourceInScope } from '../db/sql-scope';
 import type { TaskResult } from '../workflow-safe/dag';
 import { countOf, inWindow } from '../db/sql-window';
 import { grantedSpansCtes, inGrantedSpan } from './surely-granted';
@@ -14,6 +15,14 @@ import { CONSENT_INCIDENT_RULE, groupConsentIncidents, incidentBucketSeconds, in
 //    and consent_time_uncertain: those whose signals' timestamps are too coarse to tell;
 // 3. consent_withdrawals + erasure_requests: the window's refusals, for mask and erasure;
 // 4. consent_log: the window's consent management log per purpose, for the reports.
+//
+// Region-pinned (run.scope, workflow-safe/source-scope.ts): the scope's consent records refresh
+// consent_state (a person's newer record from another scope is never overwritten: the latest
+// word still wins, whichever scope runs last), its accesses are judged, its records' withdrawals
+// and erasure requests queued, its violations grouped into its own incidents. What stays
+// window-wide: the ledger a person's consent is judged from (govflow.consent_bounds_at reads every
+// source's records of that person and purpose), and consent_log, one row per window and purpose,
+// written by the scope on the run's own queue only. Both are listed as open in README ("Regions").
 
 /** The consent step over one run's window (activities/consent.ts is its Temporal-facing shell). */
 export function deriveConsent({ db, config, env }: ActivityDeps) {
@@ -23,17 +32,23 @@ export function deriveConsent({ db, config, env }: ActivityDeps) {
   const policy = config.policy.policy;
 
   return {
-    async consent(run: RunRef): Promise<TaskResult> {
+    async consent(run: ScopedRun): Promise<TaskResult> {
       const w = run.window;
+      const { scope } = run;
+      // A scoped refresh replaces a person's state only with a word at least as recent, or its own.
+      const newestWins = scope
+        ? sql`and (excluded.as_of >= govflow.consent_state.as_of or exists (
+            select 1 from govflow.consent_events o where o.id = govflow.consent_state.event_ref and ${sourceInScope('o', scope)}))`
+        : sql``;
       await sql`
         insert into govflow.consent_state (subject_id, purpose, granted, as_of, event_ref)
         select distinct on (subject_id, purpose) subject_id, purpose, govflow.consent_effective(granted, signal), occurred_at, id
-        from govflow.consent_events
+        from govflow.consent_events where ${sourceInScope('consent_events', scope)}
         order by subject_id, purpose, occurred_at desc, govflow.consent_effective(granted, signal) asc, id desc
         on conflict (subject_id, purpose) do update
           set granted = excluded.granted, as_of = excluded.as_of, event_ref = excluded.event_ref
           where (govflow.consent_state.as_of, govflow.consent_state.event_ref, govflow.consent_state.granted)
-            is distinct from (excluded.as_of, excluded.event_ref, excluded.granted)`.execute(db);
+            is distinct from (excluded.as_of, excluded.event_ref, excluded.granted) ${newestWins}`.execute(db);
 
       // Judged against when the consent state was known (govflow.consent_bounds_at, migration
       // T1700): a violation only when consent cannot have held at the access, whatever instant in
@@ -49,7 +64,7 @@ export function deriveConsent({ db, config, env }: ActivityDeps) {
           from govflow.access_events e
           where ${inWindow('e.occurred_at', w)}
             and e.outcome = 'success' and e.subject_id is not null
-            and e.purpose = any(${needConsent}::text[])
+            and e.purpose = any(${needConsent}::text[]) and ${sourceInScope('e', scope)}
         ), ${grantedSpansCtes(needConsent)}, judged as materialized (
           select a.source, a.event_id, a.occurred_at, a.subject_id, a.purpose, k.surely, k.possibly
           from accesses a
@@ -81,7 +96,7 @@ export function deriveConsent({ db, config, env }: ActivityDeps) {
       // One incident per person (pseudonym) and bucket, however many of their accesses lacked consent.
       await groupConsentIncidents(db, {
         window: w, bucketSeconds: incidentBucketSeconds(policy.audit), sample: policy.audit.incidents.sample,
-        workflowId: run.workflowId, severity: policy.alerts.consentViolations.severity,
+        workflowId: run.workflowId, severity: policy.alerts.consentViolations.severity, scope,
       });
 
       await sql`
@@ -90,7 +105,7 @@ export function deriveConsent({ db, config, env }: ActivityDeps) {
                c.kind, ${run.workflowId}
         from govflow.consent_changes(${w.start}::timestamptz, ${w.end}::timestamptz) c
         -- Changes of mind only: a GPC header repeated on every request is one withdrawal, not many.
-        where c.kind in ('withdrawn', 'refused')
+        where c.kind in ('withdrawn', 'refused') and ${sourceInScope('c', scope)}
         on conflict (source, event_id) do nothing`.execute(db);
 
       // Withdrawing consent ends the lawful basis for that purpose's data (GDPR Art. 17(1)(b)):
@@ -100,10 +115,12 @@ export function deriveConsent({ db, config, env }: ActivityDeps) {
         insert into govflow.erasure_requests (subject_id, purpose, reason, requested_at, source, event_id, workflow_id)
         select w.subject_id, w.purpose, 'consent ' || w.kind || ' (' || w.signal || ')', w.withdrawn_at, w.source, w.event_id, ${run.workflowId}
         from govflow.consent_withdrawals w
-        where ${inWindow('w.withdrawn_at', w)} and w.purpose = any(${needConsent}::text[])
+        where ${inWindow('w.withdrawn_at', w)} and w.purpose = any(${needConsent}::text[]) and ${sourceInScope('w', scope)}
         on conflict (source, event_id) do nothing`.execute(db);
 
-      await sql`
+      // One log per window: a region's scope leaves it to the scope on the run's own queue.
+      const writesLog = !scope?.region;
+      if (writesLog) await sql`
         insert into govflow.consent_log (window_start, window_end, purpose, granted, refused, withdrawn, regranted, changed,
                                          conflicts, status_granted, status_withdrawn, status_never_asked, workflow_id)
         select ${w.start}::timestamptz, ${w.end}::timestamptz, l.*, ${run.workflowId}
@@ -115,24 +132,25 @@ export function deriveConsent({ db, config, env }: ActivityDeps) {
               status_never_asked = excluded.status_never_asked, workflow_id = excluded.workflow_id, updated_at = now()`.execute(db);
 
       const violations = await countOf(
-        sql<{ n: number }>`select count(*) as n from govflow.consent_violations v where ${inWindow('v.occurred_at', w)}`,
+        sql<{ n: number }>`select count(*) as n from govflow.consent_violations v where ${inWindow('v.occurred_at', w)} and ${sourceInScope('v', scope)}`,
         db,
       );
       const uncertain = await countOf(
-        sql<{ n: number }>`select count(*) as n from govflow.consent_time_uncertain u where ${inWindow('u.occurred_at', w)}`,
+        sql<{ n: number }>`select count(*) as n from govflow.consent_time_uncertain u where ${inWindow('u.occurred_at', w)} and ${sourceInScope('u', scope)}`,
         db,
       );
       const checked = await countOf(
         sql<{ n: number }>`select count(*) as n from govflow.access_events e
-          where ${inWindow('e.occurred_at', w)} and e.purpose = any(${needConsent}::text[])`,
+          where ${inWindow('e.occurred_at', w)} and e.purpose = any(${needConsent}::text[]) and ${sourceInScope('e', scope)}`,
         db,
       );
       const { rows } = await sql<{ withdrawals: number; conflicts: number; changed: number }>`
         select coalesce(sum(withdrawn + refused), 0)::int as withdrawals, coalesce(sum(conflicts), 0)::int as conflicts,
                coalesce(sum(changed), 0)::int as changed
         from govflow.consent_log where window_start = ${w.start}::timestamptz and window_end = ${w.end}::timestamptz`.execute(db);
-      const log = rows[0] ?? { withdrawals: 0, conflicts: 0, changed: 0 };
-      const incidents = (await incidentsInWindow(db, w)).filter((i) => i.rule === CONSENT_INCIDENT_RULE).reduce((s, i) => s + i.n, 0);
+      const none = { withdrawals: 0, conflicts: 0, changed: 0 };
+      const log = writesLog ? (rows[0] ?? none) : none;
+      const incidents = (await incidentsInWindow(db, w, scope)).filter((i) => i.rule === CONSENT_INCIDENT_RULE).reduce((s, i) => s + i.n, 0);
       return {
         counts: {
           consentViolations: violations,

@@ -6,6 +6,7 @@ import { sql } from 'kysely';
 import type { ActivityDeps } from '../config/deps';
 import type { RunRef } from '../workflow-safe/run-ref';
 import type { TaskResult } from '../workflow-safe/dag';
+import { sourceRegions, type SourceRegions } from '../workflow-safe/source-scope';
 import { expandGlob } from './glob';
 import { fingerprintHead, readHead } from './fingerprint';
 import { ingestFile, type FileResult } from './file-source';
@@ -38,6 +39,13 @@ export interface IngestProgress {
 /** ingest's result: counts for the DAG, and what each configured source delivered. */
 export interface IngestResult extends TaskResult {
   sources: SourceDelivery[];
+  /**
+   * Each region's sources (configured names and regions only), when some source has a region:
+   * how the workflow learns where audit, consent and mask must run for this run's data. From the
+   * config rather than the plan's units, so a pinned source that delivered no file this run still
+   * keeps its rows on its region's queue. Absent when no source has a region (results unchanged).
+   */
+  regions?: SourceRegions;
 }
 
 /**
@@ -254,7 +262,8 @@ export function sourceIngest(deps: ActivityDeps) {
       (await countOf(sql<{ n: number }>`select count(*) as n from govflow.audit_trail_events t where ${inWindow('t.occurred_at', w)}`, deps.db));
     counts.rowsIn = counts.recordsRead! + counts.recordsRejected!;
     counts.rowsOut = counts.rowsInserted!;
-    return { counts, breakdown: { recordsBySource, duplicatesBySource, rejectedByReason, skippedByReason }, sources };
+    const regions = sourceRegions(deps.config.sources);
+    return { counts, breakdown: { recordsBySource, duplicatesBySource, rejectedByReason, skippedByReason }, sources, ...(regions ? { regions } : {}) };
   }
 
   return {

@@ -1,7 +1,8 @@
 import { heartbeatOrStop } from '../temporal/heartbeat';
 import { sql } from 'kysely';
 import type { ActivityDeps } from '../config/deps';
-import type { RunRef } from '../workflow-safe/run-ref';
+import type { ScopedRun, SourceScope } from '../workflow-safe/source-scope';
+import { sourceInScope } from '../db/sql-scope';
 import type { TaskResult } from '../workflow-safe/dag';
 import { countOf, inWindow } from '../db/sql-window';
 import type { MaskKeys, VaultEntry } from './operators';
@@ -31,6 +32,9 @@ import { DEFAULT_MASK_PARALLELISM } from './mask-parallelism';
 // seeing only distinct values and people; a policy whose IP operator needs each row's owner
 // (partial, tokenise, encrypt) is masked row by row here instead, in keyset batches. Rows never
 // pass through Temporal; every write is keyed by (source, event id), so a re-run rewrites the same rows.
+// Region-pinned (run.scope, workflow-safe/source-scope.ts): every read, rewrite, count and the
+// sensitivity inventory are the scope's sources' only, so two regions' mask steps of one window
+// (or a retry of one) never delete or count each other's rows.
 
 const BATCH = 2000;
 
@@ -124,7 +128,7 @@ export function tableMasker({ pool, db, env, config }: ActivityDeps) {
     }
   }
 
-  const maskAccess = (run: RunRef, cache: StepCache, options: MaskOptions): Promise<number> =>
+  const maskAccess = (run: ScopedRun, cache: StepCache, options: MaskOptions): Promise<number> =>
     inPages(
       'access_events',
       async (after) =>
@@ -133,7 +137,7 @@ export function tableMasker({ pool, db, env, config }: ActivityDeps) {
                  outcome, source_ip, region, user_agent
           from govflow.access_events e
           where ${inWindow('e.occurred_at', run.window)} and (e.source, e.event_id) > (${after[0]}, ${after[1]})
-            and ${withdrawn('e.subject_id')}
+            and ${withdrawn('e.subject_id')} and ${sourceInScope('e', run.scope)}
           order by e.source, e.event_id limit ${BATCH}`.execute(db)).rows,
       async (rows) => {
         const masked: MaskedAccessEvent[] = await maskBatch(rows, (r, keys, counting) => maskAccessEvent(r, policy, keys, counting ? options : { ...options, seen: undefined }), cache);
@@ -154,7 +158,7 @@ export function tableMasker({ pool, db, env, config }: ActivityDeps) {
       },
     );
 
-  const maskAuditTrail = (run: RunRef, cache: StepCache, options: MaskOptions): Promise<number> =>
+  const maskAuditTrail = (run: ScopedRun, cache: StepCache, options: MaskOptions): Promise<number> =>
     inPages(
       'audit_trail_events',
       async (after) =>
@@ -162,7 +166,7 @@ export function tableMasker({ pool, db, env, config }: ActivityDeps) {
           select source, event_id, occurred_at, actor, action, target, outcome, source_ip, region
           from govflow.audit_trail_events t
           where ${inWindow('t.occurred_at', run.window)} and (t.source, t.event_id) > (${after[0]}, ${after[1]})
-            and ${withdrawn('t.actor')}
+            and ${withdrawn('t.actor')} and ${sourceInScope('t', run.scope)}
           order by t.source, t.event_id limit ${BATCH}`.execute(db)).rows,
       async (rows) => {
         const masked: MaskedAuditTrailEvent[] = await maskBatch(rows, (r, keys, counting) => maskAuditTrailEvent(r, policy, keys, counting ? options : { ...options, seen: undefined }), cache);
@@ -186,26 +190,27 @@ export function tableMasker({ pool, db, env, config }: ActivityDeps) {
    * principals requested at the same position in the window: one set-based query, only when the
    * policy asks for learned literals.
    */
-  async function pathVocabulary(run: RunRef): Promise<Set<string> | undefined> {
+  async function pathVocabulary(run: ScopedRun): Promise<Set<string> | undefined> {
     if (policy.literalMinPrincipals <= 0) return undefined;
     const { rows } = await sql<{ pos: number; seg: string }>`
       select s.pos::int as pos, s.seg
       from govflow.access_events e
       cross join lateral unnest(string_to_array(split_part(split_part(e.resource, '#', 1), '?', 1), '/')) with ordinality as s(seg, pos)
-      where ${inWindow('e.occurred_at', run.window)} and e.resource is not null and s.seg ~ '^[a-z][a-z0-9]*([-_][a-z0-9]+)*$'
+      where ${inWindow('e.occurred_at', run.window)} and ${sourceInScope('e', run.scope)} and e.resource is not null and s.seg ~ '^[a-z][a-z0-9]*([-_][a-z0-9]+)*$'
       group by s.pos, s.seg
       having count(distinct e.principal) >= ${policy.literalMinPrincipals}`.execute(db);
     return new Set(rows.map((r) => `${r.pos - 1}/${r.seg}`));
   }
 
   /** The window's sensitivity counts → govflow.sensitivity_inventory, replacing this window's earlier counts. */
-  async function writeInventory(run: RunRef, seen: SeenCounts): Promise<void> {
+  async function writeInventory(run: ScopedRun, seen: SeenCounts): Promise<void> {
     const rows = [...seen].map(([key, s]) => {
       const [source, field, kind] = key.split('\t');
       return { source, field, kind, seen: s.count, first_seen: s.first, last_seen: s.last };
     });
     await db.transaction().execute(async (tx) => {
-      await sql`delete from govflow.sensitivity_inventory where window_start = ${run.window.start}::timestamptz and window_end = ${run.window.end}::timestamptz`.execute(tx);
+      await sql`delete from govflow.sensitivity_inventory where window_start = ${run.window.start}::timestamptz and window_end = ${run.window.end}::timestamptz
+        and ${sourceInScope('sensitivity_inventory', run.scope)}`.execute(tx);
       if (rows.length === 0) return;
       await sql`
         insert into govflow.sensitivity_inventory (source, field, kind, window_start, window_end, seen, handled, first_seen, last_seen, workflow_id)
@@ -215,21 +220,21 @@ export function tableMasker({ pool, db, env, config }: ActivityDeps) {
   }
 
   /** A withdrawal reaches back: the person's rows masked by earlier runs leave the analytics tables too. */
-  async function removeWithdrawn(): Promise<number> {
+  async function removeWithdrawn(scope: SourceScope | undefined): Promise<number> {
     const { rows } = await sql<{ subject_id: string }>`
       select subject_id from govflow.consent_state where purpose = ${purpose} and not granted`.execute(db);
     if (rows.length === 0) return 0;
     // No data keys: finding rows needs only the person's key, which is computable without one.
     const keys: MaskKeys = { pseudonymKey: env.pseudonymKey, dataKey: () => undefined, onToken: () => {} };
     const personKeys = rows.map((r) => personKey(r.subject_id, policy, keys)!);
-    const a = await sql`delete from govflow.masked_events where subject_key = any(${personKeys}::text[])`.execute(db);
-    const b = await sql`delete from govflow.masked_audit_trail where actor_key = any(${personKeys}::text[])`.execute(db);
+    const a = await sql`delete from govflow.masked_events where subject_key = any(${personKeys}::text[]) and ${sourceInScope('masked_events', scope)}`.execute(db);
+    const b = await sql`delete from govflow.masked_audit_trail where actor_key = any(${personKeys}::text[]) and ${sourceInScope('masked_audit_trail', scope)}`.execute(db);
     return Number(a.numAffectedRows ?? 0) + Number(b.numAffectedRows ?? 0);
   }
 
   return {
-    async mask(run: RunRef): Promise<TaskResult> {
-      const removed = await removeWithdrawn();
+    async mask(run: ScopedRun): Promise<TaskResult> {
+      const removed = await removeWithdrawn(run.scope);
       const vocabulary = await pathVocabulary(run);
       let access: number;
       let trail: number;
@@ -247,6 +252,7 @@ export function tableMasker({ pool, db, env, config }: ActivityDeps) {
           keyId: env.pseudonymKeyId,
           vaultKey: env.vaultKey,
           heartbeat: (d) => heartbeatOrStop(d),
+          ...(run.scope ? { scope: run.scope } : {}),
         }, shards));
       } else {
         // An IP operator that needs each row's owner (partial, tokenise, encrypt): row by row.
@@ -268,11 +274,11 @@ export function tableMasker({ pool, db, env, config }: ActivityDeps) {
         ? access
         : await countOf(
             sql<{ n: number }>`select count(*) as n from govflow.masked_events m
-              join govflow.access_events e using (source, event_id) where ${inWindow('e.occurred_at', run.window)}`,
+              join govflow.access_events e using (source, event_id) where ${inWindow('e.occurred_at', run.window)} and ${sourceInScope('e', run.scope)}`,
             db,
           );
       const source = await countOf(
-        sql<{ n: number }>`select count(*) as n from govflow.access_events e where ${inWindow('e.occurred_at', run.window)}`,
+        sql<{ n: number }>`select count(*) as n from govflow.access_events e where ${inWindow('e.occurred_at', run.window)} and ${sourceInScope('e', run.scope)}`,
         db,
       );
       return {

@@ -15,6 +15,7 @@ import type { SeenCounts, ValueContext } from './value';
 import type { PiiEntity } from './detector';
 import type { MaskingPolicy } from '../policy/masking';
 import type { Window } from '../workflow-safe/window';
+import type { SourceScope } from '../workflow-safe/source-scope';
 import { loadDataKeys, storeVaultEntries } from './vault/vault';
 import { foundKinds, probeValue, type ValueBase } from './value-probe';
 
@@ -61,6 +62,8 @@ export interface MaskWindowInput {
    */
   shard?: { index: number; count: number };
   heartbeat(detail: Record<string, unknown>): void;
+  /** Only these sources' rows, read and rewritten (a region-pinned run, workflow-safe/source-scope.ts); absent: the whole window. */
+  scope?: SourceScope;
 }
 
 export interface MaskWindowResult {
@@ -114,8 +117,11 @@ export async function maskWindow(pool: pg.Pool, db: Db, input: MaskWindowInput):
   // A shard's rows: hashtext's sign bit masked off, as abs() of its minimum overflows.
   const inShard = (column: string) =>
     input.shard && input.shard.count > 1 ? ` and (hashtext(coalesce(${column}, '')) & 2147483647) % ${input.shard.count} = ${input.shard.index}` : '';
-  const accessScope = (alias: string) => `${inWindow(alias)}${inShard(`${alias}.subject_id`)}`;
-  const trailScope = (alias: string) => `${inWindow(alias)}${inShard(`${alias}.actor`)}`;
+  // A region's sources, or every source but the pinned ones (db/sql-scope.ts's sourceInScope, as text).
+  const inSources = (alias: string) =>
+    input.scope ? ` and ${alias}.source ${input.scope.region ? '= any' : '<> all'}(array[${input.scope.sources.map(L).join(',')}]::text[])` : '';
+  const accessScope = (alias: string) => `${inWindow(alias)}${inSources(alias)}${inShard(`${alias}.subject_id`)}`;
+  const trailScope = (alias: string) => `${inWindow(alias)}${inSources(alias)}${inShard(`${alias}.actor`)}`;
   const consented = (column: string) => `not exists (select 1 from govflow.consent_state cs
     where cs.subject_id = ${column} and cs.purpose = ${L(policy.analyticsPurpose)} and not cs.granted)`;
   const access = `(select * from govflow.access_events e where ${accessScope('e')} and ${consented('e.subject_id')})`;

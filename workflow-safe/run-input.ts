@@ -40,7 +40,16 @@ export interface GovernanceInput {
    * which run found them (ingest/late-windows.ts). Its report is marked revised.
    */
   revision?: Revision;
+  /**
+   * Each region's sources, for a run that skips ingest (a late window's revision: its parent's
+   * ingest found them), so its audit, consent and mask stay on their regions' queues
+   * (workflow-safe/source-scope.ts). Omitted: what ingest finds, or none.
+   */
+  sourceRegions?: SourceRegions;
 }
+
+/** Each region's sources, by region (source-scope.ts's SourceRegions; restated: that file imports this one through RunRef). */
+type SourceRegions = Record<string, string[]>;
 
 export interface Revision {
   reason: 'late-data';
@@ -55,6 +64,7 @@ export interface ResolvedInput {
   deadlineSeconds?: number;
   expectedConfig?: ConfigIdentity;
   revision?: Revision;
+  sourceRegions?: SourceRegions;
 }
 
 export class InputError extends Error {
@@ -67,7 +77,7 @@ export class InputError extends Error {
   }
 }
 
-const KNOWN_KEYS = new Set(['window', 'trigger', 'skipTasks', 'windowSeconds', 'latenessSeconds', 'deadlineSeconds', 'expectedConfig', 'revision']);
+const KNOWN_KEYS = new Set(['window', 'trigger', 'skipTasks', 'windowSeconds', 'latenessSeconds', 'deadlineSeconds', 'expectedConfig', 'revision', 'sourceRegions']);
 
 const HOUR_S = 3600;
 
@@ -121,6 +131,7 @@ export function resolveInput(raw: unknown, now: Date, taskIds: readonly string[]
   if (deadlineSeconds !== undefined) resolved.deadlineSeconds = deadlineSeconds;
   if (obj.expectedConfig !== undefined) resolved.expectedConfig = expectedConfig(obj.expectedConfig);
   if (obj.revision !== undefined) resolved.revision = revision(obj.revision);
+  if (obj.sourceRegions !== undefined) resolved.sourceRegions = sourceRegionsOf(obj.sourceRegions);
   return resolved;
 }
 
@@ -129,6 +140,13 @@ function revision(v: unknown): Revision {
   if (o.reason !== 'late-data') throw new InputError('revision.reason', 'expected "late-data"');
   if (typeof o.detectedBy !== 'string' || o.detectedBy === '') throw new InputError('revision.detectedBy', 'expected the workflow id of the run that found the late rows');
   return { reason: 'late-data', detectedBy: o.detectedBy };
+}
+
+function sourceRegionsOf(v: unknown): SourceRegions {
+  const ok = typeof v === 'object' && v !== null && !Array.isArray(v) &&
+    Object.entries(v).every(([r, s]) => /^[a-z0-9][a-z0-9-]*$/.test(r) && Array.isArray(s) && s.every((x) => typeof x === 'string'));
+  if (!ok) throw new InputError('sourceRegions', 'expected an object of region name → list of source names');
+  return v as SourceRegions;
 }
 
 function expectedConfig(v: unknown): ConfigIdentity {

@@ -6,6 +6,8 @@ import { InputError, resolveInput, type GovernanceInput } from '../workflow-safe
 import type { Window } from '../workflow-safe/window';
 import { newDagStatus, runDag } from './dag-runner';
 import { fanOutIngest } from './ingest-fan-out';
+import { inScopes } from './regional-steps';
+import type { SourceRegions } from '../workflow-safe/source-scope';
 import { startEscalations } from './alert-escalation';
 import { ledger } from './ledger';
 import { markRunFinished, markRunStarted, scheduledStartTime } from './run-search-attributes';
@@ -37,6 +39,12 @@ interface GovernanceCtx {
   sources?: SourceDelivery[];
   /** Earlier windows that received rows since they were governed (found after ingest). */
   late?: LateWindow[];
+  /**
+   * Each region's sources (names only), when some source has one: from ingest's result (the
+   * configured sources, as the worker that joined ingest read them), or a revision's input.
+   * Audit, consent and mask then run per region on its queue (workflows/regional-steps.ts).
+   */
+  regions?: SourceRegions;
 }
 
 // The governance DAG. Each step reads and writes Postgres; only ids, the window, counts and the
@@ -50,17 +58,18 @@ export const GOVERNANCE_DAG: TaskSpec<GovernanceCtx>[] = [
     id: 'ingest',
     upstream: [],
     run: async (c) => {
-      const { sources, ...result } = await fanOutIngest(c.run);
+      const { sources, regions, ...result } = await fanOutIngest(c.run);
       c.sources = sources;
+      if (regions) c.regions = regions;
       // What this ingest (or any since) brought for windows already governed: found here, before
       // the report, so this window's report lists them; re-governed after the DAG.
       if (!c.run.revision) c.late = await findLateWindows(c.run);
       return result;
     },
   },
-  { id: 'audit', upstream: ['ingest'], run: (c) => step.audit(c.run) },
-  { id: 'consent', upstream: ['ingest'], run: (c) => step.consent(c.run) },
-  { id: 'mask', upstream: ['consent'], run: (c) => step.mask(c.run) },
+  { id: 'audit', upstream: ['ingest'], run: (c) => inScopes(c.run, c.regions, (on, input) => on.audit(input)) },
+  { id: 'consent', upstream: ['ingest'], run: (c) => inScopes(c.run, c.regions, (on, input) => on.consent(input)) },
+  { id: 'mask', upstream: ['consent'], run: (c) => inScopes(c.run, c.regions, (on, input) => on.mask(input)) },
   { id: 'report', upstream: ['audit', 'mask'], after: ['alert'], run: (c) => step.report(c.run) },
   { id: 'email', upstream: ['report'], run: (c) => delivery.emailReport(c.run) },
   { id: 'alert', upstream: ['audit', 'consent'], run: async (c) => startEscalations(c.run, await step.alert(c.run)) },
@@ -86,7 +95,7 @@ export type RevisedWindow = LateWindow & { status: 'completed' | 'failed' };
  * under this run): the same DAG without ingest, marked as a revision, so its audit, consent,
  * masking, report (marked revised) and alert are redone with the rows that arrived since.
  */
-async function regovern(late: LateWindow[], detectedBy: string, input: GovernanceInput): Promise<RevisedWindow[]> {
+async function regovern(late: LateWindow[], detectedBy: string, input: GovernanceInput, regions: SourceRegions | undefined): Promise<RevisedWindow[]> {
   const out: RevisedWindow[] = [];
   for (const lw of late) {
     try {
@@ -96,6 +105,7 @@ async function regovern(late: LateWindow[], detectedBy: string, input: Governanc
           window: lw.window, trigger: 'late-data', skipTasks: ['ingest'], revision: { reason: 'late-data', detectedBy },
           ...(input.expectedConfig ? { expectedConfig: input.expectedConfig } : {}),
           ...(input.deadlineSeconds ? { deadlineSeconds: input.deadlineSeconds } : {}),
+          ...(regions ? { sourceRegions: regions } : {}),
         }],
       });
       out.push({ ...lw, status: 'completed' });
@@ -144,7 +154,7 @@ export async function governanceRun(input: GovernanceInput = {}): Promise<Govern
   markRunStarted(run.window, resolved.trigger);
   const stopDeadlineWatch = watchDeadline(run, resolved.deadlineSeconds);
 
-  const ctx: GovernanceCtx = { run };
+  const ctx: GovernanceCtx = { run, ...(resolved.sourceRegions ? { regions: resolved.sourceRegions } : {}) };
   const dag = newDagStatus('governance', run.window, GOVERNANCE_DAG, resolved.skipTasks);
   try {
     await runDag(dag, GOVERNANCE_DAG, ctx, (tasks) => ledger.recordTasks({ workflowId, runId: run.runId, tasks }));
@@ -170,7 +180,7 @@ export async function governanceRun(input: GovernanceInput = {}): Promise<Govern
   };
   // Late windows are re-governed after this window's own DAG, whatever its outcome: their rows
   // are in the database either way.
-  if (ctx.late?.length) result.revisedWindows = await regovern(ctx.late, workflowId, resolved);
+  if (ctx.late?.length) result.revisedWindows = await regovern(ctx.late, workflowId, resolved, ctx.regions);
   await ledger.finishRun({ workflowId, runId: run.runId, status: result.status, tasks: dag.tasks, totals: { kpis: result.kpis } });
   markRunFinished(result.kpis.consentViolations);
 

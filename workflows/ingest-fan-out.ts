@@ -1,8 +1,6 @@
-import { proxyActivities, workflowInfo, type ActivityOptions } from '@temporalio/workflow';
-import type { GovflowActivities } from '../activities';
 import type { IngestResult, IngestUnit, UnitResult } from '../activities/ingest';
 import type { RunRef } from '../workflow-safe/run-ref';
-import { regionQueue } from '../workflow-safe/region-queue';
+import { onQueueOf } from './regional-steps';
 
 // The ingest task, fanned out: one activity lists the units (a source's query, a file; ids and
 // paths only), one activity per unit loads it, at most INGEST_CONCURRENCY at a time, on whichever
@@ -13,22 +11,7 @@ import { regionQueue } from '../workflow-safe/region-queue';
 /** Units in flight at once: enough to keep several workers busy, few enough to spare Postgres. */
 export const INGEST_CONCURRENCY = 8;
 
-const OPTIONS: ActivityOptions = {
-  startToCloseTimeout: '30 minutes',
-  heartbeatTimeout: '2 minutes',
-  retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 5 },
-};
-
-const step = proxyActivities<GovflowActivities>(OPTIONS);
-const regional = new Map<string, GovflowActivities>();
-
-/** The activities of `region`'s task queue (the run's own queue when the unit has no region). */
-function on(region: string | undefined): GovflowActivities {
-  if (!region) return step;
-  let r = regional.get(region);
-  if (!r) regional.set(region, (r = proxyActivities<GovflowActivities>({ ...OPTIONS, taskQueue: regionQueue(workflowInfo().taskQueue, region) })));
-  return r;
-}
+const step = onQueueOf(undefined);
 
 /** Runs `fn` over `items`, at most `limit` at a time; results in the items' order. */
 async function mapBounded<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
@@ -46,6 +29,6 @@ async function mapBounded<T, R>(items: T[], limit: number, fn: (item: T) => Prom
 
 export async function fanOutIngest(run: RunRef): Promise<IngestResult> {
   const units: IngestUnit[] = await step.ingestPlan(run);
-  const results: UnitResult[] = await mapBounded(units, INGEST_CONCURRENCY, (unit) => on(unit.region).ingestUnit({ ...run, unit }));
+  const results: UnitResult[] = await mapBounded(units, INGEST_CONCURRENCY, (unit) => onQueueOf(unit.region).ingestUnit({ ...run, unit }));
   return step.ingestFinish({ ...run, units, results });
 }

@@ -1,5 +1,6 @@
 import { sql, type RawBuilder } from 'kysely';
 import { inWindow } from '../../db/sql-window';
+import { sourceInScope } from '../../db/sql-scope';
 import { evidenceRef, type AuditRule, type RuleContext } from './rule';
 
 /** Access-control findings are about a principal's access to a data category. */
@@ -43,7 +44,7 @@ function checkedAccesses(ctx: RuleContext): RawBuilder<unknown> {
              coalesce(bool_or(${REGION_OK} and ${JUSTIFIED} and ${IN_HOURS}), false) as allowed
       from grants g where ${GRANT_MATCHES}
     ) m
-    where ${inWindow('e.occurred_at', ctx.window)} and e.outcome = 'success'
+    where ${inWindow('e.occurred_at', ctx.window)} and e.outcome = 'success' and ${sourceInScope('e', ctx.scope)}
   )`;
 }
 

@@ -1,5 +1,6 @@
 import { sql, type RawBuilder } from 'kysely';
 import { inWindow } from '../../db/sql-window';
+import { sourceInScope } from '../../db/sql-scope';
 import { evidenceRef, type AuditRule } from './rule';
 import { isAnonymous } from './policy-relations';
 
@@ -13,7 +14,7 @@ export const anonymousAccess: AuditRule = {
   name: 'Anonymous access to a non-public resource',
   action: 'Restrict the resource, or list it as public in the policy if it is meant to be.',
   summary: 'a successful anonymous access to a resource the policy does not list as public',
-  select: ({ window, key, policy, tables }) => {
+  select: ({ window, key, policy, tables, scope }) => {
     const severity = policy.audit.severity.anonymousAccess;
     const everything = tables.protectedLikes.length === 0;
     const nonPublic = (resource: RawBuilder<unknown>, personal: RawBuilder<unknown>) => sql`
@@ -25,7 +26,7 @@ export const anonymousAccess: AuditRule = {
              e.occurred_at, null::text as principal_key, govflow.pseudonym(e.subject_id, ${key}) as subject_key,
              jsonb_build_array(${evidenceRef('access_events', 'e')}) as evidence
       from govflow.access_events e
-      where ${inWindow('e.occurred_at', window)} and e.outcome = 'success' and ${isAnonymous('e.principal', tables)}
+      where ${inWindow('e.occurred_at', window)} and e.outcome = 'success' and ${isAnonymous('e.principal', tables)} and ${sourceInScope('e', scope)}
         and e.resource is not null
         and ${nonPublic(sql`split_part(e.resource, '?', 1)`, sql`(e.subject_id is not null or e.data_category is not null)`)}
       union all
@@ -33,7 +34,7 @@ export const anonymousAccess: AuditRule = {
              'Anonymous ' || left(t.action, 80) || ' on a non-public target',
              t.occurred_at, null::text, null::text, jsonb_build_array(${evidenceRef('audit_trail_events', 't')})
       from govflow.audit_trail_events t
-      where ${inWindow('t.occurred_at', window)} and t.outcome = 'success' and t.actor = any(${tables.anonymous}::text[])
+      where ${inWindow('t.occurred_at', window)} and t.outcome = 'success' and t.actor = any(${tables.anonymous}::text[]) and ${sourceInScope('t', scope)}
         and t.target is not null and ${nonPublic(sql`t.target`, sql`false`)}`;
   },
 };

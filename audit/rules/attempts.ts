@@ -1,4 +1,6 @@
 import { sql, type RawBuilder } from 'kysely';
+import type { SourceScope } from '../../workflow-safe/source-scope';
+import { sourceInScope } from '../../db/sql-scope';
 
 // Access attempts of both kinds in one relation: platform access events and audit-trail entries
 // (SSH and console logins, CloudTrail calls, Kubernetes requests). Brute force and
@@ -13,15 +15,15 @@ import { sql, type RawBuilder } from 'kysely';
 // details.connection (ingest/formats/sshd.ts); a connection's failures follow its lookup within
 // LoginGraceTime (2 minutes by default), an hour is ample.
 
-export function attemptsBetween(from: string, to: string): RawBuilder<unknown> {
+export function attemptsBetween(from: string, to: string, scope: SourceScope | undefined): RawBuilder<unknown> {
   return sql`(
     select 'access_events'::text as tbl, a.source, a.event_id, a.occurred_at, a.principal, a.source_ip, a.outcome
     from govflow.access_events a
-    where a.occurred_at >= ${from}::timestamptz and a.occurred_at < ${to}::timestamptz
+    where a.occurred_at >= ${from}::timestamptz and a.occurred_at < ${to}::timestamptz and ${sourceInScope('a', scope)}
     union all
     select 'audit_trail_events'::text, t.source, t.event_id, t.occurred_at, t.actor, t.source_ip, t.outcome
     from govflow.audit_trail_events t
-    where t.occurred_at >= ${from}::timestamptz and t.occurred_at < ${to}::timestamptz
+    where t.occurred_at >= ${from}::timestamptz and t.occurred_at < ${to}::timestamptz and ${sourceInScope('t', scope)}
       -- (is not distinct from: a row without the flag must stay, not turn the test into null)
       and not ((t.details->>'userLookup') is not distinct from 'true' and exists (
         select 1 from govflow.audit_trail_events c

@@ -18,13 +18,13 @@ export const bruteForce: AuditRule = {
   summary: 'many failed attempts from one source IP, or against one principal, in a short time',
   // The source address (or, for a spread attack, the targeted principal): the key's first two parts.
   about: sql<string>`split_part(f.key, ':', 1) || ':' || split_part(f.key, ':', 2)`,
-  select: ({ window, key, policy }) => {
+  select: ({ window, key, policy, scope }) => {
     const { minFailures, withinMinutes, severity } = policy.audit.bruteForce;
     const span = sql`make_interval(mins => ${withinMinutes})`;
     const lookbackMs = Math.max(60, 3 * withinMinutes) * MINUTE_MS;
     return sql`
       with failures as (
-        select * from ${attemptsBetween(before(window.start, lookbackMs), window.end)} a
+        select * from ${attemptsBetween(before(window.start, lookbackMs), window.end, scope)} a
         where a.outcome in ('denied', 'failed')
       ), keyed as (
         select 'ip'::text as kind, f.source_ip as who, f.* from failures f where f.source_ip is not null

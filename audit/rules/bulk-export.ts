@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import { inWindow } from '../../db/sql-window';
+import { sourceInScope } from '../../db/sql-scope';
 import { evidenceRef, MAX_EVIDENCE, type AuditRule } from './rule';
 
 // Bulk export above the policy's thresholds, seen two ways:
@@ -12,7 +13,7 @@ export const bulkExport: AuditRule = {
   name: 'Bulk export of personal data',
   action: 'Confirm the export\'s purpose and recipient; if it was not approved, have the data recovered or deleted.',
   summary: 'an export of personal data above the policy threshold',
-  select: ({ window, key, policy, tables }) => {
+  select: ({ window, key, policy, tables, scope }) => {
     const { maxRows, maxSubjectsPerHour, severity } = policy.audit.bulkExport;
     return sql`
       with sized as (
@@ -20,7 +21,7 @@ export const bulkExport: AuditRule = {
                  case when t.details->>'rows' ~ '^[0-9]{1,18}$' then (t.details->>'rows')::bigint end,
                  substring(t.target from 'rows=([0-9]{1,18})')::bigint) as n
         from govflow.audit_trail_events t
-        where ${inWindow('t.occurred_at', window)} and t.outcome = 'success'
+        where ${inWindow('t.occurred_at', window)} and t.outcome = 'success' and ${sourceInScope('t', scope)}
           and t.action ilike any(${tables.exportLikes}::text[])
       ), exporters as (
         -- A threshold can only be crossed inside the window by someone who exported in it: the look-back
@@ -28,7 +29,7 @@ export const bulkExport: AuditRule = {
         -- batch late in a busy hour would otherwise rescan the whole hour's traffic).
         select distinct coalesce(w.principal, '') as principal
         from govflow.access_events w
-        where ${inWindow('w.occurred_at', window)} and w.outcome = 'success' and w.subject_id is not null
+        where ${inWindow('w.occurred_at', window)} and w.outcome = 'success' and w.subject_id is not null and ${sourceInScope('w', scope)}
           and w.action ilike any(${tables.exportLikes}::text[])
       ), firsts as (
         select e.principal, date_trunc('hour', e.occurred_at) as hr, e.subject_id, min(e.occurred_at) as first_at,
@@ -38,6 +39,7 @@ export const bulkExport: AuditRule = {
           and coalesce(e.principal, '') in (select principal from exporters)
           and e.occurred_at >= date_trunc('hour', ${window.start}::timestamptz) and e.occurred_at < ${window.end}::timestamptz
           and e.outcome = 'success' and e.subject_id is not null and e.action ilike any(${tables.exportLikes}::text[])
+          and ${sourceInScope('e', scope)}
         group by e.principal, date_trunc('hour', e.occurred_at), e.subject_id
       ), ranked as (
         select f.*, row_number() over (partition by f.principal, f.hr order by f.first_at, f.subject_id) as rn from firsts f

@@ -1,5 +1,7 @@
 import { sql, type RawBuilder } from 'kysely';
 import type { Window } from '../../workflow-safe/window';
+import type { SourceScope } from '../../workflow-safe/source-scope';
+import { sourceInScope } from '../../db/sql-scope';
 import type { PolicyTables } from '../policy-tables';
 import type { Severity } from '../../reporting/alerts/severity';
 import type { AuditRule, RuleContext } from './rule';
@@ -10,29 +12,29 @@ import { isAnonymous, principalsRelation } from './policy-relations';
 // the policy the inventory is unknown, and these rules stay silent rather than flag everyone.
 
 /** Successful, signed-in actions of both tables in the window. */
-function actors(window: Window, t: PolicyTables): RawBuilder<unknown> {
+function actors(window: Window, t: PolicyTables, scope: SourceScope | undefined): RawBuilder<unknown> {
   return sql`(
     select 'access_events'::text as tbl, e.source, e.event_id, e.occurred_at, e.principal as who, e.subject_id
     from govflow.access_events e
     where e.occurred_at >= ${window.start}::timestamptz and e.occurred_at < ${window.end}::timestamptz
-      and e.outcome = 'success' and not ${isAnonymous('e.principal', t)}
+      and e.outcome = 'success' and not ${isAnonymous('e.principal', t)} and ${sourceInScope('e', scope)}
     union all
     select 'audit_trail_events'::text, a.source, a.event_id, a.occurred_at, a.actor, null
     from govflow.audit_trail_events a
     where a.occurred_at >= ${window.start}::timestamptz and a.occurred_at < ${window.end}::timestamptz
-      and a.outcome = 'success' and not ${isAnonymous('a.actor', t)}
+      and a.outcome = 'success' and not ${isAnonymous('a.actor', t)} and ${sourceInScope('a', scope)}
   )`;
 }
 
 /** One finding per successful action whose actor satisfies `test` (over `principals p`, `a`). */
 function actorFindings(ctx: RuleContext, severity: Severity, description: string, test: RawBuilder<boolean>): RawBuilder<unknown> {
-  const { window, key, tables } = ctx;
+  const { window, key, tables, scope } = ctx;
   return sql`
     with principals as materialized (select * from ${principalsRelation(tables)})
     select a.tbl || ':' || a.source || ':' || a.event_id as key, ${severity}::text as severity, ${description}::text as description,
            a.occurred_at, govflow.pseudonym(a.who, ${key}) as principal_key, govflow.pseudonym(a.subject_id, ${key}) as subject_key,
            jsonb_build_array(jsonb_build_object('table', a.tbl, 'source', a.source, 'event_id', a.event_id)) as evidence
-    from ${actors(window, tables)} a
+    from ${actors(window, tables, scope)} a
     where ${test}`;
 }
 

@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import { inWindow } from '../../db/sql-window';
+import { sourceInScope } from '../../db/sql-scope';
 import { asJsonb, evidenceRef, type AuditRule } from './rule';
 
 // Privileged audit-trail actions (role grants, audit logging stopped or deleted, cluster-admin
@@ -13,7 +14,7 @@ export const privilegedAction: AuditRule = {
   name: 'Privileged change (role grant, audit logging stopped)',
   action: 'Confirm the change was approved (change ticket); restore audit logging if it was stopped.',
   summary: 'a privileged audit-trail action: role grant, audit logging stopped or deleted, cluster-admin binding',
-  select: ({ window, key, tables }) => sql`
+  select: ({ window, key, tables, scope }) => sql`
     select t.source || ':' || t.event_id as key,
            (array_agg(r.severity order by array_position(array['low', 'medium', 'high', 'critical'], r.severity) desc))[1] as severity,
            'Privileged action: ' || string_agg(distinct r.name, ', ' order by r.name) || ' (' || left(t.action, 80) || ', ' || t.outcome || ')' as description,
@@ -25,6 +26,6 @@ export const privilegedAction: AuditRule = {
      and (r.target_likes is null or exists (
            select 1 from jsonb_array_elements_text(r.target_likes) as g(x)
            where coalesce(t.target, '') || ' ' || t.details::text ilike g.x))
-    where ${inWindow('t.occurred_at', window)}
+    where ${inWindow('t.occurred_at', window)} and ${sourceInScope('t', scope)}
     group by t.source, t.event_id, t.occurred_at, t.actor, t.action, t.outcome`,
 };

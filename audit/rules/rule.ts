@@ -2,6 +2,7 @@ import { sql, type RawBuilder } from 'kysely';
 import type { Window } from '../../workflow-safe/window';
 import type { Policy } from '../../policy/policy';
 import type { PolicyTables } from '../policy-tables';
+import type { SourceScope } from '../../workflow-safe/source-scope';
 
 // One audit rule = one set-based SELECT over the run's window. The runner (audit/run-rules.ts)
 // inserts its rows into audit_findings under the rule's id; the rule only says what it finds.
@@ -12,6 +13,11 @@ export interface RuleContext {
   key: string;
   policy: Policy;
   tables: PolicyTables;
+  /**
+   * The sources whose rows a region-pinned run reads (workflow-safe/source-scope.ts); every rule
+   * filters each raw table it reads with sourceInScope (db/sql-scope.ts). Absent: the whole window.
+   */
+  scope?: SourceScope;
 }
 
 /**

@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import { inWindow } from '../../db/sql-window';
+import { sourceInScope } from '../../db/sql-scope';
 import { asJsonb, evidenceRef, type AuditRule } from './rule';
 import { likeAnyOf } from './policy-relations';
 
@@ -11,7 +12,7 @@ export const sovereigntyBreach: AuditRule = {
   name: 'Personal data processed outside its allowed region',
   action: 'Stop the processing in that region and ask the DPO whether a transfer safeguard (GDPR chapter V) covers it.',
   summary: "a person's data processed from a region the policy does not allow for them",
-  select: ({ window, key, policy, tables }) => sql`
+  select: ({ window, key, policy, tables, scope }) => sql`
     select e.source || ':' || e.event_id as key, ${policy.audit.severity.sovereigntyBreach}::text as severity,
            'Processed in ' || e.region || ', not allowed by ' || string_agg(r.name, ', ' order by r.name) as description,
            e.occurred_at, govflow.pseudonym(e.principal, ${key}) as principal_key,
@@ -20,7 +21,7 @@ export const sovereigntyBreach: AuditRule = {
     from govflow.access_events e
     join jsonb_to_recordset(${asJsonb(tables.sovereignty)}) as r(name text, subjects_like text, region_likes jsonb)
       on e.subject_id like r.subjects_like
-    where ${inWindow('e.occurred_at', window)} and e.outcome = 'success' and e.region is not null
+    where ${inWindow('e.occurred_at', window)} and e.outcome = 'success' and e.region is not null and ${sourceInScope('e', scope)}
       and not ${likeAnyOf(sql`e.region`, sql`r.region_likes`)}
     group by e.source, e.event_id, e.occurred_at, e.region, e.principal, e.subject_id`,
 };

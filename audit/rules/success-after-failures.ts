@@ -11,7 +11,7 @@ export const successAfterFailures: AuditRule = {
   name: 'Login succeeded after repeated failures',
   action: 'Treat the account as possibly compromised: confirm with its owner, reset its credentials, review what it did next.',
   summary: 'a success from a source right after a burst of failures from it (possible compromise)',
-  select: ({ window, key, policy }) => {
+  select: ({ window, key, policy, scope }) => {
     const { minFailures, withinMinutes, severity } = policy.audit.successAfterFailures;
     const span = sql`make_interval(mins => ${withinMinutes})`;
     const from = before(window.start, withinMinutes * MINUTE_MS);
@@ -19,12 +19,12 @@ export const successAfterFailures: AuditRule = {
       with suspects as (
         -- Only IPs with enough failures at all can qualify. Failures are few and indexed
         -- (partial indexes access_events_failed, audit_trail_failed): this costs what failures cost.
-        select a.source_ip from ${attemptsBetween(from, window.end)} a
+        select a.source_ip from ${attemptsBetween(from, window.end, scope)} a
         where a.outcome in ('denied', 'failed') and a.source_ip is not null
         group by a.source_ip having count(*) >= ${minFailures}
       ), raw as (
         -- An empty suspects set ends the query here: the look-back's traffic is never read.
-        select a.* from ${attemptsBetween(from, window.end)} a join suspects using (source_ip)
+        select a.* from ${attemptsBetween(from, window.end, scope)} a join suspects using (source_ip)
       ), attempts as (
         select a.*,
                count(*) filter (where a.outcome = 'success')

@@ -3,10 +3,23 @@ import { connectClient } from '../../temporal/connection';
 import { replayRun, type ReplayMode } from '../replay';
 import { waitForRun } from './run';
 import { formatRunSummary } from '../format';
-import { loadEnv } from '../../config/config';
+import { loadConfig, loadEnv } from '../../config/config';
+import { sourceRegions, type SourceRegions } from '../../workflow-safe/source-scope';
 import { createDb, createPool } from '../../db/pool';
 
 const MODES: ReplayMode[] = ['auto', 'reset', 'new-run'];
+
+/**
+ * Each region's sources per the config `govflow run` would use, for a new run that skips ingest;
+ * none when that config cannot be read here (the new run's steps then run unscoped, README "Regions").
+ */
+function configuredRegions(): SourceRegions | undefined {
+  try {
+    return sourceRegions(loadConfig().sources);
+  } catch {
+    return undefined;
+  }
+}
 
 export const replayCommand: Command = {
   name: 'replay',
@@ -26,7 +39,7 @@ export const replayCommand: Command = {
     const { client, connection } = await connectClient();
     const db = createDb(createPool(env.databaseUrl, 2));
     try {
-      const outcome = await replayRun(client, db, workflowId, { mode, taskQueue: env.taskQueue });
+      const outcome = await replayRun(client, db, workflowId, { mode, taskQueue: env.taskQueue, sourceRegions: configuredRegions() });
       if (!ctx.flags.json) {
         ctx.err(
           outcome.mode === 'reset'

@@ -10,9 +10,9 @@ export const workerCommand: Command = {
   usage: 'worker [--region REGION]',
   summary: 'run a worker on the governance task queue (Ctrl-C stops it gracefully)',
   details: [
-    'With --region the worker polls only that region\'s queue (governance-REGION): the ingest of the',
-    'sources configured with that region, and nothing else. Run at least one worker without --region',
-    'for the workflows and the sources without a region.',
+    'With --region the worker polls only that region\'s queue (governance-REGION): the ingest, audit,',
+    'consent and masking of the sources configured with that region, and nothing else. Run at least one',
+    'worker without --region for the workflows and the sources without a region.',
   ],
   options: {
     region: { type: 'string', arg: 'REGION', description: 'poll only the task queue of this region (e.g. eu-west-1), for its sources\' data' },

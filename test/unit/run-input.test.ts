@@ -58,6 +58,15 @@ describe('governanceRun input from a schedule', () => {
     expect(() => resolveInput({ revision: { reason: 'late-data' } }, now, TASKS)).toThrow(/revision\.detectedBy: expected the workflow id/);
   });
 
+  it("carries a revision's source regions, and names a malformed one", () => {
+    const sourceRegions = { 'eu-west-1': ['eu-access'], 'us-east-1': ['us-access', 'us-trail'] };
+    expect(resolveInput({ skipTasks: ['ingest'], sourceRegions }, now, TASKS).sourceRegions).toEqual(sourceRegions);
+    expect(resolveInput({}, now, TASKS)).not.toHaveProperty('sourceRegions');
+    for (const bad of [['eu-access'], { 'EU West': ['a'] }, { 'eu-west-1': 'eu-access' }, { 'eu-west-1': [1] }]) {
+      expect(() => resolveInput({ sourceRegions: bad }, now, TASKS)).toThrow(/sourceRegions: expected an object of region name/);
+    }
+  });
+
   it('lets an explicit window win, and validates the durations', () => {
     const w = { start: '2026-10-31T00:00:00Z', end: '2026-11-01T00:00:00Z' };
     expect(resolveInput({ window: w }, now, TASKS, scheduledAt).window.end).toBe('2026-11-01T00:00:00.000Z');
