@@ -121,7 +121,8 @@ export async function waitForRun(
     for (let c: unknown = err instanceof WorkflowFailedError ? err.cause : undefined; c instanceof Error; c = c.cause) {
       if (c instanceof ApplicationFailure && c.type && REFUSALS.has(c.type)) {
         // One line: a config error lists its fields on lines of their own.
-        throw new FailureError(`run ${handle.workflowId} refused: ${c.message.replace(/:?\s*\n\s*-?\s*/g, ': ')}`);
+        // The worker's message begins "the run was refused: "; said once here.
+        throw new FailureError(`run ${handle.workflowId} refused: ${c.message.replace(/^the run was refused:\s*/, '').replace(/:?\s*\n\s*-?\s*/g, ': ')}`);
       }
     }
     throw err;

@@ -76,6 +76,7 @@ describe('the config a run uses is the one the user meant', () => {
     const r = await govflow(['run', ...WINDOW, '--config', otherConfig]);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('refused');
+    expect(r.stderr).not.toContain('refused: the run was refused');
     expect(r.stderr).toContain(`config ${otherConfig} (sha256 ${sha256(otherConfig).slice(0, 12)}) is not the worker's ${configFile}`);
     expect(r.stderr).toContain(`Restart the worker with --config ${otherConfig}, or start the run without --config`);
     // The policy is the same text: only the config is named as differing.
