@@ -92,7 +92,7 @@ describe('the config a run uses is the one the user meant', () => {
     const m = await govflow(['run', ...WINDOW, '--config', missing]);
     expect(m.code).toBe(1);
     expect(m.stderr).toContain(`${missing} is invalid`);
-    expect(m.stderr).toContain('cannot be read (ENOENT)');
+    expect(m.stderr).toContain('cannot be read: there is no such file (ENOENT)');
 
     const broken = join(dir, 'broken.yaml');
     writeFileSync(broken, 'policy: policy.yaml\nsources: [\n  - name: x\n');
@@ -100,6 +100,7 @@ describe('the config a run uses is the one the user meant', () => {
     expect(b.code).toBe(1);
     expect(b.stderr).toContain(`${broken} is invalid`);
     expect(b.stderr).toMatch(/is not valid YAML at line \d+/);
+    expect(b.stderr).not.toMatch(/YAML at line .*:\s*$/m);
 
     const invalid = join(dir, 'invalid.yaml');
     writeFileSync(invalid, 'policy: policy.yaml\nsources:\n  - {name: a, kind: weblog, format: jsonl, path: a.jsonl}\n');

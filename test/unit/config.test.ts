@@ -85,7 +85,7 @@ describe('configuration and policy', () => {
   });
 
   it('reports unreadable and unparseable files plainly', () => {
-    expect(errorOf(() => loadPolicy('/nonexistent/policy.yaml')).message).toContain('cannot be read (ENOENT)');
+    expect(errorOf(() => loadPolicy('/nonexistent/policy.yaml')).message).toContain('cannot be read: there is no such file (ENOENT)');
     const dir = files({ 'p.yaml': 'version: 1\npurposes: [\n' });
     expect(errorOf(() => loadPolicy(join(dir, 'p.yaml'))).message).toMatch(/is not valid YAML at line \d/);
   });
