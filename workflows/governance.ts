@@ -3,6 +3,7 @@ import type { GovflowActivities } from '../activities';
 import type { RunStatus, TaskSpec, TaskStatus } from '../workflow-safe/dag';
 import type { RunRef } from '../workflow-safe/run-ref';
 import { InputError, resolveInput, type GovernanceInput } from '../workflow-safe/run-input';
+import { STEP_HEARTBEAT_TIMEOUT } from '../workflow-safe/heartbeat-timeout';
 import type { Window } from '../workflow-safe/window';
 import { newDagStatus, runDag } from './dag-runner';
 import { fanOutIngest } from './ingest-fan-out';
@@ -17,7 +18,7 @@ import type { LateWindow } from '../activities/late-windows';
 
 const step = proxyActivities<GovflowActivities>({
   startToCloseTimeout: '30 minutes',
-  heartbeatTimeout: '2 minutes',
+  heartbeatTimeout: STEP_HEARTBEAT_TIMEOUT,
   retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 5 },
 });
 
@@ -27,7 +28,7 @@ const step = proxyActivities<GovflowActivities>({
 // second report (npm run chaos: SMTP refusing connections for 60 s, RELIABILITY.md).
 const delivery = proxyActivities<GovflowActivities>({
   startToCloseTimeout: '10 minutes',
-  heartbeatTimeout: '2 minutes',
+  heartbeatTimeout: STEP_HEARTBEAT_TIMEOUT,
   retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 12 },
 });
 

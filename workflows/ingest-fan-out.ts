@@ -3,6 +3,7 @@ import type { GovflowActivities } from '../activities';
 import type { IngestResult, IngestUnit, UnitResult } from '../activities/ingest';
 import type { RunRef } from '../workflow-safe/run-ref';
 import { regionQueue } from '../workflow-safe/region-queue';
+import { STEP_HEARTBEAT_TIMEOUT } from '../workflow-safe/heartbeat-timeout';
 
 // The ingest task, fanned out: one activity lists the units (a source's query, a file; ids and
 // paths only), one activity per unit loads it, at most INGEST_CONCURRENCY at a time, on whichever
@@ -15,7 +16,7 @@ export const INGEST_CONCURRENCY = 8;
 
 const OPTIONS: ActivityOptions = {
   startToCloseTimeout: '30 minutes',
-  heartbeatTimeout: '2 minutes',
+  heartbeatTimeout: STEP_HEARTBEAT_TIMEOUT,
   retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 5 },
 };
 
