@@ -286,6 +286,27 @@ async function stepsRetried(url: string): Promise<string> {
   }
 }
 
+/** The steps' counts (task_runs.counts) that differ between two runs' databases: "task.count a→b". */
+async function countsThatDiffer(cleanUrl: string, trialUrl: string): Promise<string> {
+  const read = async (url: string) => {
+    const db = new pg.Client({ connectionString: url });
+    await db.connect();
+    try {
+      const { rows } = await db.query(`select task, counts from govflow.task_runs where workflow_id = $1`, [WORKFLOW_ID]);
+      return new Map(rows.map((r) => [String(r.task), (r.counts ?? {}) as Record<string, unknown>]));
+    } finally {
+      await db.end();
+    }
+  };
+  const [a, b] = [await read(cleanUrl), await read(trialUrl)];
+  const out: string[] = [];
+  for (const [task, ca] of a) {
+    const cb = b.get(task) ?? {};
+    for (const k of new Set([...Object.keys(ca), ...Object.keys(cb)])) if (JSON.stringify(ca[k]) !== JSON.stringify(cb[k])) out.push(`${task}.${k} ${JSON.stringify(ca[k])}→${JSON.stringify(cb[k])}`);
+  }
+  return out.join(', ') || 'none';
+}
+
 /** Ends every workflow still open (alert escalations wait for an acknowledgement), so the next trial starts clean. */
 async function terminateOpen(w: World): Promise<void> {
   const { client, close } = await temporalClient(w);
@@ -453,6 +474,7 @@ async function main(): Promise<void> {
             // Name the columns that differ, to tell a lost row from a retry's bookkeeping.
             const cols = volatileColumns(digests1, await columnDigests(r.url)).filter((c) => !volatile.includes(c));
             log(`  columns that differ from the clean run: ${cols.join(', ')}`);
+            if (cols.includes('task_runs.counts')) log(`  step counts that differ (clean → trial): ${await countsThatDiffer(clean1.url, r.url)}`);
           }
           const sameDeliveries = r.emailsPerMessage.length === expected.emails && r.emailsPerMessage.every((n) => n === 1) && r.webhooks === expected.webhooks;
           if (r.status === 'completed' && diff.length === 0 && sameDeliveries) identical++;
