@@ -4,6 +4,7 @@ import type { RunRef } from '../workflow-safe/run-ref';
 import type { ActivityDeps } from './deps';
 import { runLedgerActivities } from './run-ledger';
 import { classifyStepError } from '../temporal/step-errors';
+import { keepAlive } from '../temporal/heartbeat';
 import { ingestActivities } from './ingest';
 import { auditActivities } from './audit';
 import { consentActivities } from './consent';
@@ -25,8 +26,10 @@ import { lateWindowsActivities } from './late-windows';
 type Step<In extends RunRef = RunRef> = (run: In) => Promise<TaskResult>;
 
 /**
- * What every DAG step shares: its result is stamped with the attempt that produced it (so
- * task_runs shows how often Temporal retried), and permanent database errors are not retried.
+ * What every DAG step shares: it heartbeats every few seconds while it runs (keepAlive: the steps'
+ * 30-second heartbeat timeout is how soon a killed worker's step is retried elsewhere), its result
+ * is stamped with the attempt that produced it (so task_runs shows how often Temporal retried),
+ * and permanent database errors are not retried.
  */
 // Each step names its own input (all extend RunRef).
 function asSteps<T extends Record<string, Step<any>>>(steps: T): T {
@@ -34,7 +37,7 @@ function asSteps<T extends Record<string, Step<any>>>(steps: T): T {
   for (const [name, fn] of Object.entries(steps) as Array<[string, Step]>) {
     wrapped[name] = async (run) => {
       try {
-        return { ...(await fn(run)), attempt: Context.current().info.attempt };
+        return { ...(await keepAlive(() => fn(run))), attempt: Context.current().info.attempt };
       } catch (err) {
         return classifyStepError(err);
       }
@@ -43,22 +46,30 @@ function asSteps<T extends Record<string, Step<any>>>(steps: T): T {
   return wrapped as T;
 }
 
+/**
+ * Activities that are not DAG steps but run under a step's heartbeat timeout (ingest's parts, the
+ * late-data check) or wait on SMTP and webhooks (the alert escalation's): each heartbeats while it
+ * runs, as asSteps' do.
+ */
+function keptAlive<T extends Record<string, (...args: any[]) => Promise<unknown>>>(fns: T): T {
+  const wrapped: Record<string, (...args: unknown[]) => Promise<unknown>> = {};
+  for (const [name, fn] of Object.entries(fns)) wrapped[name] = (...args) => keepAlive(() => fn(...args));
+  return wrapped as T;
+}
+
 /** Every activity the worker registers, bound to the worker's connections and configuration. */
 export function createActivities(deps: ActivityDeps) {
   // Planning and each unit are parts of the ingest step, not steps: only the join is stamped as one.
   const { ingestPlan, ingestUnit, ...ingestSteps } = ingestActivities(deps);
   return {
-    ingestPlan,
-    ingestUnit,
+    ...keptAlive({ ingestPlan, ingestUnit, ...alertNotifyActivities(deps), ...lateWindowsActivities(deps) }),
     ...runLedgerActivities(deps),
-    ...alertNotifyActivities(deps),
     ...deadlineActivities(deps),
     ...streamActivities(deps),
     ...eraseActivities(deps),
     ...retentionActivities(deps),
     ...dataSubjectRequestActivities(deps),
     ...accessRequestActivities(deps),
-    ...lateWindowsActivities(deps),
     ...asSteps({
       ...ingestSteps,
       ...auditActivities(deps),

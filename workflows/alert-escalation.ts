@@ -14,14 +14,18 @@ import type { GovflowActivities } from '../activities';
 import type { RunRef } from '../workflow-safe/run-ref';
 import type { TaskResult } from '../workflow-safe/dag';
 import { escalationWorkflowId } from '../workflow-safe/alert-ids';
+import { STEP_HEARTBEAT_TIMEOUT } from '../workflow-safe/heartbeat-timeout';
 
 // alertEscalation: one workflow per alert. It notifies the first line, waits for an
 // acknowledgement (an update or a signal, sent by `govflow alerts ack <id>`) for as long as the
 // policy's SLA for the alert's severity allows, on a durable timer that survives worker restarts,
 // and otherwise escalates to the second line; then keeps waiting until someone acknowledges.
 
+// A notification of a worker that died is retried after the heartbeat timeout, not after the
+// whole start-to-close timeout (notifyAlert heartbeats while it sends: activities/index.ts).
 const act = proxyActivities<GovflowActivities>({
   startToCloseTimeout: '2 minutes',
+  heartbeatTimeout: STEP_HEARTBEAT_TIMEOUT,
   retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute' },
 });
 

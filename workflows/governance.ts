@@ -3,10 +3,11 @@ import type { GovflowActivities } from '../activities';
 import type { RunStatus, TaskSpec, TaskStatus } from '../workflow-safe/dag';
 import type { RunRef } from '../workflow-safe/run-ref';
 import { InputError, resolveInput, type GovernanceInput } from '../workflow-safe/run-input';
+import { STEP_HEARTBEAT_TIMEOUT } from '../workflow-safe/heartbeat-timeout';
 import type { Window } from '../workflow-safe/window';
 import { newDagStatus, runDag } from './dag-runner';
 import { fanOutIngest } from './ingest-fan-out';
-import { inScopes } from './regional-steps';
+import { inScopes, STEP_OPTIONS } from './regional-steps';
 import type { SourceRegions } from '../workflow-safe/source-scope';
 import { startEscalations } from './alert-escalation';
 import { ledger } from './ledger';
@@ -17,11 +18,7 @@ import type { ConfigIdentity } from '../config/config';
 import type { SourceDelivery } from '../ingest/source-delivery';
 import type { LateWindow } from '../activities/late-windows';
 
-const step = proxyActivities<GovflowActivities>({
-  startToCloseTimeout: '30 minutes',
-  heartbeatTimeout: '2 minutes',
-  retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 5 },
-});
+const step = proxyActivities<GovflowActivities>(STEP_OPTIONS);
 
 // Sending the reports waits out a mail server that is down for minutes (a restart, a failover):
 // 12 attempts back off to one a minute, about 6.5 minutes in all, where the other tasks' 5
@@ -29,7 +26,7 @@ const step = proxyActivities<GovflowActivities>({
 // second report (npm run chaos: SMTP refusing connections for 60 s, RELIABILITY.md).
 const delivery = proxyActivities<GovflowActivities>({
   startToCloseTimeout: '10 minutes',
-  heartbeatTimeout: '2 minutes',
+  heartbeatTimeout: STEP_HEARTBEAT_TIMEOUT,
   retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 12 },
 });
 

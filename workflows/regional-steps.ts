@@ -4,6 +4,7 @@ import type { TaskResult } from '../workflow-safe/dag';
 import type { RunRef } from '../workflow-safe/run-ref';
 import { regionQueue } from '../workflow-safe/region-queue';
 import { joinScopedResults, sourceScopes, type ScopedRun, type SourceRegions } from '../workflow-safe/source-scope';
+import { STEP_HEARTBEAT_TIMEOUT } from '../workflow-safe/heartbeat-timeout';
 
 // Where a step's activities run: the run's own task queue, or a region's (data sovereignty,
 // workflow-safe/region-queue.ts). Ingest sends each source's units to its region's queue
@@ -13,7 +14,7 @@ import { joinScopedResults, sourceScopes, type ScopedRun, type SourceRegions } f
 /** The steps' activity options: retried a few times, backing off to a minute. */
 export const STEP_OPTIONS: ActivityOptions = {
   startToCloseTimeout: '30 minutes',
-  heartbeatTimeout: '2 minutes',
+  heartbeatTimeout: STEP_HEARTBEAT_TIMEOUT,
   retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 5 },
 };
 

@@ -140,6 +140,8 @@ interface TrialResult {
   webhooks: number;
   crashes: number;
   note: string;
+  /** The steps Temporal ran more than once, as task×attempts ('' when none). */
+  retried: string;
 }
 
 interface Scenario {
@@ -272,6 +274,39 @@ async function whenStepRuns(url: string, step: string, deadline: number): Promis
   }
 }
 
+/** The steps of the run that took more than one attempt: where a fault (or a heartbeat timeout) hit. */
+async function stepsRetried(url: string): Promise<string> {
+  const db = new pg.Client({ connectionString: url });
+  await db.connect();
+  try {
+    const { rows } = await db.query(`select task, attempts from govflow.task_runs where workflow_id = $1 and attempts > 1 order by task`, [WORKFLOW_ID]);
+    return rows.map((r) => `${r.task}×${r.attempts}`).join(', ');
+  } finally {
+    await db.end();
+  }
+}
+
+/** The steps' counts (task_runs.counts) that differ between two runs' databases: "task.count a→b". */
+async function countsThatDiffer(cleanUrl: string, trialUrl: string): Promise<string> {
+  const read = async (url: string) => {
+    const db = new pg.Client({ connectionString: url });
+    await db.connect();
+    try {
+      const { rows } = await db.query(`select task, counts from govflow.task_runs where workflow_id = $1`, [WORKFLOW_ID]);
+      return new Map(rows.map((r) => [String(r.task), (r.counts ?? {}) as Record<string, unknown>]));
+    } finally {
+      await db.end();
+    }
+  };
+  const [a, b] = [await read(cleanUrl), await read(trialUrl)];
+  const out: string[] = [];
+  for (const [task, ca] of a) {
+    const cb = b.get(task) ?? {};
+    for (const k of new Set([...Object.keys(ca), ...Object.keys(cb)])) if (JSON.stringify(ca[k]) !== JSON.stringify(cb[k])) out.push(`${task}.${k} ${JSON.stringify(ca[k])}→${JSON.stringify(cb[k])}`);
+  }
+  return out.join(', ') || 'none';
+}
+
 /** Ends every workflow still open (alert escalations wait for an acknowledgement), so the next trial starts clean. */
 async function terminateOpen(w: World): Promise<void> {
   const { client, close } = await temporalClient(w);
@@ -342,9 +377,11 @@ async function trial(w: World, name: string, fault?: { scenario: Scenario; atMs:
     } else {
       await sleep(5000);
     }
+    const retried = await persist('steps retried', () => stepsRetried(url), Date.now() + 60_000);
     await terminateOpen(w);
     await worker.stop();
     return {
+      retried,
       url,
       status: result.status,
       runId,
@@ -399,9 +436,10 @@ async function main(): Promise<void> {
     log('clean run 1 of 2');
     const clean1 = await trial(w, 'clean1');
     const digests1 = await columnDigests(clean1.url);
-    log(`  ${clean1.status} in ${(clean1.durationMs / 1000).toFixed(1)} s; ${clean1.emailsPerMessage.length} e-mails, ${clean1.webhooks} webhooks`);
+    log(`  ${clean1.status} in ${(clean1.durationMs / 1000).toFixed(1)} s; ${clean1.emailsPerMessage.length} e-mails, ${clean1.webhooks} webhooks; steps retried: ${clean1.retried || 'none'}`);
     log('clean run 2 of 2');
     const clean2 = await trial(w, 'clean2');
+    log(`  ${clean2.status} in ${(clean2.durationMs / 1000).toFixed(1)} s; steps retried: ${clean2.retried || 'none'}`);
     // A retried step records its attempt number (the run ledger doing its job) and shifts sequence
     // ids (snapshot.ts): neither is a difference in the data.
     const volatile = [...new Set([...volatileColumns(digests1, await columnDigests(clean2.url)), 'task_runs.attempts', ...(await sequenceColumns(clean1.url))])].sort();
@@ -436,6 +474,7 @@ async function main(): Promise<void> {
             // Name the columns that differ, to tell a lost row from a retry's bookkeeping.
             const cols = volatileColumns(digests1, await columnDigests(r.url)).filter((c) => !volatile.includes(c));
             log(`  columns that differ from the clean run: ${cols.join(', ')}`);
+            if (cols.includes('task_runs.counts')) log(`  step counts that differ (clean → trial): ${await countsThatDiffer(clean1.url, r.url)}`);
           }
           const sameDeliveries = r.emailsPerMessage.length === expected.emails && r.emailsPerMessage.every((n) => n === 1) && r.webhooks === expected.webhooks;
           if (r.status === 'completed' && diff.length === 0 && sameDeliveries) identical++;
@@ -443,7 +482,7 @@ async function main(): Promise<void> {
           perReport.push(...r.emailsPerMessage);
           recover.push(r.durationMs - cleanMs);
           crashes += r.crashes;
-          log(`  ${r.status} in ${(r.durationMs / 1000).toFixed(1)} s (${r.note}); tables ${diff.length ? `differ: ${diff.join(', ')}` : 'identical'}; e-mails per Message-ID ${JSON.stringify(r.emailsPerMessage)}; webhooks ${r.webhooks}; worker crashes ${r.crashes}`);
+          log(`  ${r.status} in ${(r.durationMs / 1000).toFixed(1)} s (${r.note}); tables ${diff.length ? `differ: ${diff.join(', ')}` : 'identical'}; e-mails per Message-ID ${JSON.stringify(r.emailsPerMessage)}; webhooks ${r.webhooks}; worker crashes ${r.crashes}; steps retried: ${r.retried || 'none'}`);
         } catch (err) {
           problems.push(`trial ${i}: ${(err as Error).message}`);
           log(`  failed: ${(err as Error).message}`);

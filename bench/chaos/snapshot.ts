@@ -66,15 +66,38 @@ export function volatileColumns(a: ColumnDigests, b: ColumnDigests): string[] {
   return out.sort();
 }
 
-/** Row counts and content md5 per table, leaving out `volatile` columns and the run id's text. */
-export function snapshot(url: string, volatile: string[], runId: string): Promise<Snapshot> {
+/**
+ * Columns that point at other rows by their sequence ids, compared by what they point at: a retried
+ * step shifts the ids (sequenceColumns) and so these references, though no row changed. Each is an
+ * SQL expression over the row `t`. An incident names its first findings (audit findings, or consent
+ * violations for the consent rule); findings and violations name their incident.
+ */
+const INCIDENT_KEY = `(select i.rule || '/' || i.about || '/' || i.bucket_start || '/' || i.bucket_end from govflow.incidents i where i.id = t.incident_id)`;
+export const ID_REFERENCES: Record<string, Record<string, string>> = {
+  incidents: {
+    sample_finding_ids: `array(select case when t.rule = 'consent_violation'
+        then (select v.source || '/' || v.event_id || '/' || v.purpose from govflow.consent_violations v where v.id = u.id)
+        else (select f.dedupe_key from govflow.audit_findings f where f.id = u.id) end
+      from unnest(t.sample_finding_ids) with ordinality u(id, n) order by u.n)`,
+  },
+  audit_findings: { incident_id: INCIDENT_KEY },
+  consent_violations: { incident_id: INCIDENT_KEY },
+};
+
+/** Row counts and content md5 per table (or the `only` tables), leaving out `volatile` columns and the run id's text. */
+export function snapshot(url: string, volatile: string[], runId: string, only?: string[]): Promise<Snapshot> {
   return withDb(url, async (db) => {
     const out: Snapshot = {};
     for (const t of await tables(db)) {
+      if (only && !only.includes(t)) continue;
       const drop = volatile.filter((v) => v.startsWith(`${t}.`)).map((v) => v.slice(t.length + 1));
+      const refs = Object.entries(ID_REFERENCES[t] ?? {}).filter(([c]) => !drop.includes(c));
+      const row = refs.length
+        ? `(to_jsonb(t) - $1::text[]) || jsonb_build_object(${refs.map(([c, expr]) => `${pg.escapeLiteral(c)}, ${expr}`).join(', ')})`
+        : `(to_jsonb(t) - $1::text[])`;
       const { rows } = await db.query(
         `select count(*)::int as n, md5(coalesce(string_agg(x, E'\\n' order by x), '')) as h
-         from (select replace((to_jsonb(t) - $1::text[])::text, $2, 'RUN') as x from govflow.${pg.escapeIdentifier(t)} t) s`,
+         from (select replace((${row})::text, $2, 'RUN') as x from govflow.${pg.escapeIdentifier(t)} t) s`,
         [drop, runId || '\u0000'],
       );
       out[t] = { rows: Number(rows[0]!.n), md5: String(rows[0]!.h) };
