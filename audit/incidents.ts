@@ -56,7 +56,8 @@ interface GroupOptions {
  * Groups the findings of the buckets `window` touches into incidents, upserting them, and links
  * each finding to its incident. `source` is a SELECT of (id, rule, about, severity, occurred_at,
  * description, principal_key) over [lo, hi); `table` is where its rows live (for the link).
- * Returns the number of incidents created and grown.
+ * Returns the number of incidents created (opened by this workflow, first seen in its window:
+ * the same on a retried attempt) and grown (by this attempt).
  */
 async function group(db: Db, table: 'audit_findings' | 'consent_violations', source: (lo: string, hi: string) => RawBuilder<unknown>, o: GroupOptions): Promise<{ created: number; grown: number }> {
   const { lo, hi } = bucketRange(o.window, o.bucketSeconds);
@@ -94,7 +95,19 @@ async function group(db: Db, table: 'audit_findings' | 'consent_violations', sou
     from (select x.*, date_bin(${span}, x.occurred_at, timestamptz '1970-01-01 00:00:00+00') as bucket from (${source(lo, hi)}) x) s
     join govflow.incidents i on i.rule = s.rule and i.about = s.about and i.bucket_start = s.bucket and i.bucket_end = s.bucket + ${span}
     where t.id = s.id and t.incident_id is distinct from i.id`.execute(db);
-  return rows[0] ?? { created: 0, grown: 0 };
+  // Created: the incidents of these buckets that this workflow opened, first seen in its window.
+  // Counted from the table, not from what the upsert returned, so a retried attempt (whose first
+  // try committed them) reports what the first did (npm run chaos, RELIABILITY.md finding 6); a
+  // stream's later batch, under the same workflow id, does not count its earlier batches'.
+  const { rows: opened } = await sql<{ n: number }>`
+    with g as (
+      select distinct x.rule, x.about, date_bin(${span}, x.occurred_at, timestamptz '1970-01-01 00:00:00+00') as bucket from (${source(lo, hi)}) x
+    )
+    select count(*)::int as n from g
+    join govflow.incidents i on i.rule = g.rule and i.about = g.about and i.bucket_start = g.bucket and i.bucket_end = g.bucket + ${span}
+    where i.first_workflow_id = ${o.workflowId}
+      and i.first_seen >= ${o.window.start}::timestamptz and i.first_seen < ${o.window.end}::timestamptz`.execute(db);
+  return { created: opened[0]?.n ?? 0, grown: rows[0]?.grown ?? 0 };
 }
 
 /** Groups the audit findings of the buckets a window touches into incidents. */

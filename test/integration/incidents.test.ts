@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHarness, type Harness } from '../support/harness';
 import type { GovernanceResult } from '../../workflows/governance';
+import { auditRuleRunner } from '../../audit/run-rules';
 
 // Findings grouped into incidents (audit/incidents.ts) over the bundled sample, on a real Temporal
 // dev server and Postgres: the hour governed as two half-hour windows (as stream batches or a
@@ -29,16 +30,29 @@ const incidents = async () =>
 
 describe('incidents', () => {
   let firstHalf: Incident[];
+  let first: GovernanceResult;
 
   it('groups the first half-hour\'s findings by rule and what they are about', async () => {
     const r = await run('2026-11-01T10:00:00Z', '2026-11-01T10:30:00Z', 'incidents-a');
     expect(r.status).toBe('completed');
+    first = r;
     firstHalf = await incidents();
     expect(firstHalf.length).toBeGreaterThan(0);
     expect(r.kpis.incidents.total).toBe(firstHalf.length);
     // Fewer incidents than findings: the six sovereignty breaches are one principal's.
     expect(r.kpis.incidents.total).toBeLessThan(r.kpis.findings.total + r.kpis.consentViolations);
     for (const i of firstHalf) expect(i.bucket_start.toISOString()).toBe('2026-11-01T10:00:00.000Z');
+  });
+
+  it('a retried audit attempt reports the incidents its workflow created, as the first attempt did', async () => {
+    // What Temporal does after a worker died between the audit's commit and its completion: the
+    // same activity input again. The incidents exist; the count must not drop to 0 (chaos finding 6).
+    const created = first.tasks.audit!.counts!.incidentsCreated!;
+    expect(created).toBe(firstHalf.filter((i) => i.rule !== 'consent_violation').length);
+    const { audit } = auditRuleRunner({ pool: h.pool, db: h.db, config: h.config, env: h.env });
+    const again = await audit({ workflowId: first.workflowId, runId: first.runId, window: first.window });
+    expect(again.counts).toMatchObject({ incidentsCreated: created, incidentsGrown: 0 });
+    expect(await incidents()).toEqual(firstHalf);
   });
 
   it('grows the same incidents when the second half-hour adds findings to the hour, without duplicates', async () => {
