@@ -102,8 +102,11 @@ afterAll(async () => {
 });
 
 describe('structured logs', () => {
-  it('are JSON lines, and a step line carries workflow id, run id, step and attempt', () => {
+  it('are JSON lines, and a step line carries workflow id, run id, step and attempt', async () => {
     expect(run.status).toBe('completed');
+    // The run can complete before this process has read the worker's last lines from its pipe.
+    const wanted = ['ingest', 'audit', 'consent', 'mask', 'report', 'alert'];
+    await eventually(async () => (wanted.every((w) => workerOut.includes(`"step":"${w}"`)) ? true : undefined), 'the steps\' log lines', 15_000);
     const lines = workerOut.trim().split('\n');
     const parsed = lines.map((l) => {
       try {
@@ -114,7 +117,7 @@ describe('structured logs', () => {
     });
     expect(parsed.every((p) => typeof p.time === 'string' && typeof p.level === 'number' && typeof p.msg === 'string')).toBe(true);
     const steps = parsed.filter((p) => p.msg === 'step completed' && p.workflowId === run.workflowId);
-    expect(steps.map((s) => s.step)).toEqual(expect.arrayContaining(['ingest', 'audit', 'consent', 'mask', 'report', 'alert']));
+    expect(steps.map((s) => s.step)).toEqual(expect.arrayContaining(wanted));
     for (const s of steps) {
       expect(s).toMatchObject({ workflowType: 'governanceRun', attempt: 1 });
       expect(s.runId).toMatch(/^[0-9a-f-]{36}$/);
