@@ -22,6 +22,7 @@ import { loadDataKeys, storeVaultEntries } from './vault/vault';
 import { isSetBased } from './mask-window';
 import { maskWindowInShards } from './mask-shards';
 import { DEFAULT_MASK_PARALLELISM } from './mask-parallelism';
+import { ensureMaskedDays } from './day-partition';
 
 // mask: the window's access events and audit trail → the analytics-safe tables. Every field is
 // masked by the policy's operator for its kind (pseudonyms, hours, IP prefixes, tokens whose
@@ -150,8 +151,8 @@ export function tableMasker({ pool, db, env, config }: ActivityDeps) {
           from jsonb_to_recordset(${JSON.stringify(masked)}::jsonb) as r(
             source text, event_id text, occurred_hour timestamptz, principal_key text, subject_key text, action text,
             resource text, data_category text, purpose text, outcome text, ip_prefix text, region text, user_agent text)
-          on conflict (source, event_id) do update set
-            occurred_hour = excluded.occurred_hour, principal_key = excluded.principal_key, subject_key = excluded.subject_key,
+          on conflict (source, event_id, occurred_hour) do update set
+            principal_key = excluded.principal_key, subject_key = excluded.subject_key,
             action = excluded.action, resource = excluded.resource, data_category = excluded.data_category,
             purpose = excluded.purpose, outcome = excluded.outcome, ip_prefix = excluded.ip_prefix, region = excluded.region,
             user_agent = excluded.user_agent, key_id = excluded.key_id`.execute(db);
@@ -256,6 +257,7 @@ export function tableMasker({ pool, db, env, config }: ActivityDeps) {
         }, shards));
       } else {
         // An IP operator that needs each row's owner (partial, tokenise, encrypt): row by row.
+        await ensureMaskedDays(pool, run.window);
         const cache = newStepCache();
         const options: MaskOptions = { anonymous, routes, seen, vocabulary };
         access = await maskAccess(run, cache, options);

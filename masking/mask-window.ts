@@ -18,6 +18,7 @@ import type { Window } from '../workflow-safe/window';
 import type { SourceScope } from '../workflow-safe/source-scope';
 import { loadDataKeys, storeVaultEntries } from './vault/vault';
 import { foundKinds, probeValue, type ValueBase } from './value-probe';
+import { dayBounds, dayCount, ensureMaskedDays, indexFreshDay, isWholeDays, MASKED_EVENT_COLUMNS, startFreshDay, swapFreshDay, type FreshDay } from './day-partition';
 
 // The mask step over a window, set-based: Postgres does the rows, JavaScript only the distinct
 // values that need the allow-list's rules. In one transaction on one connection:
@@ -160,6 +161,9 @@ export async function maskWindow(pool: pg.Pool, db: Db, input: MaskWindowInput):
     field === 'resource' ? maskResource(value, c, policy, input.routes, input.vocabulary) : maskTarget(value, c, targetPolicy);
 
   try {
+    // Before the step's transaction, each in its own: the partitions are catalog changes that a
+    // concurrent step (another region's, over the same day) must see at once, not after our commit.
+    const partitions = await ensureMaskedDays(client, input.window);
     await q('begin');
     // The pseudonym key reaches Postgres only as a setting of this transaction (never a statement's text).
     await client.query(`select set_config('govflow.mask_key', $1, true)`, [input.pseudonymKey]);
@@ -301,30 +305,56 @@ export async function maskWindow(pool: pg.Pool, db: Db, input: MaskWindowInput):
     const hour = (column: string) => `date_trunc('hour', ${column} at time zone 'UTC') at time zone 'UTC'`;
     const keyId = L(input.keyId);
     const workflowId = L(input.workflowId);
-    // A re-run rewrites the window's rows: deleted, then inserted by a plain INSERT (cheaper per
-    // row than ON CONFLICT … DO UPDATE, which the first run, the common case, would pay for nothing).
-    // The masked rows of the window's events lie in its hours: bounded by the hour index, the
-    // delete reads those hours, not the whole masked table (a first run finds nothing there).
+    // The masked rows of the window's events lie in its hours.
     const maskedHours = (alias: string) =>
       `${alias}.occurred_hour >= ${hour(`${L(input.window.start)}::timestamptz`)} and ${alias}.occurred_hour < ${L(input.window.end)}::timestamptz`;
     beat({ step: 'write', table: 'masked_events' });
-    await q(`delete from govflow.masked_events m using govflow.access_events e
-      where ${maskedHours('m')} and ${accessScope('e')} and m.source = e.source and m.event_id = e.event_id`);
-    const a = await q(`
-      insert into govflow.masked_events
-        (source, event_id, occurred_hour, principal_key, subject_key, action, resource, data_category,
-         purpose, outcome, ip_prefix, region, user_agent, key_id, workflow_id)
+    const rowsOf = (where: string) => `
       select x.source, x.event_id, ${hour('x.occurred_at')},
              case when x.principal = any(${anon}) then x.principal else x.principal_key end, x.subject_key, x.action,
              coalesce(tp.masked, x.resource_masked), x.data_category, x.purpose, x.outcome, ${ip('x.source_ip')}, x.region,
-             ua.masked, ${keyId}, ${workflowId}
+             ua.masked, ${keyId}, ${workflowId}, now()
       from ${accessRows} x
       left join mask_text_people tp on tp.field = 'resource' and tp.value = x.resource and tp.p1 = x.p1 and tp.p2 = x.p2
       left join mask_text ua on ua.field = 'user_agent' and ua.value = x.user_agent
-      -- In key order: the primary key's inserts then go to its rightmost page instead of anywhere.
-      -- Byte order ("C") costs half of a locale's comparisons; it is the key's own order under
-      -- C.UTF-8 and close to it elsewhere, which is all the locality needs.
-      order by x.source collate "C", x.event_id collate "C"`);
+      where ${where}`;
+    const swaps: FreshDay[] = [];
+    let accessWritten = 0;
+    // Whole days of every source, each with its partition of raw events (so none of its rows can be
+    // in access_events' default partition): each day written into a fresh table and swapped in.
+    if (!input.scope && !(input.shard && input.shard.count > 1) && isWholeDays(input.window) && partitions.size === dayCount(input.window)) {
+      await q(`set local maintenance_work_mem = '256MB'`);
+      for (const [day, partition] of partitions) {
+        const d = await startFreshDay(client, day, partition);
+        const { start, end } = dayBounds(day);
+        // The day's masked rows whose raw events this window does not hold stay as they were,
+        // as the delete-then-insert below would leave them (a first run finds none).
+        await q(`insert into govflow.${d.fresh} (${MASKED_EVENT_COLUMNS})
+          select ${MASKED_EVENT_COLUMNS} from govflow.${partition} m
+          where not exists (select 1 from govflow.access_events e
+            where e.occurred_at >= ${L(start)}::timestamptz and e.occurred_at < ${L(end)}::timestamptz
+              and e.source = m.source and e.event_id = m.event_id)`);
+        const a = await q(`insert into govflow.${d.fresh} (${MASKED_EVENT_COLUMNS})
+          ${rowsOf(`x.occurred_at >= ${L(start)}::timestamptz and x.occurred_at < ${L(end)}::timestamptz`)}`);
+        accessWritten += a.rowCount ?? 0;
+        beat({ step: 'write', table: 'masked_events', indexing: day });
+        await indexFreshDay(client, d);
+        swaps.push(d);
+      }
+    } else {
+      // A re-run rewrites the window's rows: deleted, then inserted by a plain INSERT (cheaper per
+      // row than ON CONFLICT … DO UPDATE, which the first run, the common case, would pay for nothing).
+      // The masked rows of the window's events lie in its hours: bounded by the hour index, the
+      // delete reads those hours, not the whole masked table (a first run finds nothing there).
+      await q(`delete from govflow.masked_events m using govflow.access_events e
+        where ${maskedHours('m')} and ${accessScope('e')} and m.source = e.source and m.event_id = e.event_id`);
+      // In key order: the primary key's inserts then go to its rightmost page instead of anywhere.
+      // Byte order ("C") costs half of a locale's comparisons; it is the key's own order under
+      // C.UTF-8 and close to it elsewhere, which is all the locality needs.
+      const a = await q(`insert into govflow.masked_events (${MASKED_EVENT_COLUMNS})
+        ${rowsOf('true')} order by x.source collate "C", x.event_id collate "C"`);
+      accessWritten = a.rowCount ?? 0;
+    }
     beat({ step: 'write', table: 'masked_audit_trail' });
     await q(`delete from govflow.masked_audit_trail m using govflow.audit_trail_events t
       where ${maskedHours('m')} and ${trailScope('t')} and m.source = t.source and m.event_id = t.event_id`);
@@ -336,8 +366,9 @@ export async function maskWindow(pool: pg.Pool, db: Db, input: MaskWindowInput):
              coalesce(tp.masked, x.target_masked), x.outcome, ${ip('x.source_ip')}, x.region, ${keyId}, ${workflowId}
       from ${trailRows} x
       left join mask_text_people tp on tp.field = 'target' and tp.value = x.target and tp.p1 = x.p1 and tp.p2 = x.p2`);
+    for (const d of swaps) await swapFreshDay(client, d);
     await q('commit');
-    return { access: a.rowCount ?? 0, trail: t.rowCount ?? 0, seen };
+    return { access: accessWritten, trail: t.rowCount ?? 0, seen };
   } catch (err) {
     await q('rollback').catch(() => {});
     throw err;

@@ -5,7 +5,7 @@ import type { Window } from '../../workflow-safe/window';
 // The analytics-safe side of the database as the export sees it: every table of the govflow
 // schema whose name starts with masked_ and that has an occurred_hour column (masked_events,
 // masked_audit_trail, and any masked table added later), read a window at a time in keyset pages
-// of its primary key, so no step ever holds a table in memory.
+// of its primary key, so no step ever holds a table in memory. A partitioned table is one table.
 
 /** Parquet column types the export writes (hyparquet-writer's BasicType names). */
 export type ExportColumnType = 'STRING' | 'TIMESTAMP' | 'INT32' | 'INT64' | 'DOUBLE' | 'BOOLEAN' | 'JSON';
@@ -43,6 +43,8 @@ export async function maskedTables(db: Db): Promise<MaskedTable[]> {
     left join information_schema.key_column_usage k
       on k.constraint_schema = tc.constraint_schema and k.constraint_name = tc.constraint_name and k.column_name = c.column_name
     where c.table_schema = 'govflow' and c.table_name like 'masked\\_%'
+      -- A partitioned table once (masked_events is by day), not again through each of its partitions.
+      and not (select relispartition from pg_class where oid = format('%I.%I', c.table_schema, c.table_name)::regclass)
     order by c.table_name, c.ordinal_position`.execute(db);
   const byName = new Map<string, MaskedTable & { pk: [number, string][] }>();
   for (const r of rows) {

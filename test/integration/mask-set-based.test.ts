@@ -172,6 +172,33 @@ describe('the set-based mask step', () => {
     expect(await inventory()).toEqual(before.inventory);
   });
 
+  it('writes a whole-day window into a fresh partition swapped in for the day, keeping rows it does not rewrite', async () => {
+    const before = { events: await masked('masked_events'), trail: await masked('masked_audit_trail') };
+    // A masked row whose raw event is gone (retention keeps the analytics copy longer): a re-run
+    // of its day must leave it, as the row-by-row rewrite would.
+    await h.sql(`insert into govflow.masked_events (source, event_id, occurred_hour, subject_key, action, outcome, key_id, workflow_id)
+      values ('sb-access', 'kept-1', '2026-11-01T03:00:00Z', 'p_kept', 'read', 'success', 'k1', 'earlier')`);
+    const oid = async () => (await h.sql(`select 'govflow.masked_events_20261101'::regclass::oid::text as oid`))[0]!.oid;
+    const indexes = async () => (await h.sql(`select indexname from pg_indexes where schemaname = 'govflow' and tablename = 'masked_events_20261101' order by 1`)).map((r) => r.indexname);
+    const first = await oid();
+    const { mask } = tableMasker({ pool: h.pool, db: h.db, config: h.config, env: h.env });
+    const day = { start: '2026-11-01T00:00:00.000Z', end: '2026-11-02T00:00:00.000Z' };
+    for (const attempt of [1, 2]) {
+      const result = (await new MockActivityEnvironment().run(mask, { workflowId: `set-based-day-${attempt}`, runId: 'r', window: day })) as TaskResult;
+      expect(result.counts.maskedEvents).toBe(before.events.length);
+      const events = await masked('masked_events');
+      expect(events.filter((e) => e.event_id !== 'kept-1')).toEqual(before.events);
+      expect(events.filter((e) => e.event_id === 'kept-1')).toHaveLength(1);
+      expect(await masked('masked_audit_trail')).toEqual(before.trail);
+      // A new table took the day's place (a delete-and-insert keeps the old one), with the names a
+      // partition made by PostgreSQL has, so that the next swap finds them free.
+      expect(await oid()).not.toBe(first);
+      expect(await indexes()).toEqual(['masked_events_20261101_occurred_hour_idx', 'masked_events_20261101_pkey', 'masked_events_20261101_subject_key_idx']);
+    }
+    expect(await h.sql('select count(*)::int as n from govflow.masked_events_default')).toEqual([{ n: 0 }]);
+    await h.sql(`delete from govflow.masked_events where event_id = 'kept-1'`);
+  });
+
   it('shows the planted kinds in the sensitivity inventory of the compliance report, without a value', async () => {
     const [report] = await h.sql(`select text, html from govflow.reports where kind = 'compliance-report' and window_start = $1::timestamptz`, [WINDOW.start]);
     const text = String(report!.text);
