@@ -10,7 +10,7 @@ import type { TaskResult } from '../workflow-safe/dag';
 //   tsx bench/mask-once.ts <databaseUrl> <windowStart> <windowEnd>   → one JSON line on stdout
 
 const [databaseUrl, start, end] = process.argv.slice(2) as [string, string, string];
-const env = loadEnv({ DATABASE_URL: databaseUrl });
+const env = loadEnv({ DATABASE_URL: databaseUrl, GOVFLOW_MASK_THREADS: process.env.GOVFLOW_MASK_THREADS, GOVFLOW_MASK_PARALLELISM: process.env.GOVFLOW_MASK_PARALLELISM });
 const pool = createPool(env.databaseUrl, 4);
 const db = createDb(pool);
 const { mask } = maskActivities({ pool, db, config: loadConfig('govflow.yaml'), env });

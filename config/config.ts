@@ -7,7 +7,7 @@ import { SOURCE_KINDS, type SourceKind } from './source-kinds';
 import { loadPolicy, type LoadedPolicy } from '../policy/policy';
 import { FORMATS } from '../ingest/formats';
 import { loadVaultEnv, readSecret, type VaultEnv } from '../masking/vault/secrets';
-import { maskParallelism } from '../masking/mask-parallelism';
+import { maskParallelism, maskThreads } from '../masking/mask-parallelism';
 import { exportConfigSchema, resolveExportPaths, type ExportConfig } from '../lifecycle/export/export-config';
 
 // govflow.yaml names the sources and the policy; the environment names the services.
@@ -151,8 +151,12 @@ export interface Env extends VaultEnv {
   mailFrom: string;
   /** Overrides the policy's alerts.webhook.url (a secret URL is better kept out of the policy file). */
   alertWebhookUrl?: string;
-  /** GOVFLOW_MASK_PARALLELISM: connections one mask step uses side by side (masking/mask-shards.ts; default 2). */
+  /** GOVFLOW_MASK_PARALLELISM: connections one mask step uses side by side (masking/mask-shards.ts; default 1). */
   maskParallelism?: number;
+  /** GOVFLOW_MASK_THREADS: worker threads one mask step masks distinct values on (masking/mask-threads.ts; default: cores − 1, at most 3). */
+  maskThreads?: number;
+  /** Pages of distinct values from which those threads are used (default 5,000; tests lower it to use them on small windows). */
+  maskThreadsFrom?: number;
 }
 
 export const DEFAULT_DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/govflow';
@@ -180,6 +184,7 @@ export function loadEnv(env: NodeJS.ProcessEnv = process.env): Env {
     mailFrom: env.GOVFLOW_MAIL_FROM ?? 'govflow <govflow@govflow.localhost>',
     alertWebhookUrl: webhookUrl(env.GOVFLOW_ALERT_WEBHOOK_URL),
     maskParallelism: maskParallelism(env),
+    maskThreads: maskThreads(env),
     ...loadVaultEnv(env),
   };
 }

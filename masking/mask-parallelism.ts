@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { ConfigError } from '../config/config-error';
 
 // How many connections one set-based mask step uses side by side (masking/mask-shards.ts). The
@@ -8,7 +9,7 @@ import { ConfigError } from '../config/config-error';
 export const DEFAULT_MASK_PARALLELISM = 1;
 
 /**
- * GOVFLOW_MASK_PARALLELISM: how many connections one mask step uses (1–16, default 2).
+ * GOVFLOW_MASK_PARALLELISM: how many connections one mask step uses (1–16, default 1).
  * @throws ConfigError ("environment is invalid", naming the variable) when it is not such a number.
  */
 export function maskParallelism(env: NodeJS.ProcessEnv = process.env): number {
@@ -17,6 +18,24 @@ export function maskParallelism(env: NodeJS.ProcessEnv = process.env): number {
   const n = Number(raw);
   if (!Number.isInteger(n) || n < 1 || n > 16) {
     throw new ConfigError('environment', [`GOVFLOW_MASK_PARALLELISM: expected a whole number of connections from 1 to 16, got ${JSON.stringify(raw)}`]);
+  }
+  return n;
+}
+
+/** Worker threads when GOVFLOW_MASK_THREADS is not set: one per core beyond the first, at most 3. */
+export const defaultMaskThreads = () => Math.max(0, Math.min(availableParallelism() - 1, 3));
+
+/**
+ * GOVFLOW_MASK_THREADS: worker threads one mask step masks distinct values on, beside its own
+ * (masking/mask-threads.ts; 0–16, 0 for none; default defaultMaskThreads()).
+ * @throws ConfigError ("environment is invalid", naming the variable) when it is not such a number.
+ */
+export function maskThreads(env: NodeJS.ProcessEnv = process.env): number {
+  const raw = env.GOVFLOW_MASK_THREADS;
+  if (raw === undefined || raw === '') return defaultMaskThreads();
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 0 || n > 16) {
+    throw new ConfigError('environment', [`GOVFLOW_MASK_THREADS: expected a whole number of threads from 0 to 16, got ${JSON.stringify(raw)}`]);
   }
   return n;
 }

@@ -23,6 +23,7 @@ import { isSetBased } from './mask-window';
 import { maskWindowInShards } from './mask-shards';
 import { DEFAULT_MASK_PARALLELISM } from './mask-parallelism';
 import { ensureMaskedDays } from './day-partition';
+import { MASK_THREADS_FROM } from './mask-threads';
 
 // mask: the window's access events and audit trail → the analytics-safe tables. Every field is
 // masked by the policy's operator for its kind (pseudonyms, hours, IP prefixes, tokens whose
@@ -254,6 +255,7 @@ export function tableMasker({ pool, db, env, config }: ActivityDeps) {
           vaultKey: env.vaultKey,
           heartbeat: (d) => heartbeatOrStop(d),
           ...(run.scope ? { scope: run.scope } : {}),
+          threads: { count: env.maskThreads ?? 0, from: env.maskThreadsFrom ?? MASK_THREADS_FROM },
         }, shards));
       } else {
         // An IP operator that needs each row's owner (partial, tokenise, encrypt): row by row.

@@ -6,18 +6,17 @@ import type { Db } from '../db/pool';
 import { copyLine } from '../ingest/copy-text';
 import type { MaskKeys, VaultEntry } from './operators';
 import { pseudonymOf } from './operators';
-import { personKey, valueContext } from './mask-record';
+import { personKey } from './mask-record';
 import { wordsOf } from './classify';
-import { maskResource, type PathVocabulary, type RouteTemplate } from './route-template';
-import { maskTarget } from './audit-target';
-import { generaliseUserAgent } from './ua';
-import type { SeenCounts, ValueContext } from './value';
+import type { PathVocabulary, RouteTemplate } from './route-template';
+import type { SeenCounts } from './value';
 import type { PiiEntity } from './detector';
 import type { MaskingPolicy } from '../policy/masking';
 import type { Window } from '../workflow-safe/window';
 import type { SourceScope } from '../workflow-safe/source-scope';
 import { loadDataKeys, storeVaultEntries } from './vault/vault';
-import { foundKinds, probeValue, type ValueBase } from './value-probe';
+import { MaskThreads } from './mask-threads';
+import { textMasking, type TextMaskingSetup } from './text-masking';
 import { dayBounds, dayCount, ensureMaskedDays, indexFreshDay, isWholeDays, MASKED_EVENT_COLUMNS, startFreshDay, swapFreshDay, type FreshDay } from './day-partition';
 
 // The mask step over a window, set-based: Postgres does the rows, JavaScript only the distinct
@@ -65,6 +64,11 @@ export interface MaskWindowInput {
   heartbeat(detail: Record<string, unknown>): void;
   /** Only these sources' rows, read and rewritten (a region-pinned run, workflow-safe/source-scope.ts); absent: the whole window. */
   scope?: SourceScope;
+  /**
+   * Worker threads masking distinct values beside the step's own (mask-threads.ts): `count` of
+   * them (GOVFLOW_MASK_THREADS), used for pages of at least `from` values. Absent: none.
+   */
+  threads?: { count: number; from: number };
 }
 
 export interface MaskWindowResult {
@@ -144,21 +148,17 @@ export async function maskWindow(pool: pg.Pool, db: Db, input: MaskWindowInput):
   };
 
   const seen: SeenCounts = new Map();
-  const idKeys: MaskKeys = { pseudonymKey: input.pseudonymKey, dataKey: () => undefined, onToken: () => {} };
   const tokenisedIds = policy.kinds.person_id.operator === 'tokenise';
   // People named by identifier parameters ("?user=…") get vault entries too when ids are tokenised.
   const identifierIds = new Set<string>();
-  const base: ValueBase = {
-    rules: policy.kinds,
+  const setup: TextMaskingSetup = {
+    policy,
+    routes: input.routes,
+    ...(input.vocabulary ? { vocabulary: [...input.vocabulary] } : {}),
     pseudonymKey: input.pseudonymKey,
-    personKey: (id) => {
-      if (tokenisedIds) identifierIds.add(id);
-      return personKey(id, policy, idKeys) ?? '';
-    },
   };
-  const targetPolicy = { ...policy, routes: input.routes };
-  const maskText = (field: string, value: string) => (c: ValueContext) =>
-    field === 'resource' ? maskResource(value, c, policy, input.routes, input.vocabulary) : maskTarget(value, c, targetPolicy);
+  // Distinct values are masked in pages, each spread over worker threads (mask-threads.ts).
+  const threads = new MaskThreads(textMasking(setup), setup, input.threads?.count ?? 0, input.threads?.from ?? PAGE);
 
   try {
     // Before the step's transaction, each in its own: the partitions are catalog changes that a
@@ -190,18 +190,16 @@ export async function maskWindow(pool: pg.Pool, db: Db, input: MaskWindowInput):
       'mask_values',
       `select field, value, json_agg(json_build_array(source, n, first_at, last_at)) as sources from mask_groups group by field, value`,
       async (rows) => {
-        const lines = rows.map(({ field, value, sources }) => {
-          const found: PiiEntity[] = [];
-          const p =
-            field === 'user_agent'
-              ? { masked: generaliseUserAgent(value, found), askedIds: [], askedWords: [], ownerUsed: false, found }
-              : probeValue(maskText(field, value), base);
+        const { probed, identifierIds: named } = await threads.probe(rows.map(({ field, value }) => ({ field, value })));
+        for (const id of named) identifierIds.add(id);
+        const lines = rows.map(({ field, value, sources }, i) => {
+          const p = probed[i]!;
           for (const [source, n, first, last] of sources) addSeen(seen, `${source}\t${field}`, p.found, n, iso(first), iso(last));
           return copyLine([field, value, p.masked, pgTextArray(p.askedIds), pgTextArray(p.askedWords), p.ownerUsed, pgTextArray(p.found)]);
         });
         await copy('mask_text', lines);
         values += rows.length;
-        beat({ step: 'values', values });
+        beat({ step: 'values', values, threads: threads.active });
       },
     );
     await q('analyze mask_text');
@@ -261,28 +259,21 @@ export async function maskWindow(pool: pg.Pool, db: Db, input: MaskWindowInput):
        group by g.field, g.value, g.p1, g.p2, k1.key, k2.key, tx.found, tx.owner_used`,
       async (rows) => {
         const dataKeys = new Map<string, Buffer>();
-        const vault: VaultEntry[] = [];
-        const keys: MaskKeys = { pseudonymKey: input.pseudonymKey, dataKey: (ref) => dataKeys.get(ref), onToken: (e) => vault.push(e), sealed: new Set() };
         // Data keys only for owners whose values seal something: most people never need one.
-        await loadDataKeys(db, input.vaultKey, input.keyId, rows.filter((r) => r.owner_used && r.p1 !== '').map((r) => pseudonymOf(r.p1, keys)), dataKeys);
-        const lines = rows.map((r) => {
-          const people: Array<[string, string]> = [];
-          if (r.p1 !== '' && r.k1) people.push([r.p1, r.k1]);
-          if (r.p2 !== '' && r.k2) people.push([r.p2, r.k2]);
-          const local: SeenCounts = new Map();
-          const c = valueContext(policy, keys, r.p1 === '' ? null : pseudonymOf(r.p1, keys), people, 'again', '', { seen: local });
-          const masked = maskText(r.field, r.value)(c);
-          const found = foundKinds(local);
+        const refKeys: MaskKeys = { pseudonymKey: input.pseudonymKey, dataKey: () => undefined, onToken: () => {} };
+        await loadDataKeys(db, input.vaultKey, input.keyId, rows.filter((r) => r.owner_used && r.p1 !== '').map((r) => pseudonymOf(r.p1, refKeys)), dataKeys);
+        const { masked, found, vault } = await threads.again(rows.map(({ field, value, p1, p2, k1, k2 }) => ({ field, value, p1, p2, k1, k2 })), dataKeys);
+        const lines = rows.map((r, i) => {
           for (const [source, n, first, last] of r.sources) {
             addSeen(seen, `${source}\t${r.field}`, r.probe_found, -n, iso(first), iso(last));
-            addSeen(seen, `${source}\t${r.field}`, found, n, iso(first), iso(last));
+            addSeen(seen, `${source}\t${r.field}`, found[i]!, n, iso(first), iso(last));
           }
-          return copyLine([r.field, r.value, r.p1, r.p2, masked]);
+          return copyLine([r.field, r.value, r.p1, r.p2, masked[i]!]);
         });
         await storeVaultEntries(db, vault);
         await copy('mask_text_people', lines);
         again += rows.length;
-        beat({ step: 'people-values', values: again });
+        beat({ step: 'people-values', values: again, threads: threads.active });
       },
     );
     await q('analyze mask_text_people');
@@ -375,5 +366,6 @@ export async function maskWindow(pool: pg.Pool, db: Db, input: MaskWindowInput):
   } finally {
     clearInterval(keepAlive);
     client.release();
+    await threads.close();
   }
 }

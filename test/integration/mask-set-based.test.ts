@@ -172,6 +172,22 @@ describe('the set-based mask step', () => {
     expect(await inventory()).toEqual(before.inventory);
   });
 
+  it('writes the same rows and counts when distinct values are masked on worker threads', async () => {
+    const inventory = () => h.sql('select source, field, kind, seen, handled, first_seen, last_seen from govflow.sensitivity_inventory order by 1, 2, 3');
+    const before = { events: await masked('masked_events'), trail: await masked('masked_audit_trail'), inventory: await inventory() };
+    // Two threads, used from the first page (a step over a small window would use none).
+    const { mask } = tableMasker({ pool: h.pool, db: h.db, config: h.config, env: { ...h.env, maskThreads: 2, maskThreadsFrom: 1 } });
+    const threads = new Map<string, number>();
+    const env = new MockActivityEnvironment();
+    env.on('heartbeat', (d: { step?: string; threads?: number }) => d.threads !== undefined && threads.set(d.step!, Math.max(threads.get(d.step!) ?? 0, d.threads)));
+    const result = (await env.run(mask, { workflowId: 'set-based-threads', runId: 'r', window: WINDOW })) as TaskResult;
+    expect(Object.fromEntries(threads)).toEqual({ values: 2, 'people-values': 2 });
+    expect(result.counts.maskedEvents).toBe(before.events.length);
+    expect(await masked('masked_events')).toEqual(before.events);
+    expect(await masked('masked_audit_trail')).toEqual(before.trail);
+    expect(await inventory()).toEqual(before.inventory);
+  });
+
   it('writes a whole-day window into a fresh partition swapped in for the day, keeping rows it does not rewrite', async () => {
     const before = { events: await masked('masked_events'), trail: await masked('masked_audit_trail') };
     // A masked row whose raw event is gone (retention keeps the analytics copy longer): a re-run

@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { mergeSeen } from '../../masking/mask-shards';
-import { DEFAULT_MASK_PARALLELISM, maskParallelism } from '../../masking/mask-parallelism';
+import { DEFAULT_MASK_PARALLELISM, defaultMaskThreads, maskParallelism, maskThreads } from '../../masking/mask-parallelism';
+import { partsOf } from '../../masking/mask-threads';
 import type { SeenCounts } from '../../masking/value';
 
 describe('GOVFLOW_MASK_PARALLELISM', () => {
-  it('defaults to two connections and takes a whole number from 1 to 16', () => {
+  it('defaults to one connection and takes a whole number from 1 to 16', () => {
     expect(maskParallelism({})).toBe(DEFAULT_MASK_PARALLELISM);
     expect(maskParallelism({ GOVFLOW_MASK_PARALLELISM: '1' })).toBe(1);
     expect(maskParallelism({ GOVFLOW_MASK_PARALLELISM: '16' })).toBe(16);
@@ -15,6 +16,27 @@ describe('GOVFLOW_MASK_PARALLELISM', () => {
         `GOVFLOW_MASK_PARALLELISM: expected a whole number of connections from 1 to 16, got "${bad}"`,
       );
     }
+  });
+});
+
+describe('GOVFLOW_MASK_THREADS', () => {
+  it('defaults to a thread per core beyond the first (at most 3) and takes a whole number from 0 to 16', () => {
+    expect(maskThreads({})).toBe(defaultMaskThreads());
+    expect(defaultMaskThreads()).toBeGreaterThanOrEqual(0);
+    expect(defaultMaskThreads()).toBeLessThanOrEqual(3);
+    expect(maskThreads({ GOVFLOW_MASK_THREADS: '0' })).toBe(0);
+    expect(maskThreads({ GOVFLOW_MASK_THREADS: '16' })).toBe(16);
+  });
+  it('refuses anything else, naming the variable and what it expects', () => {
+    for (const bad of ['17', '1.5', 'many', '-1']) {
+      expect(() => maskThreads({ GOVFLOW_MASK_THREADS: bad })).toThrow(`GOVFLOW_MASK_THREADS: expected a whole number of threads from 0 to 16, got "${bad}"`);
+    }
+  });
+  it('cuts a page into parts that keep its order and lose nothing', () => {
+    const page = Array.from({ length: 10 }, (_, i) => i);
+    expect(partsOf(page, 3)).toEqual([[0, 1, 2, 3], [4, 5, 6, 7], [8, 9]]);
+    expect(partsOf(page, 1)).toEqual([page]);
+    expect(partsOf([1], 3).flat()).toEqual([1]);
   });
 });
 
