@@ -171,7 +171,6 @@ export async function maskWindow(pool: pg.Pool, db: Db, input: MaskWindowInput):
     // those hashes spill, and every raw row of the window goes through temporary files with them.
     await q(`set local work_mem = '128MB'`);
     await q(`
-      create temp table mask_groups (field text, value text, source text, n bigint, first_at timestamptz, last_at timestamptz) on commit drop;
       create temp table mask_text (field text, value text, masked text, asked_ids text[], asked_words text[], owner_used boolean, found text[], primary key (field, value)) on commit drop;
       create temp table mask_person_ids (id text primary key) on commit drop;
       create temp table mask_people (id text primary key, key text, words text[]) on commit drop;
@@ -181,8 +180,11 @@ export async function maskWindow(pool: pg.Pool, db: Db, input: MaskWindowInput):
     // 1. Distinct free-text values, masked once each without people.
     const ua = policy.userAgent === 'generalise' ? `union all select 'user_agent', user_agent, source, count(*), min(occurred_at), max(occurred_at) from ${access} a where user_agent is not null group by 2, 3` : '';
     beat({ step: 'distinct values' });
-    await q(`insert into mask_groups
-      select 'resource', resource, source, count(*), min(occurred_at), max(occurred_at) from ${access} a where resource is not null group by 2, 3
+    // CREATE TABLE … AS, not INSERT … SELECT: PostgreSQL plans only the former in parallel, and
+    // grouping a day of a million rows is then shared with its parallel workers.
+    await q(`create temp table mask_groups on commit drop as
+      select 'resource'::text as field, resource as value, source, count(*) as n, min(occurred_at) as first_at, max(occurred_at) as last_at
+      from ${access} a where resource is not null group by 2, 3
       ${ua}
       union all select 'target', target, source, count(*), min(occurred_at), max(occurred_at) from ${trail} t where target is not null group by 2, 3`);
     let values = 0;
