@@ -20,10 +20,16 @@ class MaskThread {
   private readonly pending = new Map<number, Pending>();
   private next = 0;
   broken = false;
-  private readonly worker: Worker;
+  private readonly worker: Worker | undefined;
 
   constructor(setup: TextMaskingSetup) {
-    this.worker = new Worker(new URL('./mask-thread.mjs', import.meta.url), { workerData: setup });
+    try {
+      this.worker = new Worker(new URL('./mask-thread.mjs', import.meta.url), { workerData: setup });
+    } catch {
+      // The setup could not be copied to a thread (or no thread could start): masked here instead.
+      this.broken = true;
+      return;
+    }
     this.worker.on('message', (m: { id: number; result?: unknown; error?: string }) => {
       const p = this.pending.get(m.id);
       this.pending.delete(m.id);
@@ -40,17 +46,18 @@ class MaskThread {
   }
 
   request<R>(req: Unnumbered<ThreadRequest>): Promise<R> {
-    if (this.broken) return Promise.reject(new Error('mask thread is not running'));
+    const worker = this.worker;
+    if (this.broken || !worker) return Promise.reject(new Error('mask thread is not running'));
     const id = this.next++;
     return new Promise<R>((resolve, reject) => {
       this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
-      this.worker.postMessage({ ...req, id });
+      worker.postMessage({ ...req, id });
     });
   }
 
   async close(): Promise<void> {
-    this.worker.removeAllListeners('exit');
-    await this.worker.terminate();
+    this.worker?.removeAllListeners('exit');
+    await this.worker?.terminate();
   }
 }
 
