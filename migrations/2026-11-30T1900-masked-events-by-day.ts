@@ -19,18 +19,15 @@ import { sql, type Kysely } from 'kysely';
 const COLUMNS = `source, event_id, occurred_hour, principal_key, subject_key, action, resource, data_category,
   purpose, outcome, ip_prefix, region, user_agent, key_id, workflow_id, masked_at`;
 
-export async function up(db: Kysely<unknown>): Promise<void> {
-  await sql`alter table govflow.masked_events rename to masked_events_unpartitioned`.execute(db);
-  await sql`alter index govflow.masked_events_pkey rename to masked_events_unpartitioned_pkey`.execute(db);
-  await sql`alter index govflow.masked_events_hour rename to masked_events_unpartitioned_hour`.execute(db);
-  await sql`alter index govflow.masked_events_subject rename to masked_events_unpartitioned_subject`.execute(db);
-  await sql`
+/** masked_events as it was (one table) or as it becomes (by day). */
+function createMaskedEvents(byDay: boolean) {
+  return sql.raw(`
     create table govflow.masked_events (
       source        text not null,
       event_id      text not null,
       occurred_hour timestamptz not null,
       principal_key text,
-      subject_key   text collate "C",
+      subject_key   text${byDay ? ' collate "C"' : ''},
       action        text not null,
       resource      text,
       data_category text,
@@ -42,8 +39,19 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       key_id        text not null,
       workflow_id   text not null,
       masked_at     timestamptz not null default now(),
-      primary key (source, event_id, occurred_hour)
-    ) partition by range (occurred_hour)`.execute(db);
+      primary key (source, event_id${byDay ? ', occurred_hour' : ''})
+    )${byDay ? ' partition by range (occurred_hour)' : ''}`);
+}
+
+/** Renames masked_events and its indexes out of the way of the new one. */
+async function setAside(db: Kysely<unknown>, name: string): Promise<void> {
+  await sql.raw(`alter table govflow.masked_events rename to ${name}`).execute(db);
+  for (const index of ['pkey', 'hour', 'subject']) await sql.raw(`alter index govflow.masked_events_${index} rename to ${name}_${index}`).execute(db);
+}
+
+export async function up(db: Kysely<unknown>): Promise<void> {
+  await setAside(db, 'masked_events_unpartitioned');
+  await createMaskedEvents(true).execute(db);
   await sql`create table govflow.masked_events_default partition of govflow.masked_events default`.execute(db);
   await sql`create index masked_events_hour on govflow.masked_events (occurred_hour)`.execute(db);
   await sql`create index masked_events_subject on govflow.masked_events (subject_key)`.execute(db);
@@ -75,30 +83,8 @@ export async function up(db: Kysely<unknown>): Promise<void> {
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {
-  await sql`alter table govflow.masked_events rename to masked_events_by_day`.execute(db);
-  await sql`alter index govflow.masked_events_pkey rename to masked_events_by_day_pkey`.execute(db);
-  await sql`alter index govflow.masked_events_hour rename to masked_events_by_day_hour`.execute(db);
-  await sql`alter index govflow.masked_events_subject rename to masked_events_by_day_subject`.execute(db);
-  await sql`
-    create table govflow.masked_events (
-      source        text not null,
-      event_id      text not null,
-      occurred_hour timestamptz not null,
-      principal_key text,
-      subject_key   text,
-      action        text not null,
-      resource      text,
-      data_category text,
-      purpose       text,
-      outcome       text not null,
-      ip_prefix     text,
-      region        text,
-      user_agent    text,
-      key_id        text not null,
-      workflow_id   text not null,
-      masked_at     timestamptz not null default now(),
-      primary key (source, event_id)
-    )`.execute(db);
+  await setAside(db, 'masked_events_by_day');
+  await createMaskedEvents(false).execute(db);
   await sql.raw(`insert into govflow.masked_events (${COLUMNS}) select ${COLUMNS} from govflow.masked_events_by_day`).execute(db);
   await sql`create index masked_events_hour on govflow.masked_events (occurred_hour)`.execute(db);
   await sql`create index masked_events_subject on govflow.masked_events using hash (subject_key)`.execute(db);
