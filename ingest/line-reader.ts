@@ -85,6 +85,16 @@ function decode(bytes: Buffer): string | undefined {
  * the lines before the fault.
  */
 export async function* readLines(path: string, opts: ReadLinesOptions = {}): AsyncGenerator<Line> {
+  for await (const batch of readLineBatches(path, opts)) yield* batch;
+}
+
+/**
+ * `readLines`, a batch at a time: the lines ending in one block read from the file (up to 1 MiB,
+ * some thousands of lines), in order, never empty. Ingest reads this way: one await per block
+ * instead of one per line (each costs promises, and async hooks under Temporal's activity
+ * context), which was ~8% of ingest's CPU at 1M events.
+ */
+export async function* readLineBatches(path: string, opts: ReadLinesOptions = {}): AsyncGenerator<Line[]> {
   const max = opts.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
   const from = opts.startOffset ?? 0;
   const { stream, skip } = await openContent(path, from);
@@ -98,6 +108,7 @@ export async function* readLines(path: string, opts: ReadLinesOptions = {}): Asy
   let pendingBytes = 0;
   let oversized = false;
   let preview = '';
+  let batch: Line[] = [];
 
   const emit = (bytes: Buffer | null, end: number, terminated: boolean): Line | undefined => {
     const at = { start: lineStart, endOffset: end, terminated };
@@ -151,13 +162,17 @@ export async function* readLines(path: string, opts: ReadLinesOptions = {}): Asy
       pending = [];
       pendingBytes = 0;
       oversized = false;
-      if (line) yield line;
+      if (line) batch.push(line);
       start = nl + 1;
+    }
+    if (batch.length) {
+      yield batch;
+      batch = [];
     }
   }
   // A last line without a trailing newline is still a line; the caller decides whether to wait.
   if (pendingBytes > 0 || oversized) {
     const line = emit(oversized ? null : Buffer.concat(pending), offset, false);
-    if (line) yield line;
+    if (line) yield [line];
   }
 }
