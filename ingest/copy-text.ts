@@ -21,6 +21,15 @@ const FIRST_PIECE_BYTES = 64 * 1024;
 const PIECE_BYTES = 1 << 20;
 
 /**
+ * Full-size pieces whose rows were sent (CopyRows.release), reused by the next chunks. A chunk of
+ * 25,000 access rows is ~9 MB of COPY text; allocating it anew for every chunk made V8 count
+ * hundreds of MB of external memory per million rows, and under a bounded heap that alone
+ * triggered full (mark-compact) collections. At most MAX_SPARE pieces are kept: two chunks' worth.
+ */
+const SPARE: Buffer[] = [];
+const MAX_SPARE = 24;
+
+/**
  * A chunk's rows as COPY text, encoded as UTF-8 into Buffers of up to 1 MiB as they are added.
  * Each line is written out the moment it is made, so the line's many small strings (its values,
  * the concatenation tree) die young, in V8's nursery, and the chunk itself lives outside the
@@ -37,6 +46,8 @@ export class CopyRows {
   private pieces: Buffer[] = [];
   private buf: Buffer | undefined;
   private used = 0;
+  /** The full-size Buffers the pieces are cut from, to hand back to SPARE once sent. */
+  private owned: Buffer[] = [];
 
   add(values: readonly unknown[]): void {
     this.write(copyLine(values));
@@ -63,6 +74,18 @@ export class CopyRows {
     return this.pieces;
   }
 
+  /**
+   * The rows were sent (their COPY is complete): their Buffers go back to be filled by a later
+   * chunk, and this CopyRows is empty. Only for Buffers nothing else holds any more.
+   */
+  release(): void {
+    this.seal();
+    for (const b of this.owned) if (SPARE.length < MAX_SPARE) SPARE.push(b);
+    this.owned = [];
+    this.pieces = [];
+    this.count = 0;
+  }
+
   private write(line: string): void {
     // UTF-8 takes at most 3 bytes per UTF-16 code unit: room for that many means the line fits
     // whole, without measuring it first (Buffer.byteLength would walk it once more).
@@ -75,7 +98,13 @@ export class CopyRows {
         return;
       }
       const last = this.pieces.length ? this.pieces[this.pieces.length - 1]!.length : 0;
-      this.buf = Buffer.allocUnsafe(Math.max(FIRST_PIECE_BYTES, most, Math.min(PIECE_BYTES, last * 2)));
+      const size = Math.max(FIRST_PIECE_BYTES, most, Math.min(PIECE_BYTES, last * 2));
+      if (size === PIECE_BYTES) {
+        this.buf = SPARE.pop() ?? Buffer.allocUnsafeSlow(PIECE_BYTES);
+        this.owned.push(this.buf);
+      } else {
+        this.buf = Buffer.allocUnsafe(size);
+      }
       this.used = 0;
     }
     this.used += this.buf.write(line, this.used, 'utf8');

@@ -195,6 +195,7 @@ export async function ingestFile(
     const loaded = chunk.rows.count;
     loading = true;
     inflight = loader.load(chunk).then((n) => {
+      chunk.rows.release(); // sent and committed: its Buffers serve the next chunks
       result.inserted += n;
       result.duplicates += loaded - n;
       progress({ file: path, bytes: at.bytes, totalBytes: result.bytes, records: at.records });

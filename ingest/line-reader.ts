@@ -64,6 +64,30 @@ export async function openContent(path: string, start = 0): Promise<{ stream: Re
   return { stream: createReadStream(path, { highWaterMark: 1 << 20 }).pipe(createGunzip()), gzip, skip: start };
 }
 
+const BLOCK_BYTES = 1 << 20;
+
+/**
+ * A plain file's bytes from `start`, a block (up to 1 MiB) at a time, every block read into the
+ * same Buffer: a block must be done with before the next is asked for. A read stream allocates a
+ * new Buffer per block, and under a bounded heap V8's full collections kept pace with those
+ * hundreds of MB of short-lived external memory per million lines.
+ */
+async function* fileBlocks(path: string, start: number): AsyncGenerator<Buffer> {
+  const fh = await open(path, 'r');
+  try {
+    const buf = Buffer.allocUnsafeSlow(BLOCK_BYTES);
+    let at = start;
+    for (;;) {
+      const { bytesRead } = await fh.read(buf, 0, buf.length, at);
+      if (bytesRead === 0) return;
+      at += bytesRead;
+      yield buf.subarray(0, bytesRead);
+    }
+  } finally {
+    await fh.close();
+  }
+}
+
 const decoder = new TextDecoder('utf-8', { fatal: true });
 
 function decode(bytes: Buffer): string | undefined {
@@ -97,8 +121,10 @@ export async function* readLines(path: string, opts: ReadLinesOptions = {}): Asy
 export async function* readLineBatches(path: string, opts: ReadLinesOptions = {}): AsyncGenerator<Line[]> {
   const max = opts.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
   const from = opts.startOffset ?? 0;
-  const { stream, skip } = await openContent(path, from);
-  let toSkip = skip; // gzip: decompressed bytes before `from`, read and dropped
+  // A plain file is read into one Buffer, again and again (fileBlocks); gzip through a stream.
+  const gzip = await isGzip(path);
+  const blocks: AsyncIterable<Buffer> = gzip ? ((await openContent(path, from)).stream as AsyncIterable<Buffer>) : fileBlocks(path, from);
+  let toSkip = gzip ? from : 0; // gzip: decompressed bytes before `from`, read and dropped
 
   let position = opts.afterPosition ?? 0;
   let midLine = opts.midLine ?? false;
@@ -128,7 +154,7 @@ export async function* readLineBatches(path: string, opts: ReadLinesOptions = {}
     return { position, ...at, text };
   };
 
-  for await (let chunk of stream as AsyncIterable<Buffer>) {
+  for await (let chunk of blocks) {
     if (toSkip > 0) {
       if (chunk.length <= toSkip) {
         toSkip -= chunk.length;
@@ -149,7 +175,9 @@ export async function* readLineBatches(path: string, opts: ReadLinesOptions = {}
           pending = [];
           pendingBytes = 0;
         } else if (piece.length) {
-          pending.push(piece);
+          // A line's start at the end of a block outlives the block, whose Buffer the next block
+          // refills: keep a copy of it (a plain file; gzip's blocks are Buffers of their own).
+          pending.push(nl === -1 && !gzip ? Buffer.from(piece) : piece);
           pendingBytes += piece.length;
         }
       }
