@@ -31,6 +31,25 @@ describe('CopyRows', () => {
     expect(Buffer.concat(rows.payload()).toString('utf8')).toBe(expected.join(''));
   });
 
+  it('hands its Buffers to the next chunk once released, and the next chunk\'s text is its own', () => {
+    const fill = (tag: string) => {
+      const rows = new CopyRows();
+      for (let i = 0; i < 10_000; i++) rows.add([tag, i, 'x'.repeat(200)]);
+      return rows;
+    };
+    const first = fill('a');
+    const firstText = Buffer.concat(first.payload()).toString('utf8');
+    const firstBuffers = new Set(first.payload().map((b) => b.buffer));
+    first.release();
+    expect(first.count).toBe(0);
+    expect(first.payload()).toEqual([]);
+    const second = fill('b');
+    // Full-size pieces are reused, not allocated anew…
+    expect(second.payload().some((b) => firstBuffers.has(b.buffer))).toBe(true);
+    // …and hold the second chunk's rows only.
+    expect(Buffer.concat(second.payload()).toString('utf8')).toBe(firstText.replace(/^a\t/gm, 'b\t'));
+  });
+
   it('reports a value too deeply nested to serialise, and keeps the rows before it', () => {
     const rows = new CopyRows();
     rows.add(['a']);
