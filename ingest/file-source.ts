@@ -207,7 +207,7 @@ export async function ingestFile(
   };
 
   // A JSON document wrapping its records (a CloudTrail delivery) streams record by record, whatever
-  // its size; everything else is read line by line. Both come a block of the file at a time.
+  // its size; everything else is read line by line. Both come in batches (one await each).
   const iterator = (
     await readRecordBatches(path, format, {
       maxLineBytes: DEFAULT_MAX_LINE_BYTES,
@@ -238,9 +238,10 @@ export async function ingestFile(
         }
         if (chunkRecords + rejected.length >= CHUNK_RECORDS) await flush();
       }
-      // A block of lines is parsed in one go, without a turn of the event loop, and the chunk
-      // in flight is written to Postgres only on such turns (the socket takes a few MB at a
-      // time): give it one after every block, or Postgres waits for the parse.
+      // A batch of lines is parsed in one go, without a turn of the event loop (reading the
+      // next batch mostly needs none either), and the chunk in flight is written to Postgres
+      // only on such turns (the socket takes a few MB at a time): give it one after every
+      // batch, or Postgres waits for the parse.
       if (loading) await setImmediate();
     }
     await flush();
