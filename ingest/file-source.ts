@@ -1,11 +1,12 @@
 import { stat } from 'node:fs/promises';
+import { setImmediate } from 'node:timers/promises';
 import { sql } from 'kysely';
 import type { ActivityDeps } from '../config/deps';
 import type { RunRef } from '../workflow-safe/run-ref';
 import type { FileSourceConfig } from '../config/config';
 import { FORMATS } from './formats';
 import { readLines, DEFAULT_MAX_LINE_BYTES, type Line } from './line-reader';
-import { readRecords, type JsonRecordItem } from './json-records';
+import { readRecordBatches, type JsonRecordItem } from './json-records';
 import { fingerprintHead, readHead } from './fingerprint';
 import { eventIdPrefix, findOrCreateCursor, restartCursor, type FileCursor } from './cursors';
 import { CopyRows, storable, storableText, suspectText } from './copy-text';
@@ -115,6 +116,45 @@ export async function ingestFile(
   let newLines = 0;
   let lastLine: Line | JsonRecordItem | undefined;
   let inflight: Promise<void> = Promise.resolve();
+  let loading = false; // a chunk is being loaded (inflight has not settled)
+
+  /** A line's records into the chunk, or into quarantine with the reason. */
+  const readLine = (line: (Line & { text: string }) | (JsonRecordItem & { text: string })) => {
+    const parsed = parseLine(parser, line.text, line.position);
+    if (parsed.ok === 'skip') {
+      result.skipped[parsed.reason] = (result.skipped[parsed.reason] ?? 0) + 1;
+      return;
+    }
+    if (parsed.ok === false) {
+      reject(line.position, parsed.reason, line.text);
+      return;
+    }
+    const many = parsed.objects.length > 1;
+    const suspect = suspectText(line.text);
+    for (let i = 0; i < parsed.objects.length; i++) {
+      const checked = check(parsed.objects[i]);
+      const unstorable = checked.ok && suspect ? storable(checked.record as unknown as Record<string, unknown>) : undefined;
+      if (!checked.ok || unstorable) {
+        const reason = checked.ok ? unstorable! : checked.reason;
+        reject(line.position, many ? `record ${i + 1}: ${reason}` : reason, line.text);
+        continue;
+      }
+      const r = checked.record;
+      // Lines without an id are identified by their logical file and byte offset: stable
+      // across runs, renames and compression, and distinct for identical lines (real logs
+      // repeat lines that are nevertheless distinct events). A record of a JSON document is
+      // identified by its index in the document instead. Made only for a record without an id
+      // (rowValues takes the record's own first): most have one.
+      const fallbackId = r.event_id == null ? `${idPrefix}:${'start' in line ? String(line.start) : `#${line.position}`}${many ? `:${i + 1}` : ''}` : '';
+      const unstored = copyRows.tryAdd(rowValues(source.kind, r, { source: source.name, file: path, position: line.position, fallbackId }));
+      if (unstored) {
+        reject(line.position, many ? `record ${i + 1}: ${unstored}` : unstored, line.text);
+        continue;
+      }
+      if (source.kind === 'access') days.add(String(r.occurred_at).slice(0, 10));
+      chunkRecords += 1;
+    }
+  };
 
   const reject = (position: number, reason: string, raw: string) => {
     reason = storableText(reason);
@@ -153,20 +193,23 @@ export async function ingestFile(
     chunkRecords = 0;
     lastLine = undefined;
     const loaded = chunk.rows.count;
+    loading = true;
     inflight = loader.load(chunk).then((n) => {
+      chunk.rows.release(); // sent and committed: its Buffers serve the next chunks
       result.inserted += n;
       result.duplicates += loaded - n;
       progress({ file: path, bytes: at.bytes, totalBytes: result.bytes, records: at.records });
     });
+    void inflight.finally(() => (loading = false)).catch(() => {});
     // Handled here so a failure while the next chunk is parsed is not an unhandled rejection;
     // the next `await inflight` still throws it.
     inflight.catch(() => {});
   };
 
   // A JSON document wrapping its records (a CloudTrail delivery) streams record by record, whatever
-  // its size; everything else is read line by line.
+  // its size; everything else is read line by line. Both come in batches (one await each).
   const iterator = (
-    await readRecords(path, format, {
+    await readRecordBatches(path, format, {
       maxLineBytes: DEFAULT_MAX_LINE_BYTES,
       afterPosition,
       startOffset,
@@ -175,8 +218,8 @@ export async function ingestFile(
   )[Symbol.asyncIterator]();
   let readError: unknown;
   try {
-    for (;;) {
-      let next: IteratorResult<Line | JsonRecordItem>;
+    reading: for (;;) {
+      let next: IteratorResult<Array<Line | JsonRecordItem>>;
       try {
         next = await iterator.next();
       } catch (err) {
@@ -184,47 +227,22 @@ export async function ingestFile(
         break;
       }
       if (next.done) break;
-      const line = next.value;
-      if (!line.terminated && !final) break; // may still be being written: the next run reads it
-      lastLine = line;
-      newLines += 1;
-      if ('problem' in line) {
-        reject(line.position, 'reason' in line ? line.reason : PROBLEMS[line.problem], line.preview);
-      } else if (line.text.trim() !== '') {
-        const parsed = parseLine(parser, line.text, line.position);
-        if (parsed.ok === 'skip') {
-          result.skipped[parsed.reason] = (result.skipped[parsed.reason] ?? 0) + 1;
-        } else if (parsed.ok === false) {
-          reject(line.position, parsed.reason, line.text);
-        } else {
-          const many = parsed.objects.length > 1;
-          const suspect = suspectText(line.text);
-          parsed.objects.forEach((obj, i) => {
-            const checked = check(obj);
-            const unstorable = checked.ok && suspect ? storable(checked.record as unknown as Record<string, unknown>) : undefined;
-            if (!checked.ok || unstorable) {
-              const reason = checked.ok ? unstorable! : checked.reason;
-              reject(line.position, many ? `record ${i + 1}: ${reason}` : reason, line.text);
-              return;
-            }
-            const r = checked.record;
-            // Lines without an id are identified by their logical file and byte offset: stable
-            // across runs, renames and compression, and distinct for identical lines (real logs
-            // repeat lines that are nevertheless distinct events). A record of a JSON document is
-            // identified by its index in the document instead.
-            const at = 'start' in line ? String(line.start) : `#${line.position}`;
-            const fallbackId = `${idPrefix}:${at}${many ? `:${i + 1}` : ''}`;
-            const unstored = copyRows.tryAdd(rowValues(source.kind, r, { source: source.name, file: path, position: line.position, fallbackId }));
-            if (unstored) {
-              reject(line.position, many ? `record ${i + 1}: ${unstored}` : unstored, line.text);
-              return;
-            }
-            if (source.kind === 'access') days.add(String(r.occurred_at).slice(0, 10));
-            chunkRecords += 1;
-          });
+      for (const line of next.value) {
+        if (!line.terminated && !final) break reading; // may still be being written: the next run reads it
+        lastLine = line;
+        newLines += 1;
+        if ('problem' in line) {
+          reject(line.position, 'reason' in line ? line.reason : PROBLEMS[line.problem], line.preview);
+        } else if (line.text.trim() !== '') {
+          readLine(line);
         }
+        if (chunkRecords + rejected.length >= CHUNK_RECORDS) await flush();
       }
-      if (chunkRecords + rejected.length >= CHUNK_RECORDS) await flush();
+      // A batch of lines is parsed in one go, without a turn of the event loop (reading the
+      // next batch mostly needs none either), and the chunk in flight is written to Postgres
+      // only on such turns (the socket takes a few MB at a time): give it one after every
+      // batch, or Postgres waits for the parse.
+      if (loading) await setImmediate();
     }
     await flush();
     await inflight;

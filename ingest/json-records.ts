@@ -3,7 +3,7 @@ import { createGunzip } from 'node:zlib';
 import type { Readable } from 'node:stream';
 import { JSONParser } from '@streamparser/json';
 import { readHead } from './fingerprint';
-import { isGzip, readLines, type Line, type ReadLinesOptions } from './line-reader';
+import { isGzip, readLineBatches, type Line, type ReadLinesOptions } from './line-reader';
 
 // Records out of a JSON document that wraps them in one array, e.g. a CloudTrail delivery
 // ({"Records": [...]}, written by CloudTrail on ONE line of any size: busy accounts deliver tens of
@@ -55,6 +55,11 @@ export interface ReadJsonRecordsOptions {
  * truncated gzip) is thrown, as readLines does, so the caller reports the file.
  */
 export async function* readJsonRecords(path: string, key: string, opts: ReadJsonRecordsOptions = {}): AsyncGenerator<JsonRecordItem> {
+  for await (const batch of readJsonRecordBatches(path, key, opts)) yield* batch;
+}
+
+/** `readJsonRecords`, a batch at a time: the elements completed by one block of the file, never empty. */
+export async function* readJsonRecordBatches(path: string, key: string, opts: ReadJsonRecordsOptions = {}): AsyncGenerator<JsonRecordItem[]> {
   const skipUntil = opts.afterPosition ?? 0;
   let stream: Readable = createReadStream(path, { highWaterMark: 1 << 20 });
   if (await isGzip(path)) stream = stream.pipe(createGunzip());
@@ -98,11 +103,9 @@ export async function* readJsonRecords(path: string, key: string, opts: ReadJson
       }
       const out = ready;
       ready = [];
-      yield* out;
-      if (failure) {
-        yield malformed(failure);
-        return;
-      }
+      if (failure) out.push(malformed(failure));
+      if (out.length) yield out;
+      if (failure) return;
     }
     if (!parser.isEnded) {
       try {
@@ -111,9 +114,10 @@ export async function* readJsonRecords(path: string, key: string, opts: ReadJson
         failure ??= err as Error;
       }
     }
-    yield* ready;
+    const out = ready;
     ready = [];
-    if (failure) yield malformed(failure);
+    if (failure) out.push(malformed(failure));
+    if (out.length) yield out;
   } finally {
     stream.destroy();
   }
@@ -129,8 +133,20 @@ export async function readRecords(
   format: { jsonRecords?: string },
   lineOptions: ReadLinesOptions = {},
 ): Promise<AsyncGenerator<Line | JsonRecordItem>> {
+  const batches = await readRecordBatches(path, format, lineOptions);
+  return (async function* () {
+    for await (const batch of batches) yield* batch;
+  })();
+}
+
+/** `readRecords`, a batch at a time (readLineBatches, readJsonRecordBatches): what ingest reads. */
+export async function readRecordBatches(
+  path: string,
+  format: { jsonRecords?: string },
+  lineOptions: ReadLinesOptions = {},
+): Promise<AsyncGenerator<Array<Line | JsonRecordItem>>> {
   if (format.jsonRecords && (await isJsonRecordsDocument(path, format.jsonRecords).catch(() => false))) {
-    return readJsonRecords(path, format.jsonRecords, { afterPosition: lineOptions.afterPosition });
+    return readJsonRecordBatches(path, format.jsonRecords, { afterPosition: lineOptions.afterPosition });
   }
-  return readLines(path, lineOptions);
+  return readLineBatches(path, lineOptions);
 }

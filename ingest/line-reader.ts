@@ -64,6 +64,30 @@ export async function openContent(path: string, start = 0): Promise<{ stream: Re
   return { stream: createReadStream(path, { highWaterMark: 1 << 20 }).pipe(createGunzip()), gzip, skip: start };
 }
 
+const BLOCK_BYTES = 1 << 20;
+
+/**
+ * A plain file's bytes from `start`, a block (up to 1 MiB) at a time, every block read into the
+ * same Buffer: a block must be done with before the next is asked for. A read stream allocates a
+ * new Buffer per block, and under a bounded heap V8's full collections kept pace with those
+ * hundreds of MB of short-lived external memory per million lines.
+ */
+async function* fileBlocks(path: string, start: number): AsyncGenerator<Buffer> {
+  const fh = await open(path, 'r');
+  try {
+    const buf = Buffer.allocUnsafeSlow(BLOCK_BYTES);
+    let at = start;
+    for (;;) {
+      const { bytesRead } = await fh.read(buf, 0, buf.length, at);
+      if (bytesRead === 0) return;
+      at += bytesRead;
+      yield buf.subarray(0, bytesRead);
+    }
+  } finally {
+    await fh.close();
+  }
+}
+
 const decoder = new TextDecoder('utf-8', { fatal: true });
 
 function decode(bytes: Buffer): string | undefined {
@@ -85,10 +109,29 @@ function decode(bytes: Buffer): string | undefined {
  * the lines before the fault.
  */
 export async function* readLines(path: string, opts: ReadLinesOptions = {}): AsyncGenerator<Line> {
+  for await (const batch of readLineBatches(path, opts)) yield* batch;
+}
+
+/**
+ * Lines per batch at most. A batch's lines are decoded before its first is used: the fewer they
+ * are, the less of them a young-generation collection finds alive and copies (512 against a
+ * whole 1 MiB block, ~2,700 lines: 5–10% less CPU in the ingest thread at 300k events, and the
+ * chunk in flight gets an event-loop turn more often, see ingest/file-source.ts).
+ */
+const BATCH_LINES = 512;
+
+/**
+ * `readLines`, a batch at a time: up to BATCH_LINES lines, in order, never empty. Ingest reads
+ * this way: one await per batch instead of one per line (each costs promises, and async hooks
+ * under Temporal's activity context), which was ~8% of ingest's CPU at 1M events.
+ */
+export async function* readLineBatches(path: string, opts: ReadLinesOptions = {}): AsyncGenerator<Line[]> {
   const max = opts.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
   const from = opts.startOffset ?? 0;
-  const { stream, skip } = await openContent(path, from);
-  let toSkip = skip; // gzip: decompressed bytes before `from`, read and dropped
+  // A plain file is read into one Buffer, again and again (fileBlocks); gzip through a stream.
+  const gzip = await isGzip(path);
+  const blocks: AsyncIterable<Buffer> = gzip ? ((await openContent(path, from)).stream as AsyncIterable<Buffer>) : fileBlocks(path, from);
+  let toSkip = gzip ? from : 0; // gzip: decompressed bytes before `from`, read and dropped
 
   let position = opts.afterPosition ?? 0;
   let midLine = opts.midLine ?? false;
@@ -98,6 +141,7 @@ export async function* readLines(path: string, opts: ReadLinesOptions = {}): Asy
   let pendingBytes = 0;
   let oversized = false;
   let preview = '';
+  let batch: Line[] = [];
 
   const emit = (bytes: Buffer | null, end: number, terminated: boolean): Line | undefined => {
     const at = { start: lineStart, endOffset: end, terminated };
@@ -117,7 +161,7 @@ export async function* readLines(path: string, opts: ReadLinesOptions = {}): Asy
     return { position, ...at, text };
   };
 
-  for await (let chunk of stream as AsyncIterable<Buffer>) {
+  for await (let chunk of blocks) {
     if (toSkip > 0) {
       if (chunk.length <= toSkip) {
         toSkip -= chunk.length;
@@ -138,7 +182,9 @@ export async function* readLines(path: string, opts: ReadLinesOptions = {}): Asy
           pending = [];
           pendingBytes = 0;
         } else if (piece.length) {
-          pending.push(piece);
+          // A line's start at the end of a block outlives the block, whose Buffer the next block
+          // refills: keep a copy of it (a plain file; gzip's blocks are Buffers of their own).
+          pending.push(nl === -1 && !gzip ? Buffer.from(piece) : piece);
           pendingBytes += piece.length;
         }
       }
@@ -151,13 +197,21 @@ export async function* readLines(path: string, opts: ReadLinesOptions = {}): Asy
       pending = [];
       pendingBytes = 0;
       oversized = false;
-      if (line) yield line;
+      if (line) batch.push(line);
+      if (batch.length === BATCH_LINES) {
+        yield batch;
+        batch = [];
+      }
       start = nl + 1;
+    }
+    if (batch.length) {
+      yield batch;
+      batch = [];
     }
   }
   // A last line without a trailing newline is still a line; the caller decides whether to wait.
   if (pendingBytes > 0 || oversized) {
     const line = emit(oversized ? null : Buffer.concat(pending), offset, false);
-    if (line) yield line;
+    if (line) yield [line];
   }
 }

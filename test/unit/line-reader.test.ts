@@ -26,6 +26,25 @@ describe('readLines', () => {
     expect(lines.map((l) => l.endOffset)).toEqual([5, 9, 10, 15]);
   });
 
+  it('reads lines across the 1 MiB blocks it reads a file in, plain or gzip, from the start or an offset', async () => {
+    // Lengths that straddle block boundaries, multi-byte characters cut by them, and a line
+    // longer than a block.
+    const want: string[] = [];
+    for (let i = 0; want.join('\n').length < 3.5 * (1 << 20); i++) want.push(`${i}:${'é日🙂x'.repeat((i * 7919) % 3000)}`);
+    want.push('y'.repeat(1.5 * (1 << 20)));
+    want.push('last');
+    const content = `${want.join('\n')}\n`;
+    const big = { maxLineBytes: 4 << 20 };
+    expect(texts(await all(file('blocks.log', content), big))).toEqual(want);
+    expect(texts(await all(file('blocks.gz', gzipSync(content)), big))).toEqual(want);
+    const lines = await all(join(dir, 'blocks.log'), big);
+    const from = lines[40]!;
+    const rest = await all(join(dir, 'blocks.log'), { startOffset: from.start, afterPosition: from.position - 1, ...big });
+    expect(texts(rest)).toEqual(want.slice(40));
+    expect(rest[0]!.position).toBe(41);
+    expect(rest.at(-1)!.endOffset).toBe(Buffer.byteLength(content));
+  });
+
   it('reads gzip transparently, whatever the file is called', async () => {
     expect(texts(await all(file('b.data', gzipSync('x\ny\n'))))).toEqual(['x', 'y']);
   });
