@@ -19,7 +19,9 @@ export const ENTITY_PLACEHOLDER: Record<PiiEntity, PlaceholderKind> = {
   EMAIL_ADDRESS: 'email', PHONE_NUMBER: 'phone', CREDIT_CARD: 'card', IBAN_CODE: 'iban', US_SSN: 'ssn', IP_ADDRESS: 'ip',
 };
 
-export const placeholder = (kind: PlaceholderKind) => `{${kind}}`;
+const PLACEHOLDERS = new Map<string, string>(PLACEHOLDER_KINDS.map((k) => [k, `{${k}}`]));
+/** `{kind}`: made once per kind (a value masked to a placeholder allocates none). */
+export const placeholder = (kind: PlaceholderKind) => PLACEHOLDERS.get(kind) ?? `{${kind}}`;
 
 export interface Classification {
   /** The placeholder kind: the first personal data found (decoded), else the value's shape. */
@@ -168,7 +170,17 @@ export function isSafeLiteral(word: string, personWords?: ReadonlySet<string>): 
   let digits = 0;
   for (let i = 0; i < word.length; i++) if (word.charCodeAt(i) >= 48 && word.charCodeAt(i) <= 57) digits++;
   if (digits > 2) return false;
-  if (personWords && personWords.size > 0) for (const part of word.split(/[-_]/)) if (personWords.has(part)) return false;
+  if (personWords && personWords.size > 0) {
+    // word.split(/[-_]/), part by part in the same order, without the array: LITERAL leaves no empty part.
+    let from = 0;
+    for (let i = 0; i <= word.length; i++) {
+      const ch = word.charCodeAt(i); // NaN past the end
+      if (i === word.length || ch === 45 || ch === 95) {
+        if (personWords.has(word.slice(from, i))) return false;
+        from = i + 1;
+      }
+    }
+  }
   return true;
 }
 

@@ -62,7 +62,12 @@ function maskSegment(seg: string, at: number, c: ValueContext, vocabulary?: Path
 export function maskPath(path: string, c: ValueContext, routes: readonly RouteTemplate[] = [], vocabulary?: PathVocabulary): string {
   const segments = path.split('/');
   const route = routes.length ? matchRoute(segments, routes) : undefined;
-  if (!route) return segments.map((s, i) => maskSegment(s, i, c, vocabulary)).join('/');
+  if (!route) {
+    // segments.map(…).join('/') as a loop: one string built, no array of masked segments.
+    let out = maskSegment(segments[0]!, 0, c, vocabulary);
+    for (let i = 1; i < segments.length; i++) out += `/${maskSegment(segments[i]!, i, c, vocabulary)}`;
+    return out;
+  }
   return segments
     .map((seg, i) => {
       const t = route.segments[i]!;
