@@ -1,4 +1,4 @@
-import { classify, isSafeKey, isSafeLiteral, placeholder } from './classify';
+import { classifyShared, isSafeKey, isSafeLiteral, placeholder } from './classify';
 import { maskResource, type QueryPolicy, type RouteTemplate } from './route-template';
 import { maskValue, replacement, type ValueContext } from './value';
 
@@ -42,7 +42,7 @@ function maskRef(ref: string, c: ValueContext): string {
   if (person !== undefined) return person;
   if (isSafeLiteral(ref, c.personWords) || ref === '*') return ref;
   // An IPv6 address or an e-mail address is one value, not parts between ":" or "/".
-  const whole = classify(ref);
+  const whole = classifyShared(ref);
   if (whole.whole) return replacement(whole, c);
   if (/^[^\s/:]+(?:[/:][^\s/:]*)+$/.test(ref)) {
     return ref.split(/([/:])/).map((p) => (p === '/' || p === ':' || p === '' || p === '*' ? p : maskWord(p, c))).join('');

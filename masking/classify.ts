@@ -19,7 +19,9 @@ export const ENTITY_PLACEHOLDER: Record<PiiEntity, PlaceholderKind> = {
   EMAIL_ADDRESS: 'email', PHONE_NUMBER: 'phone', CREDIT_CARD: 'card', IBAN_CODE: 'iban', US_SSN: 'ssn', IP_ADDRESS: 'ip',
 };
 
-export const placeholder = (kind: PlaceholderKind) => `{${kind}}`;
+const PLACEHOLDERS = new Map<string, string>(PLACEHOLDER_KINDS.map((k) => [k, `{${k}}`]));
+/** `{kind}`: made once per kind (a value masked to a placeholder allocates none). */
+export const placeholder = (kind: PlaceholderKind) => PLACEHOLDERS.get(kind) ?? `{${kind}}`;
 
 export interface Classification {
   /** The placeholder kind: the first personal data found (decoded), else the value's shape. */
@@ -36,6 +38,8 @@ export interface Classification {
  * query strings (application/x-www-form-urlencoded), where "+" is a space.
  */
 export function percentDecode(value: string, plusIsSpace = false): string {
+  // Without a "%" the loop below finds no escape: only the "+"s (if any) change.
+  if (!value.includes('%')) return plusIsSpace && value.includes('+') ? value.replace(/\+/g, ' ') : value;
   let s = plusIsSpace ? value.replace(/\+/g, ' ') : value;
   for (let round = 0; round < 4 && /%[0-9A-Fa-f]{2}/.test(s); round++) {
     const next = s.replace(/(?:%[0-9A-Fa-f]{2})+/g, (run) => {
@@ -105,8 +109,10 @@ export function classify(raw: string): Classification {
   if (first && spans.length === 1 && value.slice(0, first.start).trim() === '' && value.slice(first.end).trim() === '') {
     return { kind: ENTITY_PLACEHOLDER[first.entity], whole: first, found };
   }
-  const decoded = base64Text(value);
-  if (decoded !== null && /[A-Z]/.test(value) && /[a-z0-9]/.test(value)) {
+  // The letter tests first: they are cheap, and base64Text is pure, so not decoding a value
+  // without an upper-case letter, or without a lower-case letter or digit, changes nothing.
+  const decoded = /[A-Z]/.test(value) && /[a-z0-9]/.test(value) ? base64Text(value) : null;
+  if (decoded !== null) {
     const inner = scan(decoded, found);
     const one = inner[0];
     if (one && inner.length === 1 && decoded.slice(0, one.start).trim() === '' && decoded.slice(one.end).trim() === '') {
@@ -117,6 +123,33 @@ export function classify(raw: string): Classification {
   if (found.length) return { kind: ENTITY_PLACEHOLDER[found[0]!], found };
   for (const [kind, re] of SHAPES) if (re.test(value)) return { kind, found };
   return { kind: 'text', found };
+}
+
+/** What a value that holds no personal data (found empty) classifies as, one object per kind, frozen. */
+const PLAIN: Readonly<Record<PlaceholderKind, Readonly<Classification>>> = Object.fromEntries(
+  PLACEHOLDER_KINDS.map((kind) => [kind, Object.freeze({ kind, found: Object.freeze([]) as unknown as PiiEntity[] })]),
+) as Record<PlaceholderKind, Readonly<Classification>>;
+
+// The kinds of values that held no personal data, by raw value. classify is a pure function of
+// its argument and a value recurs across the distinct URLs of a window ("8812" in many session
+// paths, a user id in each of their pages), so a remembered kind is its classification. Only
+// values in which nothing was found are remembered, so this holds no detected personal data;
+// bounded, emptied when full.
+const PLAIN_MAX = 100_000;
+const plainKinds = new Map<string, PlaceholderKind>();
+
+/**
+ * classify(raw), remembered for values without personal data: the result is shared and frozen,
+ * never to be changed by the caller (the masking's own callers only read it).
+ */
+export function classifyShared(raw: string): Readonly<Classification> {
+  const kind = plainKinds.get(raw);
+  if (kind !== undefined) return PLAIN[kind];
+  const cls = classify(raw);
+  if (cls.found.length > 0 || cls.whole) return cls;
+  if (plainKinds.size >= PLAIN_MAX) plainKinds.clear();
+  plainKinds.set(raw, cls.kind);
+  return PLAIN[cls.kind];
 }
 
 // ── known literals ───────────────────────────────────────────────────────────────────────────
@@ -137,7 +170,17 @@ export function isSafeLiteral(word: string, personWords?: ReadonlySet<string>): 
   let digits = 0;
   for (let i = 0; i < word.length; i++) if (word.charCodeAt(i) >= 48 && word.charCodeAt(i) <= 57) digits++;
   if (digits > 2) return false;
-  if (personWords && personWords.size > 0) for (const part of word.split(/[-_]/)) if (personWords.has(part)) return false;
+  if (personWords && personWords.size > 0) {
+    // word.split(/[-_]/), part by part in the same order, without the array: LITERAL leaves no empty part.
+    let from = 0;
+    for (let i = 0; i <= word.length; i++) {
+      const ch = word.charCodeAt(i); // NaN past the end
+      if (i === word.length || ch === 45 || ch === 95) {
+        if (personWords.has(word.slice(from, i))) return false;
+        from = i + 1;
+      }
+    }
+  }
   return true;
 }
 
@@ -145,10 +188,22 @@ export function isSafeLiteral(word: string, personWords?: ReadonlySet<string>): 
 // decodes to nothing (a base64 blob ending in "=" reads as key=value) and holds no personal data.
 const KEY_SHAPE = /^[A-Za-z_][A-Za-z0-9_.\-[\]]{0,40}$/;
 
+// The keys found safe: a pure function of the key, and a window's URLs repeat a few parameter
+// names ("page", "slot") hundreds of thousands of times. Names only (what is safe holds no
+// personal data); bounded, emptied when full.
+const SAFE_KEYS_MAX = 10_000;
+const safeKeys = new Set<string>();
+
 /** Whether `key` (a query parameter name, a logfmt key) may be kept as it is. */
 export function isSafeKey(key: string): boolean {
+  if (safeKeys.has(key)) return true;
   if (!KEY_SHAPE.test(key) || (key.match(/\d/g) ?? []).length > 2) return false;
-  return base64Text(key) === null && detectPii(key).length === 0;
+  const safe = base64Text(key) === null && detectPii(key).length === 0;
+  if (safe) {
+    if (safeKeys.size >= SAFE_KEYS_MAX) safeKeys.clear();
+    safeKeys.add(key);
+  }
+  return safe;
 }
 
 /**

@@ -72,6 +72,10 @@ export interface MaskOptions {
   vocabulary?: PathVocabulary;
 }
 
+// The closure is made here rather than in valueContext's object literal, where the build's
+// keepNames would name it anew on every call (a defineProperty per value masked).
+const personKeyOf = (policy: MaskingPolicy, keys: MaskKeys) => (id: string) => personKey(id, policy, keys) ?? '';
+
 /** The ValueContext of one row's free text: its people (raw id → key), their words, its owner. */
 export function valueContext(policy: MaskingPolicy, keys: MaskKeys, owner: string | null, people: Array<[string, string]>, field: string, at: string, o: MaskOptions): ValueContext {
   return {
@@ -80,7 +84,7 @@ export function valueContext(policy: MaskingPolicy, keys: MaskKeys, owner: strin
     keys,
     people: new Map(people),
     personWords: wordsOf(people.map(([raw]) => raw)),
-    personKey: (id) => personKey(id, policy, keys) ?? '',
+    personKey: personKeyOf(policy, keys),
     field,
     at,
     seen: o.seen,

@@ -1,4 +1,4 @@
-import { isSafeKey, isSafeLiteral, percentDecode, placeholder, classify, type PlaceholderKind, PLACEHOLDER_KINDS } from './classify';
+import { isSafeKey, isSafeLiteral, percentDecode, placeholder, classifyShared, type PlaceholderKind, PLACEHOLDER_KINDS } from './classify';
 import { maskValue, replacement, type ValueContext } from './value';
 
 // URL paths → route templates: "/api/v1/users/jane.doe%2540example.com/preferences" →
@@ -36,7 +36,9 @@ function matchRoute(segments: string[], routes: readonly RouteTemplate[]): Route
   return routes.find((r) => r.segments.length === segments.length && r.segments.every((s, i) => !('literal' in s) || s.literal === segments[i]));
 }
 
-const escapeSegment = (s: string) => s.replace(/[/?#%\s]/g, encodeURIComponent);
+// Tested before replacing: most segments need no escape, and a test allocates nothing.
+const ESCAPED_IN_SEGMENT = /[/?#%\s]/;
+const escapeSegment = (s: string) => (ESCAPED_IN_SEGMENT.test(s) ? s.replace(/[/?#%\s]/g, encodeURIComponent) : s);
 
 /**
  * Path words learned from the traffic, as "position/word" (position 0-based in path.split('/')):
@@ -48,9 +50,10 @@ function maskSegment(seg: string, at: number, c: ValueContext, vocabulary?: Path
   if (seg === '') return seg;
   if (vocabulary && !vocabulary.has(`${at}/${seg}`)) {
     const person = c.people.get(seg) ?? c.people.get(percentDecode(seg));
-    return escapeSegment(person ?? replacement(classify(seg), c));
+    return escapeSegment(person ?? replacement(classifyShared(seg), c));
   }
-  const ext = EXTENSION.exec(seg);
+  // EXTENSION needs a ".": most segments have none, and the pattern's backtracking costs more than the look.
+  const ext = seg.includes('.') ? EXTENSION.exec(seg) : null;
   if (ext && isSafeLiteral(ext[1]!, c.personWords)) return seg;
   return escapeSegment(maskValue(seg, c));
 }
@@ -59,14 +62,19 @@ function maskSegment(seg: string, at: number, c: ValueContext, vocabulary?: Path
 export function maskPath(path: string, c: ValueContext, routes: readonly RouteTemplate[] = [], vocabulary?: PathVocabulary): string {
   const segments = path.split('/');
   const route = routes.length ? matchRoute(segments, routes) : undefined;
-  if (!route) return segments.map((s, i) => maskSegment(s, i, c, vocabulary)).join('/');
+  if (!route) {
+    // segments.map(…).join('/') as a loop: one string built, no array of masked segments.
+    let out = maskSegment(segments[0]!, 0, c, vocabulary);
+    for (let i = 1; i < segments.length; i++) out += `/${maskSegment(segments[i]!, i, c, vocabulary)}`;
+    return out;
+  }
   return segments
     .map((seg, i) => {
       const t = route.segments[i]!;
       if ('literal' in t) return seg;
       const person = c.people.get(seg) ?? c.people.get(percentDecode(seg));
       if (person !== undefined) return person;
-      const cls = classify(seg);
+      const cls = classifyShared(seg);
       if (cls.found.length) return escapeSegment(replacement(cls, c));
       return (PLACEHOLDER_KINDS as readonly string[]).includes(t.param) ? placeholder(t.param as PlaceholderKind) : `{${t.param}}`;
     })
@@ -79,6 +87,9 @@ export interface QueryPolicy {
   /** Parameters whose values name a person: masked as person_id. */
   identifierParams: readonly string[];
 }
+
+// Characters a masked query value escapes: tested before replacing, as most have none.
+const ESCAPED_IN_QUERY = /[&#\s%+]/;
 
 /**
  * A query string (without "?"), form-decoded: each parameter name is kept when it has the shape
@@ -101,7 +112,7 @@ export function maskQuery(query: string, c: ValueContext, q: QueryPolicy): strin
       else if (q.identifierParams.includes(name.toLowerCase())) masked = c.personKey(value);
       else if (q.keepQueryParams.includes(name) && (/^\d{1,5}$/.test(value) || isSafeLiteral(value, c.personWords))) masked = value;
       else masked = maskValue(value, c);
-      return `${maskedName}=${masked.replace(/[&#\s%+]/g, encodeURIComponent)}`;
+      return `${maskedName}=${ESCAPED_IN_QUERY.test(masked) ? masked.replace(/[&#\s%+]/g, encodeURIComponent) : masked}`;
     })
     .join('&');
 }

@@ -1,7 +1,7 @@
 import { applyRule, ENTITY_KIND, type MaskKeys } from './operators';
 import type { DataKind, MaskRule } from '../policy/masking';
 import type { PiiEntity } from './detector';
-import { classify, isSafeLiteral, percentDecode, placeholder, type Classification } from './classify';
+import { classifyShared, isSafeLiteral, percentDecode, placeholder, type Classification } from './classify';
 
 // One value that is not a known literal → what the masked tables show instead. The allow-list
 // rule in one place, shared by route templates, query strings and audit-trail targets.
@@ -58,7 +58,7 @@ export function count(c: ValueContext, found: readonly PiiEntity[]): void {
  * operator from the policy (`tok_…`, `[phone]`, `203.0.113.0/24`); anything else — and a value
  * whose operator drops it — gets the placeholder `{kind}` (classify.ts lists the kinds).
  */
-export function replacement(cls: Classification, c: ValueContext): string {
+export function replacement(cls: Readonly<Classification>, c: ValueContext): string {
   count(c, cls.found);
   if (cls.whole) {
     const kind = ENTITY_KIND[cls.whole.entity];
@@ -76,5 +76,5 @@ export function maskValue(raw: string, c: ValueContext): string {
   const person = c.people.get(raw) ?? (raw.includes('%') ? c.people.get(percentDecode(raw)) : undefined);
   if (person !== undefined) return person;
   if (isSafeLiteral(raw, c.personWords)) return raw;
-  return replacement(classify(raw), c);
+  return replacement(classifyShared(raw), c);
 }

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { base64Text, classify, isSafeKey, isSafeLiteral, percentDecode, wordsOf } from '../../masking/classify';
+import { createHmac } from 'node:crypto';
+import { base64Text, classify, classifyShared, isSafeKey, isSafeLiteral, percentDecode, wordsOf } from '../../masking/classify';
+import { pseudonym } from '../../masking/pseudonym';
 
 // The classifier behind the allow-list: what a value that is not kept is replaced by.
 
@@ -59,5 +61,34 @@ describe('known literals and keys', () => {
   it('keeps parameter and logfmt keys that are names, not encoded values', () => {
     for (const k of ['page', 'labelSelector', 'payout_iban', 'filter[name]']) expect(isSafeKey(k), k).toBe(true);
     for (const k of ['MDYgMDAgMDAgMDAgMDA', 'jane@example.com', '0639981234']) expect(isSafeKey(k), k).toBe(false);
+  });
+});
+
+describe('remembered results', () => {
+  // classifyShared and isSafeKey remember results by value: the same answers as computed afresh,
+  // the first time and again.
+  const values = ['8812', 'user-5502', 'jane.doe%2540example.com', 'Zelda Quartermaine', '12.5', '06%2039%2098%2012%2035',
+    'bWlsYS5rb3dhbHNraUBleGFtcGxlLmNvbQ', '3f2504e0-4f89-11d3-9a0c-0305e82c3301', 'watch-history', ''];
+  it('classifyShared answers as classify does, and its shared results cannot be changed', () => {
+    for (let round = 0; round < 2; round++) {
+      for (const v of values) {
+        const shared = classifyShared(v);
+        expect({ ...shared, found: [...shared.found] }, v).toEqual(classify(v));
+      }
+    }
+    const plain = classifyShared('8812');
+    expect(plain).toBe(classifyShared('8813'));
+    expect(() => (plain.found as string[]).push('EMAIL_ADDRESS')).toThrow(TypeError);
+  });
+  it('isSafeKey answers the same the second time', () => {
+    for (let round = 0; round < 2; round++) {
+      for (const k of ['page', 'labelSelector', 'MDYgMDAgMDAgMDAgMDA', 'jane@example.com', '0639981234']) expect(isSafeKey(k), k).toBe(['page', 'labelSelector'].includes(k));
+    }
+  });
+  it('pseudonyms are the HMAC whether remembered or not, per key', () => {
+    const hmac = (v: string, k: string) => `p_${createHmac('sha256', k).update(v, 'utf8').digest('hex').slice(0, 32)}`;
+    for (let round = 0; round < 2; round++) {
+      for (const [v, k] of [['user-5502', 'k1'], ['user-5502', 'k2'], ['jane@example.com', 'k1']] as const) expect(pseudonym(v, k)).toBe(hmac(v, k));
+    }
   });
 });

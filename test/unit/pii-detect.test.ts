@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { detectPii, ibanChecksumValid, luhnValid, scrubPii, ssnValid } from '../../masking/detector';
+import { detectPii, detectPiiUnchecked, ibanChecksumValid, luhnValid, scrubPii, ssnValid, tooPlain } from '../../masking/detector';
 
 // The detector's own rules, beyond Presidio's cases (pii-detect-presidio.test.ts).
 
@@ -65,3 +65,27 @@ describe('PII detection rules', () => {
   });
 });
 
+
+describe('the pre-check that skips plain texts', () => {
+  // detectPii skips the recognisers for texts tooPlain calls plain: exact only if they would find
+  // nothing there. Checked at its thresholds and over random short texts of the characters it counts.
+  it('skips only texts in which the recognisers find nothing', () => {
+    const near = ['1.2.3.4', '0.0.0.0', 'a@b.co', '::1', 'NO9386011117947', 'no9386011117947', '4111111111111', '078-05-1123', '078051123',
+      '+4930123456', '0639981234', '(415) 555-0132', '1.2.3', '1234567', 'user-5502', 'x@', 'Roku/DVP-12.5'];
+    let seed = 7;
+    const rnd = (n: number) => ((seed = (Math.imul(seed, 1103515245) + 12345) & 0x7fffffff) >>> 16) % n;
+    const alphabet = '0123456789012345678901234567890123456789.:@-+ ()/NOGBnoAZ';
+    const random = Array.from({ length: 20_000 }, () => Array.from({ length: 1 + rnd(16) }, () => alphabet[rnd(alphabet.length)]).join(''));
+    let skipped = 0;
+    for (const t of [...near, ...random]) {
+      if (!tooPlain(t)) continue;
+      skipped++;
+      expect(detectPiiUnchecked(t), t).toEqual([]);
+    }
+    expect(skipped).toBeGreaterThan(1000);
+    for (const t of ['1.2.3.4', 'a@b.co', '::1', 'NO9386011117947', '+4930123456', '078051123']) {
+      expect(tooPlain(t), t).toBe(false);
+      expect(detectPii(t).length, t).toBe(1);
+    }
+  });
+});
