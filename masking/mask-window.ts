@@ -81,7 +81,7 @@ export interface MaskWindowResult {
 }
 
 /** A PostgreSQL array literal of text ("{\"a\",\"b\"}"), for COPY. */
-export const pgTextArray = (xs: readonly string[]) => `{${xs.map((x) => `"${x.replace(/[\\"]/g, '\\$&')}"`).join(',')}}`;
+export const pgTextArray = (xs: readonly string[]) => xs.length === 0 ? '{}' : `{${xs.map((x) => `"${x.replace(/[\\"]/g, '\\$&')}"`).join(',')}}`;
 
 /** Adds `n` findings of each of `found` (negative n: takes them away) to the counts. */
 function addSeen(seen: SeenCounts, fieldKey: string, found: readonly PiiEntity[], n: number, first: string, last: string): void {
@@ -148,6 +148,9 @@ export async function maskWindow(pool: pg.Pool, db: Db, input: MaskWindowInput):
   };
 
   const seen: SeenCounts = new Map();
+  // People's pseudonyms, remembered for this step (pseudonymOf bounds it): the people phase and
+  // the data keys of the people-values phase ask for the same people.
+  const pseudonyms = new Map<string, string>();
   const tokenisedIds = policy.kinds.person_id.operator === 'tokenise';
   // People named by identifier parameters ("?user=…") get vault entries too when ids are tokenised.
   const identifierIds = new Set<string>();
@@ -196,7 +199,8 @@ export async function maskWindow(pool: pg.Pool, db: Db, input: MaskWindowInput):
         for (const id of named) identifierIds.add(id);
         const lines = rows.map(({ field, value, sources }, i) => {
           const p = probed[i]!;
-          for (const [source, n, first, last] of sources) addSeen(seen, `${source}\t${field}`, p.found, n, iso(first), iso(last));
+          // Most values hold nothing: their sources' times are not even parsed.
+          if (p.found.length) for (const [source, n, first, last] of sources) addSeen(seen, `${source}\t${field}`, p.found, n, iso(first), iso(last));
           return copyLine([field, value, p.masked, pgTextArray(p.askedIds), pgTextArray(p.askedWords), p.ownerUsed, pgTextArray(p.found)]);
         });
         await copy('mask_text', lines);
@@ -222,7 +226,7 @@ export async function maskWindow(pool: pg.Pool, db: Db, input: MaskWindowInput):
     await cursor<{ id: string }>('mask_ids', `select id from mask_person_ids`, async (rows) => {
       const dataKeys = new Map<string, Buffer>();
       const vault: VaultEntry[] = [];
-      const keys: MaskKeys = { pseudonymKey: input.pseudonymKey, dataKey: (ref) => dataKeys.get(ref), onToken: (e) => vault.push(e), sealed: new Set() };
+      const keys: MaskKeys = { pseudonymKey: input.pseudonymKey, pseudonyms, dataKey: (ref) => dataKeys.get(ref), onToken: (e) => vault.push(e), sealed: new Set() };
       if (tokenisedIds) await loadDataKeys(db, input.vaultKey, input.keyId, rows.map((r) => pseudonymOf(r.id, keys)), dataKeys);
       const lines = rows.map(({ id }) => copyLine([id, personKey(id, policy, keys), pgTextArray([...wordsOf([id])])]));
       await storeVaultEntries(db, vault);
@@ -262,11 +266,11 @@ export async function maskWindow(pool: pg.Pool, db: Db, input: MaskWindowInput):
       async (rows) => {
         const dataKeys = new Map<string, Buffer>();
         // Data keys only for owners whose values seal something: most people never need one.
-        const refKeys: MaskKeys = { pseudonymKey: input.pseudonymKey, dataKey: () => undefined, onToken: () => {} };
+        const refKeys: MaskKeys = { pseudonymKey: input.pseudonymKey, pseudonyms, dataKey: () => undefined, onToken: () => {} };
         await loadDataKeys(db, input.vaultKey, input.keyId, rows.filter((r) => r.owner_used && r.p1 !== '').map((r) => pseudonymOf(r.p1, refKeys)), dataKeys);
         const { masked, found, vault } = await threads.again(rows.map(({ field, value, p1, p2, k1, k2 }) => ({ field, value, p1, p2, k1, k2 })), dataKeys);
         const lines = rows.map((r, i) => {
-          for (const [source, n, first, last] of r.sources) {
+          if (r.probe_found.length || found[i]!.length) for (const [source, n, first, last] of r.sources) {
             addSeen(seen, `${source}\t${r.field}`, r.probe_found, -n, iso(first), iso(last));
             addSeen(seen, `${source}\t${r.field}`, found[i]!, n, iso(first), iso(last));
           }

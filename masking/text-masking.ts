@@ -56,6 +56,13 @@ export function textMasking(setup: TextMaskingSetup) {
   const vocabulary = setup.vocabulary ? new Set(setup.vocabulary) : undefined;
   const targetPolicy = { ...policy, routes };
   const tokenisedIds = policy.kinds.person_id.operator === 'tokenise';
+  // The step's pseudonyms (one person is asked for again and again: as the owner of each of their
+  // values), remembered for this step only and bounded; see pseudonym.ts for why not for longer.
+  const pseudonyms = new Map<string, string>();
+  const remembered = () => {
+    if (pseudonyms.size >= 200_000) pseudonyms.clear();
+    return pseudonyms;
+  };
   const maskText = (field: string, value: string) => (c: ValueContext) =>
     field === 'resource' ? maskResource(value, c, policy, routes, vocabulary) : maskTarget(value, c, targetPolicy);
 
@@ -63,10 +70,11 @@ export function textMasking(setup: TextMaskingSetup) {
     /** Masks each value as if its rows had no people, recording what the masking asked about them (value-probe.ts). */
     probe(values: readonly TextValue[]): ProbeResult {
       const identifierIds = new Set<string>();
-      const idKeys: MaskKeys = { pseudonymKey, dataKey: () => undefined, onToken: () => {} };
+      const idKeys: MaskKeys = { pseudonymKey, pseudonyms: remembered(), dataKey: () => undefined, onToken: () => {} };
       const base: ValueBase = {
         rules: policy.kinds,
         pseudonymKey,
+        pseudonyms: remembered(),
         personKey: (id) => {
           if (tokenisedIds) identifierIds.add(id);
           return personKey(id, policy, idKeys) ?? '';
@@ -85,6 +93,7 @@ export function textMasking(setup: TextMaskingSetup) {
       const vault: VaultEntry[] = [];
       const keys: MaskKeys = {
         pseudonymKey,
+        pseudonyms: remembered(),
         dataKey: (ref) => {
           const k = dataKeys.get(ref);
           return k && Buffer.from(k.buffer, k.byteOffset, k.byteLength);
