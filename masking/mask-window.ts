@@ -174,11 +174,11 @@ export async function maskWindow(pool: pg.Pool, db: Db, input: MaskWindowInput):
     // those hashes spill, and every raw row of the window goes through temporary files with them.
     await q(`set local work_mem = '128MB'`);
     await q(`
-      create temp table mask_text (field text, value text, masked text, asked_ids text[], asked_words text[], owner_used boolean, found text[], primary key (field, value)) on commit drop;
+      create temp table mask_text (field text, value text, masked text, asked_ids text[], asked_words text[], owner_used boolean, found text[]) on commit drop;
       create temp table mask_person_ids (id text primary key) on commit drop;
       create temp table mask_people (id text primary key, key text, words text[]) on commit drop;
       create temp table mask_row_groups (field text, value text, p1 text, p2 text, source text, n bigint, first_at timestamptz, last_at timestamptz) on commit drop;
-      create temp table mask_text_people (field text, value text, p1 text, p2 text, masked text, primary key (field, value, p1, p2)) on commit drop`);
+      create temp table mask_text_people (field text, value text, p1 text, p2 text, masked text) on commit drop`);
 
     // 1. Distinct free-text values, masked once each without people.
     const ua = policy.userAgent === 'generalise' ? `union all select 'user_agent', user_agent, source, count(*), min(occurred_at), max(occurred_at) from ${access} a where user_agent is not null group by 2, 3` : '';
@@ -208,6 +208,9 @@ export async function maskWindow(pool: pg.Pool, db: Db, input: MaskWindowInput):
         beat({ step: 'values', values, threads: threads.active });
       },
     );
+    // Keys built once the table is full (sorted), not row by row under COPY: they guard the joins
+    // below against a value appearing twice, which would repeat its rows.
+    await q('alter table mask_text add primary key (field, value)');
     await q('analyze mask_text');
 
     // 2. Distinct people: keys (and, for tokens, vault entries), per page of people.
@@ -282,6 +285,7 @@ export async function maskWindow(pool: pg.Pool, db: Db, input: MaskWindowInput):
         beat({ step: 'people-values', values: again, threads: threads.active });
       },
     );
+    await q('alter table mask_text_people add primary key (field, value, p1, p2)');
     await q('analyze mask_text_people');
 
     // 4. The masked rows, in SQL.
