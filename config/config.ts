@@ -153,7 +153,7 @@ export interface Env extends VaultEnv {
   alertWebhookUrl?: string;
   /** GOVFLOW_MASK_PARALLELISM: connections one mask step uses side by side (masking/mask-shards.ts; default 1). */
   maskParallelism?: number;
-  /** GOVFLOW_MASK_THREADS: worker threads one mask step masks distinct values on (masking/mask-threads.ts; default: cores − 1, at most 3). */
+  /** GOVFLOW_MASK_THREADS: worker threads one mask step masks distinct values on (masking/mask-threads.ts; default 0). */
   maskThreads?: number;
   /** Pages of distinct values from which those threads are used (default 5,000; tests lower it to use them on small windows). */
   maskThreadsFrom?: number;

@@ -1,4 +1,3 @@
-import { availableParallelism } from 'node:os';
 import { ConfigError } from '../config/config-error';
 
 // How many connections one set-based mask step uses side by side (masking/mask-shards.ts). The
@@ -22,8 +21,13 @@ export function maskParallelism(env: NodeJS.ProcessEnv = process.env): number {
   return n;
 }
 
-/** Worker threads when GOVFLOW_MASK_THREADS is not set: one per core beyond the first, at most 3. */
-export const defaultMaskThreads = () => Math.max(0, Math.min(availableParallelism() - 1, 3));
+/**
+ * Worker threads when GOVFLOW_MASK_THREADS is not set: none. Measured over a day of a million
+ * events (bench/README.md, "Mask"), the step's JavaScript is now a fifth of its time and threads
+ * gained nothing there while adding ~40 MB; they pay where free text is dense in personal data
+ * (every detector runs on every value) and the worker has cores to spare.
+ */
+export const defaultMaskThreads = () => 0;
 
 /**
  * GOVFLOW_MASK_THREADS: worker threads one mask step masks distinct values on, beside its own

@@ -5,7 +5,8 @@ import type { ThreadRequest } from './mask-thread';
 // Pages of distinct values masked on worker threads beside the step's own thread. While the mask
 // step masks values in JavaScript, its Postgres backend waits for the next COPY: measured over a
 // day of a million events with 451,775 distinct URLs, the two JavaScript phases were 12.6 s of a
-// 37 s step on one core, the other idle. A page is cut into equal parts, one per thread plus one
+// 37 s step on one core, the other idle. (After this round's per-value work JavaScript is a fifth
+// of that step and threads gained nothing there, so they are off unless GOVFLOW_MASK_THREADS asks.) A page is cut into equal parts, one per thread plus one
 // done here meanwhile, and the results are put back in order: the same values, masked by the same
 // functions (text-masking.ts), so the output is the same as on one thread.
 // Threads start on the first page big enough to be worth it (a small window never starts one), and

@@ -20,10 +20,9 @@ describe('GOVFLOW_MASK_PARALLELISM', () => {
 });
 
 describe('GOVFLOW_MASK_THREADS', () => {
-  it('defaults to a thread per core beyond the first (at most 3) and takes a whole number from 0 to 16', () => {
+  it('defaults to none and takes a whole number from 0 to 16', () => {
     expect(maskThreads({})).toBe(defaultMaskThreads());
-    expect(defaultMaskThreads()).toBeGreaterThanOrEqual(0);
-    expect(defaultMaskThreads()).toBeLessThanOrEqual(3);
+    expect(defaultMaskThreads()).toBe(0);
     expect(maskThreads({ GOVFLOW_MASK_THREADS: '0' })).toBe(0);
     expect(maskThreads({ GOVFLOW_MASK_THREADS: '16' })).toBe(16);
   });
