@@ -83,27 +83,33 @@ export interface MaskWindowResult {
 /** A PostgreSQL array literal of text ("{\"a\",\"b\"}"), for COPY. */
 export const pgTextArray = (xs: readonly string[]) => xs.length === 0 ? '{}' : `{${xs.map((x) => `"${x.replace(/[\\"]/g, '\\$&')}"`).join(',')}}`;
 
-/** Adds `n` findings of each of `found` (negative n: takes them away) to the counts. */
-function addSeen(seen: SeenCounts, fieldKey: string, found: readonly PiiEntity[], n: number, first: string, last: string): void {
-  for (const kind of found) {
-    const key = `${fieldKey}\t${kind}`;
-    const s = seen.get(key);
-    if (!s) {
-      if (n > 0) seen.set(key, { count: n, first, last });
-      continue;
-    }
-    s.count += n;
-    if (s.count <= 0) seen.delete(key);
-    else if (n > 0) {
-      if (first < s.first) s.first = first;
-      if (last > s.last) s.last = last;
-    }
-  }
-}
 
-/** One group of rows of a value: per source, how many and when first and last (JSON from json_agg). */
-type SourceCounts = Array<[string, number, string, string]>;
-const iso = (t: string) => new Date(t).toISOString();
+/**
+ * What the classifier found, per source, field and kind (the sensitivity inventory's counts): each
+ * value's rows count the kinds its masking without people found (mask_text.found), except the rows
+ * masked again with their people, which count what that masking found (mask_text_people.found).
+ * One finding of a kind in a value counts once per row; first and last seen are the times of the
+ * rows that count. Keys "source\tfield\tKIND", as SeenCounts.
+ */
+async function sensitivityCounts(client: pg.PoolClient): Promise<SeenCounts> {
+  const { rows } = await client.query<{ source: string; field: string; kind: string; n: string; first_at: Date; last_at: Date }>(`
+    with again as (select field, value, source, sum(n) as n from mask_row_groups group by 1, 2, 3),
+    counted as (
+      -- rows of a value not masked again: what the value alone gave
+      select g.source, g.field, g.n - coalesce(a.n, 0) as n, g.first_at, g.last_at, t.found
+      from mask_groups g join mask_text t using (field, value) left join again a using (field, value, source)
+      where cardinality(t.found) > 0
+      union all
+      -- rows masked again with their people: what that gave
+      select r.source, r.field, r.n, r.first_at, r.last_at, tp.found
+      from mask_row_groups r join mask_text_people tp using (field, value, p1, p2)
+      where cardinality(tp.found) > 0)
+    select source, field, kind, sum(n) as n, min(first_at) as first_at, max(last_at) as last_at
+    from counted cross join unnest(found) as k(kind)
+    where n > 0
+    group by 1, 2, 3`);
+  return new Map(rows.map((r) => [`${r.source}\t${r.field}\t${r.kind}`, { count: Number(r.n), first: r.first_at.toISOString(), last: r.last_at.toISOString() }]));
+}
 
 export async function maskWindow(pool: pg.Pool, db: Db, input: MaskWindowInput): Promise<MaskWindowResult> {
   const { policy } = input;
@@ -147,7 +153,6 @@ export async function maskWindow(pool: pg.Pool, db: Db, input: MaskWindowInput):
     await q(`close ${name}`);
   };
 
-  const seen: SeenCounts = new Map();
   // People's pseudonyms, remembered for this step (pseudonymOf bounds it): the people phase and
   // the data keys of the people-values phase ask for the same people.
   const pseudonyms = new Map<string, string>();
@@ -178,7 +183,7 @@ export async function maskWindow(pool: pg.Pool, db: Db, input: MaskWindowInput):
       create temp table mask_person_ids (id text primary key) on commit drop;
       create temp table mask_people (id text primary key, key text, words text[]) on commit drop;
       create temp table mask_row_groups (field text, value text, p1 text, p2 text, source text, n bigint, first_at timestamptz, last_at timestamptz) on commit drop;
-      create temp table mask_text_people (field text, value text, p1 text, p2 text, masked text) on commit drop`);
+      create temp table mask_text_people (field text, value text, p1 text, p2 text, masked text, found text[]) on commit drop`);
 
     // 1. Distinct free-text values, masked once each without people.
     const ua = policy.userAgent === 'generalise' ? `union all select 'user_agent', user_agent, source, count(*), min(occurred_at), max(occurred_at) from ${access} a where user_agent is not null group by 2, 3` : '';
@@ -191,16 +196,16 @@ export async function maskWindow(pool: pg.Pool, db: Db, input: MaskWindowInput):
       ${ua}
       union all select 'target', target, source, count(*), min(occurred_at), max(occurred_at) from ${trail} t where target is not null group by 2, 3`);
     let values = 0;
-    await cursor<{ field: string; value: string; sources: SourceCounts }>(
+    // What was found in each value is kept with it (found), and counted per source in SQL at the
+    // end (sensitivityCounts): the values need not carry their sources here.
+    await cursor<{ field: string; value: string }>(
       'mask_values',
-      `select field, value, json_agg(json_build_array(source, n, first_at, last_at)) as sources from mask_groups group by field, value`,
+      `select field, value from mask_groups group by field, value`,
       async (rows) => {
-        const { probed, identifierIds: named } = await threads.probe(rows.map(({ field, value }) => ({ field, value })));
+        const { probed, identifierIds: named } = await threads.probe(rows);
         for (const id of named) identifierIds.add(id);
-        const lines = rows.map(({ field, value, sources }, i) => {
+        const lines = rows.map(({ field, value }, i) => {
           const p = probed[i]!;
-          // Most values hold nothing: their sources' times are not even parsed.
-          if (p.found.length) for (const [source, n, first, last] of sources) addSeen(seen, `${source}\t${field}`, p.found, n, iso(first), iso(last));
           return copyLine([field, value, p.masked, pgTextArray(p.askedIds), pgTextArray(p.askedWords), p.ownerUsed, pgTextArray(p.found)]);
         });
         await copy('mask_text', lines);
@@ -262,26 +267,18 @@ export async function maskWindow(pool: pg.Pool, db: Db, input: MaskWindowInput):
     // probes mask_people's index twice per group (2.5 s for 370,201 groups, against hash joins).
     await q('analyze mask_row_groups');
     let again = 0;
-    await cursor<{ field: string; value: string; p1: string; p2: string; k1: string | null; k2: string | null; probe_found: PiiEntity[]; owner_used: boolean; sources: SourceCounts }>(
+    await cursor<{ field: string; value: string; p1: string; p2: string; k1: string | null; k2: string | null; owner_used: boolean }>(
       'mask_again',
-      `select g.field, g.value, g.p1, g.p2, k1.key as k1, k2.key as k2, tx.found as probe_found, tx.owner_used,
-              json_agg(json_build_array(g.source, g.n, g.first_at, g.last_at)) as sources
-       from mask_row_groups g join mask_text tx using (field, value)
-       left join mask_people k1 on k1.id = g.p1 left join mask_people k2 on k2.id = g.p2
-       group by g.field, g.value, g.p1, g.p2, k1.key, k2.key, tx.found, tx.owner_used`,
+      `select g.field, g.value, g.p1, g.p2, k1.key as k1, k2.key as k2, tx.owner_used
+       from (select distinct field, value, p1, p2 from mask_row_groups) g join mask_text tx using (field, value)
+       left join mask_people k1 on k1.id = g.p1 left join mask_people k2 on k2.id = g.p2`,
       async (rows) => {
         const dataKeys = new Map<string, Buffer>();
         // Data keys only for owners whose values seal something: most people never need one.
         const refKeys: MaskKeys = { pseudonymKey: input.pseudonymKey, pseudonyms, dataKey: () => undefined, onToken: () => {} };
         await loadDataKeys(db, input.vaultKey, input.keyId, rows.filter((r) => r.owner_used && r.p1 !== '').map((r) => pseudonymOf(r.p1, refKeys)), dataKeys);
         const { masked, found, vault } = await threads.again(rows.map(({ field, value, p1, p2, k1, k2 }) => ({ field, value, p1, p2, k1, k2 })), dataKeys);
-        const lines = rows.map((r, i) => {
-          if (r.probe_found.length || found[i]!.length) for (const [source, n, first, last] of r.sources) {
-            addSeen(seen, `${source}\t${r.field}`, r.probe_found, -n, iso(first), iso(last));
-            addSeen(seen, `${source}\t${r.field}`, found[i]!, n, iso(first), iso(last));
-          }
-          return copyLine([r.field, r.value, r.p1, r.p2, masked[i]!]);
-        });
+        const lines = rows.map((r, i) => copyLine([r.field, r.value, r.p1, r.p2, masked[i]!, pgTextArray(found[i]!)]));
         await storeVaultEntries(db, vault);
         await copy('mask_text_people', lines);
         again += rows.length;
@@ -290,6 +287,7 @@ export async function maskWindow(pool: pg.Pool, db: Db, input: MaskWindowInput):
     );
     await q('alter table mask_text_people add primary key (field, value, p1, p2)');
     await q('analyze mask_text_people');
+    const seen = await sensitivityCounts(client);
 
     // 4. The masked rows, in SQL.
     const ip = (column: string) => {
