@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -213,6 +214,36 @@ describe('the set-based mask step', () => {
     }
     expect(await h.sql('select count(*)::int as n from govflow.masked_events_default')).toEqual([{ n: 0 }]);
     await h.sql(`delete from govflow.masked_events where event_id = 'kept-1'`);
+  });
+
+  it('counts a window that starts where an earlier one did (a day, then its first hours) in an inventory of its own', async () => {
+    const before = await masked('masked_events');
+    const { mask } = tableMasker({ pool: h.pool, db: h.db, config: h.config, env: h.env });
+    const windows = [
+      { start: '2026-11-01T00:00:00.000Z', end: '2026-11-02T00:00:00.000Z' },
+      { start: '2026-11-01T00:00:00.000Z', end: '2026-11-01T11:00:00.000Z' },
+    ];
+    for (const window of windows) await new MockActivityEnvironment().run(mask, { workflowId: `set-based-${window.end}`, runId: 'r', window });
+    const kinds = await h.sql(`select window_end, count(*)::int as n from govflow.sensitivity_inventory where window_start = '2026-11-01T00:00:00Z' group by 1 order by 1`);
+    expect(kinds.map((r) => iso(r.window_end))).toEqual(['2026-11-01T11:00:00.000Z', '2026-11-02T00:00:00.000Z']);
+    expect(kinds[0]!.n).toBe(kinds[1]!.n);
+    expect(await masked('masked_events')).toEqual(before);
+  });
+
+  it('masks a 3 KB URL and a 3 KB subject id (longer than a B-tree entry may be)', async () => {
+    const long = { start: '2026-11-03T10:00:00.000Z', end: '2026-11-03T11:00:00.000Z' };
+    // Random, so that PostgreSQL cannot compress them under its limit.
+    const url = `/search?utm=${randomBytes(1600).toString('hex')}`;
+    const subject = `user-${randomBytes(1500).toString('hex')}`;
+    await h.sql(`select govflow.ensure_access_partition('2026-11-03'::date)`);
+    await h.sql(`insert into govflow.access_events (source, event_id, occurred_at, principal, subject_id, action, resource, outcome)
+      values ('sb-access', 'long-1', '2026-11-03T10:05:00Z', 'svc-recommender', $1, 'read', $2, 'success')`, [subject, url]);
+    const { mask } = tableMasker({ pool: h.pool, db: h.db, config: h.config, env: h.env });
+    const result = (await new MockActivityEnvironment().run(mask, { workflowId: 'set-based-long', runId: 'r', window: long })) as TaskResult;
+    expect(result.counts.maskedEvents).toBe(1);
+    const [row] = await h.sql(`select resource, subject_key from govflow.masked_events where event_id = 'long-1'`);
+    expect(String(row!.subject_key)).toBe(pseudonym(subject, h.env.pseudonymKey));
+    expect(String(row!.resource)).not.toContain(url.slice(12, 40));
   });
 
   it('shows the planted kinds in the sensitivity inventory of the compliance report, without a value', async () => {
