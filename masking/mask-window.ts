@@ -21,16 +21,20 @@ import { dayBounds, dayCount, ensureMaskedDays, indexFreshDay, isWholeDays, MASK
 
 // The mask step over a window, set-based: Postgres does the rows, JavaScript only the distinct
 // values that need the allow-list's rules. In one transaction on one connection:
-//  1. the window's distinct free-text values (URL, user agent, audit target), with how often and
-//     when each was seen per source, are masked once each without their rows' people
+//  1. the window's distinct free-text values (URL, user agent, audit target) are masked once each
+//     without their rows' people
 //     (value-probe.ts) and COPYed into a temporary table with what the masking asked about them;
 //  2. the window's distinct people get their keys (pseudonyms, or tokens and vault entries, per
 //     person, batched) and the words of their identifiers;
 //  3. the rows whose people the masking of their value asked about are grouped by (value, those
 //     people), and each group is masked again with them;
 //  4. one INSERT … SELECT joins the raw rows with those tables, truncates times to the hour and
-//     generalises IP addresses in SQL (govflow.ip_prefix), and writes the masked tables; the
-//     window's earlier masked rows are deleted first, so that a re-run rewrites the same rows.
+//     generalises IP addresses in SQL (govflow.ip_prefix), and writes the masked tables: a window
+//     of whole days into a fresh table per day, swapped in for the day's partition of
+//     masked_events (day-partition.ts); any other window after deleting its earlier masked rows,
+//     so that a re-run rewrites the same rows;
+//  5. what the classifier found is counted per source, field and kind in SQL (sensitivityCounts).
+// Steps 1 and 3 may spread their pages over worker threads (mask-threads.ts, GOVFLOW_MASK_THREADS).
 // The pseudonym key reaches Postgres only as a transaction-local setting (for the IP operator
 // "pseudonymise"); people's keys are computed here, per distinct person.
 // Memory stays one page of distinct values whatever the window holds: pages are read through
