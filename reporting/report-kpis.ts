@@ -106,9 +106,14 @@ export async function complianceKpis(db: Db, run: RunRef, policy: Policy): Promi
     db,
   );
 
+  // A masked row lies in its event's hour: bounded by the window's hours too, the count reads the
+  // window's partitions of masked_events (by day) instead of every day kept (1.5 s at 1M events).
   const masked = await countOf(
     sql<{ n: number }>`select count(*) as n from govflow.masked_events m
-      join govflow.access_events e using (source, event_id) where ${inWindow('e.occurred_at', w)}`,
+      join govflow.access_events e using (source, event_id)
+      where ${inWindow('e.occurred_at', w)}
+        and m.occurred_hour >= date_trunc('hour', ${w.start}::timestamptz at time zone 'UTC') at time zone 'UTC'
+        and m.occurred_hour < ${w.end}::timestamptz`,
     db,
   );
   const excludedByConsent = await countOf(
