@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import pLimit from 'p-limit';
 import type { Db } from '../db/pool';
+import { accessDays } from '../db/day-partitions';
 import type { Window } from '../workflow-safe/window';
 
 // Fresh statistics for what ingest just loaded. A day partition filled by one bulk COPY has no
@@ -21,23 +22,13 @@ export const ANALYZE_AFTER_ROWS = 10_000;
  */
 const ANALYZE_CONCURRENCY = 2;
 
-/** The daily partitions of access_events a window covers (those that exist). */
-async function windowPartitions(db: Db, w: Window): Promise<string[]> {
-  const { rows } = await sql<{ name: string }>`
-    select format('govflow.%I', 'access_events_' || to_char(d, 'YYYYMMDD')) as name
-    from generate_series(date_trunc('day', ${w.start}::timestamptz at time zone 'UTC'),
-                         (${w.end}::timestamptz - interval '1 microsecond') at time zone 'UTC', interval '1 day') d
-    where to_regclass(format('govflow.%I', 'access_events_' || to_char(d, 'YYYYMMDD'))) is not null`.execute(db);
-  return rows.map((r) => r.name);
-}
-
 /**
  * ANALYZEs what a run's ingest grew by ANALYZE_AFTER_ROWS rows or more: the window's partitions of
  * access_events, audit_trail_events, consent_events. `loaded` is rows read per kind.
  */
 export async function analyzeLoaded(db: Db, w: Window, loaded: { access?: number; audit?: number; consent?: number }): Promise<string[]> {
   const tables: string[] = [];
-  if ((loaded.access ?? 0) >= ANALYZE_AFTER_ROWS) tables.push(...(await windowPartitions(db, w)));
+  if ((loaded.access ?? 0) >= ANALYZE_AFTER_ROWS) tables.push(...(await accessDays(db, w)).map((day) => `govflow.access_events_${day.replaceAll('-', '')}`));
   if ((loaded.audit ?? 0) >= ANALYZE_AFTER_ROWS) tables.push('govflow.audit_trail_events');
   if ((loaded.consent ?? 0) >= ANALYZE_AFTER_ROWS) tables.push('govflow.consent_events');
   const limit = pLimit(ANALYZE_CONCURRENCY);

@@ -1,8 +1,7 @@
 import { sql } from 'kysely';
 import type { Db } from '../db/pool';
+import { isRacedCreate } from '../db/day-partitions';
 
-/** duplicate_table, and unique_violation on the catalog (pg_type) when two creates race. */
-const RACED = new Set(['42P07', '23505']);
 
 /**
  * Creates the daily partitions of access_events before rows for those days arrive, each in its own
@@ -21,7 +20,7 @@ export class PartitionKeeper {
       } catch (err) {
         // Units of one run load in parallel (often on several workers): another may have created
         // the day's partition between the function's check and its create. Then it exists.
-        if (!RACED.has((err as { code?: string }).code ?? '')) throw err;
+        if (!isRacedCreate(err)) throw err;
       }
       this.made.add(day);
     }

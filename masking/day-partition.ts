@@ -1,4 +1,7 @@
 import type pg from 'pg';
+import { sql } from 'kysely';
+import type { Db } from '../db/pool';
+import { accessDays, isRacedCreate } from '../db/day-partitions';
 import type { Window } from '../workflow-safe/window';
 
 // masked_events is partitioned by UTC day of occurred_hour (migration 2026-11-30T1900). A mask step
@@ -40,23 +43,13 @@ export const dayBounds = (day: string) => ({ start: `${day}T00:00:00.000Z`, end:
  * those never land in the default partition. A window of years over a few days of data makes a
  * few partitions. Returns the partitions' names by day (YYYY-MM-DD), in order.
  */
-export async function ensureMaskedDays(client: pg.PoolClient | pg.Pool, window: Window): Promise<Map<string, string>> {
-  const { rows: days } = await client.query<{ day: string }>(
-    `select to_char(d, 'YYYY-MM-DD') as day
-     from generate_series(date_trunc('day', $1::timestamptz at time zone 'UTC'),
-                          ($2::timestamptz - interval '1 microsecond') at time zone 'UTC', interval '1 day') d
-     where to_regclass(format('govflow.%I', 'access_events_' || to_char(d, 'YYYYMMDD'))) is not null
-     order by d`,
-    [window.start, window.end],
-  );
+export async function ensureMaskedDays(db: Db, window: Window): Promise<Map<string, string>> {
   const names = new Map<string, string>();
-  for (const { day } of days) {
-    // One statement (one transaction) per day. Two steps may create the same day at once: the
-    // loser's create fails on the catalog (duplicate_table, or unique_violation on pg_type), and
-    // then the partition exists: asking again returns its name.
-    const ensure = () => client.query<{ name: string }>('select govflow.ensure_masked_partition($1::date) as name', [day]);
-    const { rows } = await ensure().catch((err: { code?: string }) => {
-      if (err.code === '42P07' || err.code === '23505') return ensure();
+  for (const day of await accessDays(db, window)) {
+    // One statement (one transaction) per day; a step that lost a race for it asks again.
+    const ensure = () => sql<{ name: string }>`select govflow.ensure_masked_partition(${day}::date) as name`.execute(db);
+    const { rows } = await ensure().catch((err: unknown) => {
+      if (isRacedCreate(err)) return ensure();
       throw err;
     });
     names.set(day, rows[0]!.name);

@@ -259,7 +259,7 @@ export function tableMasker({ pool, db, env, config }: ActivityDeps) {
         }, shards));
       } else {
         // An IP operator that needs each row's owner (partial, tokenise, encrypt): row by row.
-        await ensureMaskedDays(pool, run.window);
+        await ensureMaskedDays(db, run.window);
         const cache = newStepCache();
         const options: MaskOptions = { anonymous, routes, seen, vocabulary };
         access = await maskAccess(run, cache, options);

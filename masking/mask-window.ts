@@ -175,7 +175,7 @@ export async function maskWindow(pool: pg.Pool, db: Db, input: MaskWindowInput):
   try {
     // Before the step's transaction, each in its own: the partitions are catalog changes that a
     // concurrent step (another region's, over the same day) must see at once, not after our commit.
-    const partitions = await ensureMaskedDays(client, input.window);
+    const partitions = await ensureMaskedDays(db, input.window);
     await q('begin');
     // The pseudonym key reaches Postgres only as a setting of this transaction (never a statement's text).
     await client.query(`select set_config('govflow.mask_key', $1, true)`, [input.pseudonymKey]);
