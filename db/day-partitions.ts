@@ -21,7 +21,10 @@ export async function accessDays(db: Db, w: Window): Promise<string[]> {
 }
 
 /**
- * Whether an error is the loser's side of two creates of the same partition at once
- * (duplicate_table, or unique_violation on the catalog's pg_type): the partition then exists.
+ * Whether an error is the loser's side of two creates of the same partition at once: the
+ * partition then exists. PostgreSQL reports it as duplicate_table (42P07), as duplicate_object
+ * (42710, 'type "…" already exists': the table's row type, seen when two regions' mask steps
+ * made the same day), or as unique_violation (23505) on the catalog, depending on which catalog
+ * row the two collide on first.
  */
-export const isRacedCreate = (err: unknown) => ['42P07', '23505'].includes((err as { code?: string }).code ?? '');
+export const isRacedCreate = (err: unknown) => ['42P07', '42710', '23505'].includes((err as { code?: string } | undefined)?.code ?? '');
