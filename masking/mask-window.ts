@@ -17,7 +17,8 @@ import type { SourceScope } from '../workflow-safe/source-scope';
 import { loadDataKeys, storeVaultEntries } from './vault/vault';
 import { MaskThreads } from './mask-threads';
 import { textMasking, type TextMaskingSetup } from './text-masking';
-import { dayBounds, dayCount, ensureMaskedDays, indexFreshDay, isWholeDays, MASKED_EVENT_COLUMNS, startFreshDay, swapFreshDay, type FreshDay } from './day-partition';
+import { dayBounds, dayCount, ensureMaskedDays, indexFreshDay, isWholeDays, MASKED_EVENT_COLUMNS, shapeFreshDay, startFreshDay, swapFreshDay, type FreshDay } from './day-partition';
+import { dropWorkTables, workTables, type WorkTables } from './work-tables';
 
 // The mask step over a window, set-based: Postgres does the rows, JavaScript only the distinct
 // values that need the allow-list's rules. In one transaction on one connection:
@@ -95,18 +96,18 @@ export const pgTextArray = (xs: readonly string[]) => xs.length === 0 ? '{}' : `
  * One finding of a kind in a value counts once per row; first and last seen are the times of the
  * rows that count. Keys "source\tfield\tKIND", as SeenCounts.
  */
-async function sensitivityCounts(client: pg.PoolClient): Promise<SeenCounts> {
+async function sensitivityCounts(client: pg.PoolClient, w: WorkTables): Promise<SeenCounts> {
   const { rows } = await client.query<{ source: string; field: string; kind: string; n: string; first_at: Date; last_at: Date }>(`
-    with again as (select field, value, source, sum(n) as n from mask_row_groups group by 1, 2, 3),
+    with again as (select field, value, source, sum(n) as n from ${w.rowGroups} group by 1, 2, 3),
     counted as (
       -- rows of a value not masked again: what the value alone gave
       select g.source, g.field, g.n - coalesce(a.n, 0) as n, g.first_at, g.last_at, t.found
-      from mask_groups g join mask_text t using (field, value) left join again a using (field, value, source)
+      from ${w.groups} g join ${w.text} t using (field, value) left join again a using (field, value, source)
       where cardinality(t.found) > 0
       union all
       -- rows masked again with their people: what that gave
       select r.source, r.field, r.n, r.first_at, r.last_at, tp.found
-      from mask_row_groups r join mask_text_people tp using (field, value, p1, p2)
+      from ${w.rowGroups} r join ${w.textPeople} tp using (field, value, p1, p2)
       where cardinality(tp.found) > 0)
     select source, field, kind, sum(n) as n, min(first_at) as first_at, max(last_at) as last_at
     from counted cross join unnest(found) as k(kind)
@@ -182,19 +183,21 @@ export async function maskWindow(pool: pg.Pool, db: Db, input: MaskWindowInput):
     // The joins hash the window's distinct values and people; with the default work_mem (4 MB)
     // those hashes spill, and every raw row of the window goes through temporary files with them.
     await q(`set local work_mem = '128MB'`);
+    // The step's working tables: unlogged tables of the step's own transaction (work-tables.ts),
+    // not temporary ones, which PostgreSQL never reads in parallel.
+    const w = await workTables(client);
     await q(`
-      create temp table mask_text (field text, value text, masked text, asked_ids text[], asked_words text[], owner_used boolean, found text[]) on commit drop;
-      create temp table mask_person_ids (id text) on commit drop;
-      create temp table mask_people (id text, key text, words text[]) on commit drop;
-      create temp table mask_row_groups (field text, value text, p1 text, p2 text, source text, n bigint, first_at timestamptz, last_at timestamptz) on commit drop;
-      create temp table mask_text_people (field text, value text, p1 text, p2 text, masked text, found text[]) on commit drop`);
+      create unlogged table ${w.text} (field text, value text, masked text, asked_ids text[], asked_words text[], owner_used boolean, found text[]);
+      create unlogged table ${w.people} (id text, key text, words text[]);
+      create unlogged table ${w.textPeople} (field text, value text, p1 text, p2 text, masked text, found text[])`);
 
     // 1. Distinct free-text values, masked once each without people.
     const ua = policy.userAgent === 'generalise' ? `union all select 'user_agent', user_agent, source, count(*), min(occurred_at), max(occurred_at) from ${access} a where user_agent is not null group by 2, 3` : '';
     beat({ step: 'distinct values' });
     // CREATE TABLE … AS, not INSERT … SELECT: PostgreSQL plans only the former in parallel, and
-    // grouping a day of a million rows is then shared with its parallel workers.
-    await q(`create temp table mask_groups on commit drop as
+    // grouping a day of a million rows is then shared with its parallel workers. So are the
+    // people, the rows asking for their people and a whole day's masked rows below.
+    await q(`create unlogged table ${w.groups} as
       select 'resource'::text as field, resource as value, source, count(*) as n, min(occurred_at) as first_at, max(occurred_at) as last_at
       from ${access} a where resource is not null group by 2, 3
       ${ua}
@@ -204,7 +207,7 @@ export async function maskWindow(pool: pg.Pool, db: Db, input: MaskWindowInput):
     // end (sensitivityCounts): the values need not carry their sources here.
     await cursor<{ field: string; value: string }>(
       'mask_values',
-      `select field, value from mask_groups group by field, value`,
+      `select field, value from ${w.groups} group by field, value`,
       async (rows) => {
         const { probed, identifierIds: named } = await threads.probe(rows);
         for (const id of named) identifierIds.add(id);
@@ -212,7 +215,7 @@ export async function maskWindow(pool: pg.Pool, db: Db, input: MaskWindowInput):
           const p = probed[i]!;
           return copyLine([field, value, p.masked, pgTextArray(p.askedIds), pgTextArray(p.askedWords), p.ownerUsed, pgTextArray(p.found)]);
         });
-        await copy('mask_text', lines);
+        await copy(w.text, lines);
         values += rows.length;
         beat({ step: 'values', values, threads: threads.active });
       },
@@ -221,33 +224,33 @@ export async function maskWindow(pool: pg.Pool, db: Db, input: MaskWindowInput):
     // joins; a B-tree over 451,775 URLs under the database's collation cost a second at 1M, and a
     // B-tree refuses entries over 2,704 bytes: a 3 KB URL failed the step. The same holds for the
     // people tables (an id is only as short as its producer made it).
-    await q('analyze mask_text');
+    await q(`analyze ${w.text}`);
 
     // 2. Distinct people: keys (and, for tokens, vault entries), per page of people.
     beat({ step: 'people' });
     // One scan of each table: a row's people are its subject and principal (access) or actor (trail).
-    await q(`insert into mask_person_ids
+    await q(`create unlogged table ${w.personIds} as
       select distinct id from (
         select unnest(array[subject_id, case when principal <> all(${anon}) then principal end]) as id from ${access} a
         union all select actor from ${trail} t where actor <> all(${anon})) x
       where id <> ''`);
     for (let ids = [...identifierIds]; ids.length; ids = ids.splice(PAGE)) {
-      await client.query(`insert into mask_person_ids select unnest($1::text[]) except select id from mask_person_ids`, [ids.slice(0, PAGE)]);
+      await client.query(`insert into ${w.personIds} select unnest($1::text[]) except select id from ${w.personIds}`, [ids.slice(0, PAGE)]);
     }
     identifierIds.clear();
     let people = 0;
-    await cursor<{ id: string }>('mask_ids', `select id from mask_person_ids`, async (rows) => {
+    await cursor<{ id: string }>('mask_ids', `select id from ${w.personIds}`, async (rows) => {
       const dataKeys = new Map<string, Buffer>();
       const vault: VaultEntry[] = [];
       const keys: MaskKeys = { pseudonymKey: input.pseudonymKey, pseudonyms, dataKey: (ref) => dataKeys.get(ref), onToken: (e) => vault.push(e), sealed: new Set() };
       if (tokenisedIds) await loadDataKeys(db, input.vaultKey, input.keyId, rows.map((r) => pseudonymOf(r.id, keys)), dataKeys);
       const lines = rows.map(({ id }) => copyLine([id, personKey(id, policy, keys), pgTextArray([...wordsOf([id])])]));
       await storeVaultEntries(db, vault);
-      await copy('mask_people', lines);
+      await copy(w.people, lines);
       people += rows.length;
       beat({ step: 'people', people });
     });
-    await q('analyze mask_people');
+    await q(`analyze ${w.people}`);
 
     // 3. Rows whose people the masking of their value asked about: masked again, per (value, people).
     // p1 is the row's owner (subject, or the audit trail's actor), p2 the access event's principal;
@@ -257,20 +260,20 @@ export async function maskWindow(pool: pg.Pool, db: Db, input: MaskWindowInput):
     const accessRows = `(select e.*, ps.key as subject_key, pp.key as principal_key, tx.masked as resource_masked,
         ${relevant('e.subject_id', 'ps', true)} as p1, ${relevant('e.principal', 'pp', false)} as p2
       from ${access} e
-      left join mask_people ps on ps.id = e.subject_id
-      left join mask_people pp on pp.id = e.principal and not (e.principal = any(${anon}))
-      left join mask_text tx on tx.field = 'resource' and tx.value = e.resource)`;
+      left join ${w.people} ps on ps.id = e.subject_id
+      left join ${w.people} pp on pp.id = e.principal and not (e.principal = any(${anon}))
+      left join ${w.text} tx on tx.field = 'resource' and tx.value = e.resource)`;
     const trailRows = `(select t.*, pa.key as actor_key, tx.masked as target_masked, ${relevant('t.actor', 'pa', true)} as p1, '' as p2
       from ${trail} t
-      left join mask_people pa on pa.id = t.actor and not (t.actor = any(${anon}))
-      left join mask_text tx on tx.field = 'target' and tx.value = t.target)`;
+      left join ${w.people} pa on pa.id = t.actor and not (t.actor = any(${anon}))
+      left join ${w.text} tx on tx.field = 'target' and tx.value = t.target)`;
     beat({ step: 'rows asking for their people' });
-    await q(`insert into mask_row_groups
-      select 'resource', resource, p1, p2, source, count(*), min(occurred_at), max(occurred_at) from ${accessRows} x where p1 <> '' or p2 <> '' group by 2, 3, 4, 5
+    await q(`create unlogged table ${w.rowGroups} as
+      select 'resource'::text as field, resource as value, p1, p2, source, count(*) as n, min(occurred_at) as first_at, max(occurred_at) as last_at from ${accessRows} x where p1 <> '' or p2 <> '' group by 2, 3, 4, 5
       union all select 'target', target, p1, p2, source, count(*), min(occurred_at), max(occurred_at) from ${trailRows} x where p1 <> '' group by 2, 3, 4, 5`);
     // Statistics for the join below: unanalysed, the planner takes the groups for a thousand and
     // probes mask_people's index twice per group (2.5 s for 370,201 groups, against hash joins).
-    await q('analyze mask_row_groups');
+    await q(`analyze ${w.rowGroups}`);
     let again = 0;
     // Hash joins, planned for: PostgreSQL misjudges how many (value, people) pairs find their value
     // (a thousand for 370,201) and would probe three indexes per pair (4.3 s against about 1 s).
@@ -278,8 +281,8 @@ export async function maskWindow(pool: pg.Pool, db: Db, input: MaskWindowInput):
     await cursor<{ field: string; value: string; p1: string; p2: string; k1: string | null; k2: string | null; owner_used: boolean }>(
       'mask_again',
       `select g.field, g.value, g.p1, g.p2, k1.key as k1, k2.key as k2, tx.owner_used
-       from (select distinct field, value, p1, p2 from mask_row_groups) g join mask_text tx using (field, value)
-       left join mask_people k1 on k1.id = g.p1 left join mask_people k2 on k2.id = g.p2`,
+       from (select distinct field, value, p1, p2 from ${w.rowGroups}) g join ${w.text} tx using (field, value)
+       left join ${w.people} k1 on k1.id = g.p1 left join ${w.people} k2 on k2.id = g.p2`,
       async (rows) => {
         const dataKeys = new Map<string, Buffer>();
         // Data keys only for owners whose values seal something: most people never need one.
@@ -288,15 +291,15 @@ export async function maskWindow(pool: pg.Pool, db: Db, input: MaskWindowInput):
         const { masked, found, vault } = await threads.again(rows.map(({ field, value, p1, p2, k1, k2 }) => ({ field, value, p1, p2, k1, k2 })), dataKeys);
         const lines = rows.map((r, i) => copyLine([r.field, r.value, r.p1, r.p2, masked[i]!, pgTextArray(found[i]!)]));
         await storeVaultEntries(db, vault);
-        await copy('mask_text_people', lines);
+        await copy(w.textPeople, lines);
         again += rows.length;
         beat({ step: 'people-values', values: again, threads: threads.active });
       },
     );
     await q('set local enable_nestloop = on');
     // No key either: each (field, value, p1, p2) is written once, from a SELECT DISTINCT.
-    await q('analyze mask_text_people');
-    const seen = await sensitivityCounts(client);
+    await q(`analyze ${w.textPeople}`);
+    const seen = await sensitivityCounts(client, w);
 
     // 4. The masked rows, in SQL.
     const ip = (column: string) => {
@@ -321,13 +324,15 @@ export async function maskWindow(pool: pg.Pool, db: Db, input: MaskWindowInput):
       `${alias}.occurred_hour >= ${hour(`${L(input.window.start)}::timestamptz`)} and ${alias}.occurred_hour < ${L(input.window.end)}::timestamptz`;
     beat({ step: 'write', table: 'masked_events' });
     const rowsOf = (where: string) => `
-      select x.source, x.event_id, ${hour('x.occurred_at')},
-             case when x.principal = any(${anon}) then x.principal else x.principal_key end, x.subject_key, x.action,
-             coalesce(tp.masked, x.resource_masked), x.data_category, x.purpose, x.outcome, ${ip('x.source_ip')}, x.region,
-             ua.masked, ${keyId}, ${workflowId}, now()
+      select x.source, x.event_id, ${hour('x.occurred_at')} as occurred_hour,
+             case when x.principal = any(${anon}) then x.principal else x.principal_key end as principal_key,
+             x.subject_key collate "C" as subject_key, x.action,
+             coalesce(tp.masked, x.resource_masked) as resource, x.data_category, x.purpose, x.outcome,
+             (${ip('x.source_ip')})::text as ip_prefix, x.region,
+             ua.masked as user_agent, ${keyId}::text as key_id, ${workflowId}::text as workflow_id, now() as masked_at
       from ${accessRows} x
-      left join mask_text_people tp on tp.field = 'resource' and tp.value = x.resource and tp.p1 = x.p1 and tp.p2 = x.p2
-      left join mask_text ua on ua.field = 'user_agent' and ua.value = x.user_agent
+      left join ${w.textPeople} tp on tp.field = 'resource' and tp.value = x.resource and tp.p1 = x.p1 and tp.p2 = x.p2
+      left join ${w.text} ua on ua.field = 'user_agent' and ua.value = x.user_agent
       where ${where}`;
     const swaps: FreshDay[] = [];
     let accessWritten = 0;
@@ -338,6 +343,10 @@ export async function maskWindow(pool: pg.Pool, db: Db, input: MaskWindowInput):
       for (const [day, partition] of partitions) {
         const d = await startFreshDay(client, day, partition);
         const { start, end } = dayBounds(day);
+        const a = await q(`create table govflow.${d.fresh} as
+          ${rowsOf(`x.occurred_at >= ${L(start)}::timestamptz and x.occurred_at < ${L(end)}::timestamptz`)}`);
+        accessWritten += a.rowCount ?? 0;
+        await shapeFreshDay(client, d);
         // The day's masked rows whose raw events this window does not hold stay as they were,
         // as the delete-then-insert below would leave them (a first run finds none).
         await q(`insert into govflow.${d.fresh} (${MASKED_EVENT_COLUMNS})
@@ -345,9 +354,6 @@ export async function maskWindow(pool: pg.Pool, db: Db, input: MaskWindowInput):
           where not exists (select 1 from govflow.access_events e
             where e.occurred_at >= ${L(start)}::timestamptz and e.occurred_at < ${L(end)}::timestamptz
               and e.source = m.source and e.event_id = m.event_id)`);
-        const a = await q(`insert into govflow.${d.fresh} (${MASKED_EVENT_COLUMNS})
-          ${rowsOf(`x.occurred_at >= ${L(start)}::timestamptz and x.occurred_at < ${L(end)}::timestamptz`)}`);
-        accessWritten += a.rowCount ?? 0;
         beat({ step: 'write', table: 'masked_events', indexing: day });
         await indexFreshDay(client, d);
         swaps.push(d);
@@ -376,7 +382,8 @@ export async function maskWindow(pool: pg.Pool, db: Db, input: MaskWindowInput):
              case when x.actor = any(${anon}) then x.actor else x.actor_key end, x.action,
              coalesce(tp.masked, x.target_masked), x.outcome, ${ip('x.source_ip')}, x.region, ${keyId}, ${workflowId}
       from ${trailRows} x
-      left join mask_text_people tp on tp.field = 'target' and tp.value = x.target and tp.p1 = x.p1 and tp.p2 = x.p2`);
+      left join ${w.textPeople} tp on tp.field = 'target' and tp.value = x.target and tp.p1 = x.p1 and tp.p2 = x.p2`);
+    await dropWorkTables(client, w);
     for (const d of swaps) await swapFreshDay(client, d);
     await q('commit');
     return { access: accessWritten, trail: t.rowCount ?? 0, seen };

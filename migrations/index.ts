@@ -23,6 +23,7 @@ import * as consentTimePrecision from './2026-11-30T1700-consent-time-precision'
 import * as maskedSubjectHashIndex from './2026-11-30T1800-masked-subject-hash-index';
 import * as maskedEventsByDay from './2026-11-30T1900-masked-events-by-day';
 import * as inventoryWindowKey from './2026-11-30T1910-inventory-window-key';
+import * as maskWorkSchema from './2026-11-30T2000-mask-work-schema';
 
 // Every migration, by name. Listed statically (not read from the folder at run time) so that
 // they load the same way under tsx, vitest and the worker; a unit test checks that no file in
@@ -52,4 +53,5 @@ export const MIGRATIONS: Record<string, Migration> = {
   '2026-11-30T1800-masked-subject-hash-index': maskedSubjectHashIndex,
   '2026-11-30T1900-masked-events-by-day': maskedEventsByDay,
   '2026-11-30T1910-inventory-window-key': inventoryWindowKey,
+  '2026-11-30T2000-mask-work-schema': maskWorkSchema,
 };

@@ -213,6 +213,15 @@ describe('the set-based mask step', () => {
       expect(await indexes()).toEqual(['masked_events_20261101_occurred_hour_idx', 'masked_events_20261101_pkey', 'masked_events_20261101_subject_key_idx']);
     }
     expect(await h.sql('select count(*)::int as n from govflow.masked_events_default')).toEqual([{ n: 0 }]);
+    // The day's table was made by CREATE TABLE … AS: it carries the NOT NULLs, defaults and
+    // collations of masked_events itself (a row inserted straight into the day gets masked_at).
+    const shape = (table: string) => h.sql(`select a.attname, a.attnotnull, a.atttypid::regtype::text as type, a.attcollation::regcollation::text as collation,
+        pg_get_expr(d.adbin, d.adrelid) as default_sql
+      from pg_attribute a left join pg_attrdef d on d.adrelid = a.attrelid and d.adnum = a.attnum
+      where a.attrelid = '${table}'::regclass and a.attnum > 0 and not a.attisdropped order by a.attname`);
+    expect(await shape('govflow.masked_events_20261101')).toEqual(await shape('govflow.masked_events'));
+    // The step's working tables (masking/work-tables.ts) lived only in its transaction.
+    expect(await h.sql(`select count(*)::int as n from pg_tables where schemaname = 'govflow_work'`)).toEqual([{ n: 0 }]);
     await h.sql(`delete from govflow.masked_events where event_id = 'kept-1'`);
   });
 
