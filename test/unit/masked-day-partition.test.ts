@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { dayBounds, dayCount, isWholeDays } from '../../masking/day-partition';
+import { pgTextArray } from '../../masking/mask-window';
 
 // Which windows the mask step may write as whole fresh days of masked_events (masking/day-partition.ts).
 describe('masked_events day partitions', () => {
@@ -19,5 +20,14 @@ describe('masked_events day partitions', () => {
 
   it('bounds a day as [midnight, next midnight) in UTC, across a month end', () => {
     expect(dayBounds('2026-10-31')).toEqual({ start: '2026-10-31T00:00:00.000Z', end: '2026-11-01T00:00:00.000Z' });
+  });
+});
+
+// The mask step's working tables take arrays of words and kinds as PostgreSQL array literals.
+describe('pgTextArray', () => {
+  it('quotes every element and escapes only quotes and backslashes', () => {
+    expect(pgTextArray([])).toBe('{}');
+    expect(pgTextArray(['api', 'v1'])).toBe('{"api","v1"}');
+    expect(pgTextArray(['a"b', 'c\\d', '', 'x,y', '{z}'])).toBe('{"a\\"b","c\\\\d","","x,y","{z}"}');
   });
 });
