@@ -201,7 +201,7 @@ export async function maskWindow(pool: pg.Pool, db: Db, input: MaskWindowInput):
     pseudonymKey: input.pseudonymKey,
   };
   // Distinct values are masked in pages, each spread over worker threads (mask-threads.ts).
-  const threads = new MaskThreads(textMasking(setup), setup, input.threads?.count ?? 0, input.threads?.from ?? PAGE);
+  const threads = new MaskThreads(textMasking(setup, pseudonyms), setup, input.threads?.count ?? 0, input.threads?.from ?? PAGE);
 
   try {
     // Before the step's transaction, each in its own: the partitions are catalog changes that a
