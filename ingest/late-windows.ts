@@ -15,7 +15,9 @@ import { withPlanner } from '../db/planner';
 //   consent event's time): the verdict on that access was given without them.
 // Windows overlapping the run's own are left out (this run governs that data now). Each window
 // found is recorded in regoverned_windows with the late row counts, and the workflow re-governs
-// it in a child run (workflows/governance.ts). Ids, windows and counts only.
+// it in a child run (workflows/governance.ts). Ids, windows and counts only. The counts find the
+// late rows through BRIN indexes on ingested_at (migration 2026-11-30T2100): pages written since
+// the window was governed, not the window's whole day.
 
 /** At most this many windows are re-governed per run; the rest are found again by the next. */
 export const MAX_LATE_WINDOWS = 48;
