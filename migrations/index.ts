@@ -24,6 +24,7 @@ import * as maskedSubjectHashIndex from './2026-11-30T1800-masked-subject-hash-i
 import * as maskedEventsByDay from './2026-11-30T1900-masked-events-by-day';
 import * as inventoryWindowKey from './2026-11-30T1910-inventory-window-key';
 import * as maskWorkSchema from './2026-11-30T2000-mask-work-schema';
+import * as lateRowsBrin from './2026-11-30T2100-late-rows-brin';
 
 // Every migration, by name. Listed statically (not read from the folder at run time) so that
 // they load the same way under tsx, vitest and the worker; a unit test checks that no file in
@@ -54,4 +55,5 @@ export const MIGRATIONS: Record<string, Migration> = {
   '2026-11-30T1900-masked-events-by-day': maskedEventsByDay,
   '2026-11-30T1910-inventory-window-key': inventoryWindowKey,
   '2026-11-30T2000-mask-work-schema': maskWorkSchema,
+  '2026-11-30T2100-late-rows-brin': lateRowsBrin,
 };

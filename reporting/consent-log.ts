@@ -21,26 +21,27 @@ export interface ConsentLogKpis {
 
 export async function consentLogKpis(db: Db, run: RunRef, sources: SourceConfig[]): Promise<ConsentLogKpis> {
   const w = run.window;
-  const [events, distinctSubjects] = await Promise.all([
+  const consentSources = sources.filter((s) => s.kind === 'consent').map((s) => s.name);
+  // Independent figures, read side by side (each a scan of the window's consent events or less).
+  const [events, distinctSubjects, byPurpose, bySignal, currentState, violations, rejected] = await Promise.all([
     countOf(sql<{ n: number }>`select count(*) as n from govflow.consent_events c where ${inWindow('c.occurred_at', w)}`, db),
     countOf(sql<{ n: number }>`select count(distinct subject_id) as n from govflow.consent_events c where ${inWindow('c.occurred_at', w)}`, db),
+    sql<{ purpose: string; granted: number; withdrawn: number }>`
+      select purpose, count(*) filter (where granted)::int as granted, count(*) filter (where not granted)::int as withdrawn
+      from govflow.consent_events c where ${inWindow('c.occurred_at', w)} group by purpose order by purpose`.execute(db),
+    sql<{ key: string; n: number }>`
+      select signal as key, count(*)::int as n from govflow.consent_events c where ${inWindow('c.occurred_at', w)}
+      group by signal order by n desc, signal`.execute(db),
+    consentStateByPurpose(db),
+    sql<{ purpose: string; reason: string; n: number }>`
+      select purpose, reason, count(*)::int as n from govflow.consent_violations v
+      where ${inWindow('v.occurred_at', w)} group by purpose, reason order by n desc, purpose, reason`.execute(db),
+    countOf(
+      sql<{ n: number }>`select count(*) as n from govflow.rejected_records r
+        where ${quarantinedForWindow(w)} and source = any(${consentSources}::text[])`,
+      db,
+    ),
   ]);
-  const byPurpose = await sql<{ purpose: string; granted: number; withdrawn: number }>`
-    select purpose, count(*) filter (where granted)::int as granted, count(*) filter (where not granted)::int as withdrawn
-    from govflow.consent_events c where ${inWindow('c.occurred_at', w)} group by purpose order by purpose`.execute(db);
-  const bySignal = await sql<{ key: string; n: number }>`
-    select signal as key, count(*)::int as n from govflow.consent_events c where ${inWindow('c.occurred_at', w)}
-    group by signal order by n desc, signal`.execute(db);
-  const currentState = await consentStateByPurpose(db);
-  const violations = await sql<{ purpose: string; reason: string; n: number }>`
-    select purpose, reason, count(*)::int as n from govflow.consent_violations v
-    where ${inWindow('v.occurred_at', w)} group by purpose, reason order by n desc, purpose, reason`.execute(db);
-  const consentSources = sources.filter((s) => s.kind === 'consent').map((s) => s.name);
-  const rejected = await countOf(
-    sql<{ n: number }>`select count(*) as n from govflow.rejected_records r
-      where ${quarantinedForWindow(w)} and source = any(${consentSources}::text[])`,
-    db,
-  );
   return {
     events,
     distinctSubjects,
