@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import type { ActivityDeps } from '../config/deps';
-import type { Db } from '../db/pool';
+import { withPlanner, type PlannerSettings } from '../db/planner';
 import type { ScopedRun } from '../workflow-safe/source-scope';
 import { sourceInScope } from '../db/sql-scope';
 import type { TaskResult } from '../workflow-safe/dag';
@@ -26,20 +26,14 @@ import { CONSENT_INCIDENT_RULE, groupConsentIncidents, incidentBucketSeconds, in
 // written by the scope on the run's own queue only. Both are listed as open in README ("Regions").
 
 /**
- * Runs `fn` in a transaction of its own with the settings the step's big statements want.
+ * The settings of the step's big statements, each run in a transaction of its own (db/planner.ts).
  * JIT off: the judging statement's plan costs over jit_optimize_above_cost, and LLVM spent more
  * compiling it (0.8 s of CPU at 1M events, 2.6 s on a loaded machine) than the plan saved on a
  * million rows. work_mem: with the default 4 MB, the latest word per person and purpose (300k
- * consent records), the accessed (person, purpose) pairs and the people of consent_log_of spill
+ * consent records), the accessed (person, purpose) pairs and consent_log_of's people spill
  * their sorts and hashes to temporary files.
  */
-function inStepTx<T>(db: Db, fn: (tx: Db) => Promise<T>): Promise<T> {
-  return db.transaction().execute(async (tx) => {
-    await sql`set local jit = off`.execute(tx);
-    await sql`set local work_mem = '64MB'`.execute(tx);
-    return fn(tx);
-  });
-}
+const BIG: PlannerSettings = { jit: 'off', work_mem: '64MB' };
 
 /**
  * Waits for every one of `steps`, so that none is still writing when the activity fails and is
@@ -75,9 +69,8 @@ export function deriveConsent({ db, config, env }: ActivityDeps) {
       // No nested loops: on a first run the planner takes consent_state for empty and would probe
       // it with a sequential scan per record, each reading the rows this INSERT has added so far
       // (minutes at 300k records). A hash or merge join reads the table once, before any insert.
-      const refreshState = () => inStepTx(db, async (tx) => {
+      const refreshState = () => withPlanner(db, { ...BIG, enable_nestloop: 'off' }, async (tx) => {
         await sql`lock table govflow.consent_state in share row exclusive mode`.execute(tx);
-        await sql`set local enable_nestloop = off`.execute(tx);
         await sql`
           with latest as materialized (
             select distinct on (subject_id, purpose) subject_id, purpose, govflow.consent_effective(granted, signal) as granted,
@@ -103,7 +96,7 @@ export function deriveConsent({ db, config, env }: ActivityDeps) {
       // and not counted as a violation. One statement, so each access's bounds are computed once.
       // Accesses inside a span where a grant surely held are compliant without asking
       // consent_bounds_at (consent/surely-granted.ts): it judges only the rest.
-      const judge = () => inStepTx(db, (tx) => sql`
+      const judge = () => withPlanner(db, BIG, (tx) => sql`
         with accesses as (
           select e.source, e.event_id, e.occurred_at, e.subject_id, e.purpose
           from govflow.access_events e
@@ -165,7 +158,7 @@ export function deriveConsent({ db, config, env }: ActivityDeps) {
 
       // One log per window: a region's scope leaves it to the scope on the run's own queue.
       const writesLog = !scope?.region;
-      const consentLog = () => inStepTx(db, (tx) => sql`
+      const consentLog = () => withPlanner(db, BIG, (tx) => sql`
         insert into govflow.consent_log (window_start, window_end, purpose, granted, refused, withdrawn, regranted, changed,
                                          conflicts, status_granted, status_withdrawn, status_never_asked, workflow_id)
         select ${w.start}::timestamptz, ${w.end}::timestamptz, l.*, ${run.workflowId}
