@@ -8,8 +8,11 @@ import type { DB } from './schema';
 // aggregate, or JIT-compiles a query that reads nothing. Where a query's best plan does not
 // depend on the data (a count over one window), it says so here instead of hoping for estimates.
 
-/** Settings a query may pin: values as for SET (e.g. `{ jit: 'off', enable_nestloop: 'off' }`). */
-export type PlannerSettings = Partial<Record<'jit' | 'enable_nestloop' | 'enable_mergejoin' | 'enable_sort', 'on' | 'off'>>;
+/**
+ * Settings a query may pin: values as for SET (e.g. `{ jit: 'off', enable_nestloop: 'off' }`);
+ * `work_mem` as SET takes it ('64MB').
+ */
+export type PlannerSettings = Partial<Record<'jit' | 'enable_nestloop' | 'enable_mergejoin' | 'enable_sort', 'on' | 'off'>> & { work_mem?: `${number}MB` };
 
 /**
  * Runs `query` in a transaction of its own (one connection of the pool) with `settings` in force:
