@@ -53,7 +53,7 @@ function accessesNoGrantAllows(ctx: RuleContext, grantOk: RawBuilder<boolean>, o
       join principals p on p.name = e.principal and (p.deactivated_at is null or p.deactivated_at > e.occurred_at)
       where ${inWindow('e.occurred_at', ctx.window)} and e.outcome = 'success' and ${sourceInScope('e', ctx.scope)}
         and not exists (select from grants g where ${grantOk})
-      offset 0
+      offset 0 -- a fence: the caller's per-row work (ABAC's LATERAL) runs after the anti join
     )`)}
   )`;
 }
