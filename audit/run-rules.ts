@@ -5,6 +5,7 @@ import { aboutInScope, regionSuffix } from '../db/sql-scope';
 import type { TaskResult } from '../workflow-safe/dag';
 import { policyTables } from './policy-tables';
 import { inWindow } from '../db/sql-window';
+import { withPlanner } from '../db/planner';
 import { AUDIT_RULES } from './rules';
 import { ABOUT_PRINCIPAL } from './rules/rule';
 import { CONSENT_INCIDENT_RULE, groupAuditIncidents, incidentBucketSeconds, incidentsInWindow } from './incidents';
@@ -34,7 +35,7 @@ export function auditRuleRunner({ db, config, env }: ActivityDeps) {
       const ctx = { window: run.window, key: env.pseudonymKey, policy, tables, scope };
       const suffix = regionSuffix(scope);
       for (const rule of AUDIT_RULES) {
-        await sql`
+        const insert = sql`
           insert into govflow.audit_findings
             (dedupe_key, rule, severity, description, occurred_at, principal_key, subject_key, evidence, about, first_workflow_id, last_workflow_id)
           select ${rule.id}::text || ':' || f.key || ${suffix}, ${rule.id}::text, f.severity, f.description, f.occurred_at, f.principal_key, f.subject_key,
@@ -42,7 +43,9 @@ export function auditRuleRunner({ db, config, env }: ActivityDeps) {
           from (${rule.select(ctx)}) as f
           on conflict (dedupe_key) do update
             set last_workflow_id = excluded.last_workflow_id, severity = excluded.severity, description = excluded.description,
-                evidence = excluded.evidence, about = excluded.about, updated_at = now()`.execute(db);
+                evidence = excluded.evidence, about = excluded.about, updated_at = now()`;
+        if (rule.planner) await withPlanner(db, rule.planner, (trx) => insert.execute(trx));
+        else await insert.execute(db);
       }
       const { incidents: grouping } = policy.audit;
       const grouped = await groupAuditIncidents(db, { window: run.window, bucketSeconds: incidentBucketSeconds(policy.audit), sample: grouping.sample, workflowId: wf, scope });

@@ -17,6 +17,7 @@ import { policySchema } from '../policy/policy';
 import { policyTables } from '../audit/policy-tables';
 import { SCENARIO_POLICY } from '../test/support/scenario';
 import { AUDIT_RULES } from '../audit/rules';
+import { withPlanner } from '../db/planner';
 import { consentActivities } from '../activities/consent';
 import { auditActivities } from '../activities/audit';
 
@@ -68,7 +69,8 @@ async function main() {
   let total = 0;
   for (const rule of AUDIT_RULES) {
     const start = Date.now();
-    const { rows } = await sql<{ n: number }>`select count(*)::int as n from (${rule.select(ctx)}) f`.execute(db);
+    // Under the settings the runner pins for the rule (audit/run-rules.ts).
+    const { rows } = await withPlanner(db, rule.planner ?? {}, (trx) => sql<{ n: number }>`select count(*)::int as n from (${rule.select(ctx)}) f`.execute(trx));
     const ms = Date.now() - start;
     total += ms;
     console.log(`  ${rule.id.padEnd(24)} ${String(ms).padStart(6)} ms  ${rows[0]!.n} findings`);

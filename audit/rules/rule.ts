@@ -3,6 +3,7 @@ import type { Window } from '../../workflow-safe/window';
 import type { Policy } from '../../policy/policy';
 import type { PolicyTables } from '../policy-tables';
 import type { SourceScope } from '../../workflow-safe/source-scope';
+import type { PlannerSettings } from '../../db/planner';
 
 // One audit rule = one set-based SELECT over the run's window. The runner (audit/run-rules.ts)
 // inserts its rows into audit_findings under the rule's id; the rule only says what it finds.
@@ -42,6 +43,11 @@ export interface AuditRule {
    * only. Default: the principal, else the person, else "unattributed".
    */
   about?: RawBuilder<string>;
+  /**
+   * Planner settings the runner pins for this rule's statement (db/planner.ts `withPlanner`), for
+   * a rule whose best plan does not depend on estimates (e.g. `{ jit: 'off' }`). Default: none.
+   */
+  planner?: PlannerSettings;
 }
 
 /** The default incident grouping: the principal, else the person concerned. */

@@ -97,6 +97,24 @@ describe('audit rules over a scenario with planted violations', () => {
     expect(result.kpis.findings.byRule).toEqual(perRule);
   });
 
+  it('says which condition each ABAC violation failed (justification, region, hours in a time zone)', async () => {
+    // Runs after the planted window's run above. The rule computes the failed conditions apart
+    // from deciding the violation (audit/rules/access-control.ts), so pin both together.
+    const conditions = 'Access allowed by role but outside its conditions: ';
+    const expected: Record<string, string> = {
+      'support read without a ticket': 'no ticket or justification',
+      'support read from a US region': 'region not allowed',
+      'Tokyo support outside its hours': 'outside allowed hours',
+      'night support before its shift': 'outside allowed hours',
+    };
+    const found = (await findingsIn(s.plantedWindow)).filter((f) => f.rule === 'abac_violation');
+    const byEvent = new Map(found.map((f) => [f.evidence[0]!.event_id, f.description]));
+    const planted = s.planted.filter((p) => p.rule === 'abac_violation');
+    expect(Object.fromEntries(planted.map((p) => [p.what, byEvent.get(p.eventIds[0]!)]))).toEqual(
+      Object.fromEntries(Object.entries(expected).map(([what, failed]) => [what, conditions + failed])),
+    );
+  });
+
   it('names people only by pseudonym', async () => {
     const dump = JSON.stringify(await findingsIn(s.plantedWindow));
     expect(dump).not.toMatch(/intruder-9|mallory|ops-admin|agent-1|ex-employee|svc-|\b(eu|us)-\d{3}\b|203\.0\.113|198\.51\.100|root/);
