@@ -111,7 +111,7 @@ export async function startStubWorker(steps: Partial<Record<Step, () => Promise<
     calls,
     callsOf,
     async started(name, timeoutMs = 30_000) {
-      for (const until = Date.now() + timeoutMs; Date.now() < until; await new Promise((r) => setTimeout(r, 50))) {
+      for (const until = performance.now() + timeoutMs; performance.now() < until; await new Promise((r) => setTimeout(r, 50))) {
         const c = callsOf(name)[0];
         if (c) return c;
       }
