@@ -1,9 +1,9 @@
-import pg from 'pg';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { createDb, createPool } from '../db/pool';
 import { loadConfig, loadEnv } from '../config/config';
 import { reportActivities } from '../activities/report';
 import { lateWindowsActivities } from '../activities/late-windows';
+import { timeQueries } from './query-timings';
 
 // One report step (and the lateWindows step) over a kept run, in a process of its own, with the
 // time of every query it sends: the same activity code a worker runs, with a mock activity context.
@@ -12,22 +12,7 @@ import { lateWindowsActivities } from '../activities/late-windows';
 
 const [databaseUrl, workflowId, runId, start, end, step = 'report'] = process.argv.slice(2) as [string, string, string, string, string, string?];
 
-// Time each query from when it is sent to when its promise settles (queued time on a busy
-// connection included, as the step sees it).
-const queries: Array<{ sql: string; seconds: number }> = [];
-const query = pg.Client.prototype.query as (...args: unknown[]) => unknown;
-pg.Client.prototype.query = function timed(this: pg.Client, ...args: unknown[]) {
-  const text = typeof args[0] === 'string' ? args[0] : (args[0] as { text?: string }).text ?? '';
-  const t0 = process.hrtime.bigint();
-  const result = query.apply(this, args);
-  if (result && typeof (result as Promise<unknown>).then === 'function') {
-    void (result as Promise<unknown>).then(
-      () => queries.push({ sql: text.replace(/\s+/g, ' ').trim().slice(0, 110), seconds: Number(process.hrtime.bigint() - t0) / 1e9 }),
-      () => {},
-    );
-  }
-  return result;
-} as typeof pg.Client.prototype.query;
+const queries = timeQueries();
 
 const env = loadEnv({ DATABASE_URL: databaseUrl });
 const pool = createPool(env.databaseUrl, 10);

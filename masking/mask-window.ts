@@ -24,7 +24,7 @@ import { dropWorkTables, workTables, type WorkTables } from './work-tables';
 // values that need the allow-list's rules. In one transaction on one connection:
 //  1. the window's distinct free-text values (URL, user agent, audit target) are masked once each
 //     without their rows' people
-//     (value-probe.ts) and COPYed into a temporary table with what the masking asked about them;
+//     (value-probe.ts) and COPYed into a working table (work-tables.ts) with what the masking asked about them;
 //  2. the window's distinct people get their keys (pseudonyms, or tokens and vault entries, per
 //     person, batched) and the words of their identifiers;
 //  3. the window's access events are joined once with their people and values (kept, for this
@@ -100,7 +100,6 @@ export function pgTextArray(xs: readonly string[]): string {
   }
   return `${out}}`;
 }
-
 
 /**
  * What the classifier found, per source, field and kind (the sensitivity inventory's counts): each
@@ -313,7 +312,7 @@ export async function maskWindow(pool: pg.Pool, db: Db, input: MaskWindowInput):
       select 'resource'::text as field, resource as value, p1, p2, source, count(*) as n, min(occurred_at) as first_at, max(occurred_at) as last_at from ${w.rows} x where p1 <> '' or p2 <> '' group by 2, 3, 4, 5
       union all select 'target', target, p1, p2, source, count(*), min(occurred_at), max(occurred_at) from ${trailRows} x where p1 <> '' group by 2, 3, 4, 5`);
     // Statistics for the join below: unanalysed, the planner takes the groups for a thousand and
-    // probes mask_people's index twice per group (2.5 s for 370,201 groups, against hash joins).
+    // plans per-group lookups of the people (2.5 s for 370,201 groups, against hash joins).
     await q(`analyze ${w.rowGroups}`);
     let again = 0;
     // Hash joins, planned for: PostgreSQL misjudges how many (value, people) pairs find their value
