@@ -12,8 +12,9 @@ import { COLUMNS, generate } from './mask-events';
 // synthetic access events (bench/mask-events.ts) into govflow.access_events of a fresh database,
 // timed; then the mask step (the activity a worker runs, in a process of its own for its peak
 // RSS) over exactly those rows. For N/10 and N events; the last line is the rates' ratio at N.
+// --keep-db keeps the N-event database, masked, for bench/mask-once.ts and EXPLAIN.
 
-const { values } = parseArgs({ options: { events: { type: 'string', default: '1000000' } } });
+const { values } = parseArgs({ options: { events: { type: 'string', default: '1000000' }, 'keep-db': { type: 'boolean', default: false } } });
 const N = Number(values.events);
 if (!Number.isInteger(N) || N < 1000) throw new Error('--events must be a whole number of at least 1000');
 const SIZES = [Math.round(N / 10), N];
@@ -71,7 +72,8 @@ async function main() {
         results.push({ size, copyRate, maskRate, peakMb: r.peakMb });
       } finally {
         await c.end();
-        await admin.query(`drop database if exists ${name} with (force)`);
+        if (values['keep-db'] && size === N) log(`   kept: ${url}`);
+        else await admin.query(`drop database if exists ${name} with (force)`);
         rmSync(file, { force: true });
       }
     }
