@@ -102,6 +102,9 @@ export async function shapeFreshDay(client: pg.PoolClient, d: FreshDay): Promise
   await client.query(`alter table govflow.${d.fresh} ${actions.join(', ')}`);
 }
 
+/** The columns of masked_events that govflow's own queries join or filter on, analysed with each fresh day. */
+const PLANNED_COLUMNS = ['source', 'event_id', 'occurred_hour', 'subject_key', 'principal_key'];
+
 /** Step 4: the indexes masked_events' partitions carry, built once over the filled table, and its statistics. */
 export async function indexFreshDay(client: pg.PoolClient, d: FreshDay): Promise<void> {
   await client.query(`alter table govflow.${d.fresh} add constraint ${d.fresh}_pkey primary key (source, event_id, occurred_hour)`);
@@ -109,8 +112,10 @@ export async function indexFreshDay(client: pg.PoolClient, d: FreshDay): Promise
   await client.query(`create index ${d.fresh}_subject on govflow.${d.fresh} (subject_key)`);
   // Statistics come with the day, as ingest's ANALYZE gives the raw day's (ingest/analyze-loaded.ts):
   // a fresh table has none until autovacuum gets to it, and the report's count over the day was
-  // planned as a million index probes (1.3 s) instead of one hash join.
-  await client.query(`analyze govflow.${d.fresh}`);
+  // planned as a million index probes (1.3 s) instead of one hash join. Only the columns govflow's
+  // own queries join and filter on (the report, retention, access requests, erasure): all sixteen
+  // cost 0.38 s a day of 149k rows, these 0.16 s; autovacuum analyses the rest when it comes.
+  await client.query(`analyze govflow.${d.fresh} (${PLANNED_COLUMNS.join(', ')})`);
 }
 
 /** Step 5: the fresh table takes the old partition's place, name and index names included. Run last before commit. */

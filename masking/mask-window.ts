@@ -152,7 +152,9 @@ export async function maskWindow(pool: pg.Pool, db: Db, input: MaskWindowInput):
   const trailScope = (alias: string) => `${inWindow(alias)}${inSources(alias)}${inShard(`${alias}.actor`)}`;
   const consented = (column: string) => `not exists (select 1 from govflow.consent_state cs
     where cs.subject_id = ${column} and cs.purpose = ${L(policy.analyticsPurpose)} and not cs.granted)`;
-  const access = `(select * from govflow.access_events e where ${accessScope('e')} and ${consented('e.subject_id')})`;
+  /** The window's access events of consenting people (`also`: a further condition on e, such as a day's bounds). */
+  const accessWhere = (also = '') => `(select * from govflow.access_events e where ${accessScope('e')}${also} and ${consented('e.subject_id')})`;
+  const access = accessWhere();
   const trail = `(select * from govflow.audit_trail_events t where ${trailScope('t')} and ${consented('t.actor')})`;
   const q = (text: string) => client.query(text);
   /** COPYs a page's rows (each an array of column values) into `table`. */
@@ -217,6 +219,11 @@ export async function maskWindow(pool: pg.Pool, db: Db, input: MaskWindowInput):
     // them over jit_above_cost, and each parallel worker compiles its own copy; compiling cost
     // more than it saved (the write of bench:dag's day: 4.9–5.6 s without, 5.3–5.8 s with).
     await q(`set local jit = off`);
+    // Joins in parallel workers even where every row then goes to the leader (a day's masked rows,
+    // which only the leader writes) or where the planner cannot tell how few do (the rows asking
+    // for their people, 360,000 of a million in bench:mask): at the default cost of passing a row
+    // to the leader, both were planned serially, at twice the time on two cores (bench/README.md).
+    await q(`set local parallel_tuple_cost = 0.001`);
     // The step's working tables: unlogged tables of the step's own transaction (work-tables.ts),
     // not temporary ones, which PostgreSQL never reads in parallel.
     const w = await workTables(client);
@@ -257,7 +264,8 @@ export async function maskWindow(pool: pg.Pool, db: Db, input: MaskWindowInput):
     // joins; a B-tree over 451,775 URLs under the database's collation cost a second at 1M, and a
     // B-tree refuses entries over 2,704 bytes: a 3 KB URL failed the step. The same holds for the
     // people tables (an id is only as short as its producer made it).
-    await q(`analyze ${w.text}`);
+    // The join keys' statistics only: the arrays' cost a third of a second at 1M and plan nothing.
+    await q(`analyze ${w.text} (field, value)`);
 
     // 2. Distinct people: keys (and, for tokens, vault entries), per page of people.
     beat({ step: 'people' });
@@ -290,9 +298,13 @@ export async function maskWindow(pool: pg.Pool, db: Db, input: MaskWindowInput):
     // '' where the masking did not ask about them.
     const relevant = (column: string, person: string, owner: boolean) =>
       `case when ${person}.id is not null and (${owner ? 'tx.owner_used or ' : ''}${column} = any(tx.asked_ids) or ${person}.words && tx.asked_words) then ${column} else '' end`;
-    const accessRows = `(select e.*, ps.key as subject_key, pp.key as principal_key, tx.masked as resource_masked,
+    // An access event with its people's keys, its URL's masked form and the people that asked
+    // about (p1, p2). Not kept in a table: joined again for the write (step 4), day by day, which
+    // reads the day's partition only. Kept, the million joined rows (365 MB) cost 5.4 s to write
+    // and were read whole again for each day (bench/README.md, stop 25).
+    const accessRows = (events: string) => `(select e.*, ps.key as subject_key, pp.key as principal_key, tx.masked as resource_masked,
         ${relevant('e.subject_id', 'ps', true)} as p1, ${relevant('e.principal', 'pp', false)} as p2
-      from ${access} e
+      from ${events} e
       left join ${w.people} ps on ps.id = e.subject_id
       left join ${w.people} pp on pp.id = e.principal and not (e.principal = any(${anon}))
       left join ${w.text} tx on tx.field = 'resource' and tx.value = e.resource)`;
@@ -301,15 +313,8 @@ export async function maskWindow(pool: pg.Pool, db: Db, input: MaskWindowInput):
       left join ${w.people} pa on pa.id = t.actor and not (t.actor = any(${anon}))
       left join ${w.text} tx on tx.field = 'target' and tx.value = t.target)`;
     beat({ step: 'rows asking for their people' });
-    // The window's access events joined once with their people and values, kept for both the
-    // grouping below and the write (step 4), which joined them again: 7.9–9.4 s against
-    // 9.5–10.8 s for the two statements over bench:dag's day.
-    await q(`create unlogged table ${w.rows} as
-      select x.source, x.event_id, x.occurred_at, x.principal, x.principal_key, x.subject_key, x.action, x.resource,
-             x.resource_masked, x.data_category, x.purpose, x.outcome, x.source_ip, x.region, x.user_agent, x.p1, x.p2
-      from ${accessRows} x`);
     await q(`create unlogged table ${w.rowGroups} as
-      select 'resource'::text as field, resource as value, p1, p2, source, count(*) as n, min(occurred_at) as first_at, max(occurred_at) as last_at from ${w.rows} x where p1 <> '' or p2 <> '' group by 2, 3, 4, 5
+      select 'resource'::text as field, resource as value, p1, p2, source, count(*) as n, min(occurred_at) as first_at, max(occurred_at) as last_at from ${accessRows(access)} x where p1 <> '' or p2 <> '' group by 2, 3, 4, 5
       union all select 'target', target, p1, p2, source, count(*), min(occurred_at), max(occurred_at) from ${trailRows} x where p1 <> '' group by 2, 3, 4, 5`);
     // Statistics for the join below: unanalysed, the planner takes the groups for a thousand and
     // plans per-group lookups of the people (2.5 s for 370,201 groups, against hash joins).
@@ -363,17 +368,17 @@ export async function maskWindow(pool: pg.Pool, db: Db, input: MaskWindowInput):
     const maskedHours = (alias: string) =>
       `${alias}.occurred_hour >= ${hour(`${L(input.window.start)}::timestamptz`)} and ${alias}.occurred_hour < ${L(input.window.end)}::timestamptz`;
     beat({ step: 'write', table: 'masked_events' });
-    const rowsOf = (where: string) => `
+    /** The masked rows of `events` (an access_events subquery aliased e). */
+    const rowsOf = (events: string) => `
       select x.source, x.event_id, ${hour('x.occurred_at')} as occurred_hour,
              case when x.principal = any(${anon}) then x.principal else x.principal_key end as principal_key,
              x.subject_key collate "C" as subject_key, x.action,
              coalesce(tp.masked, x.resource_masked) as resource, x.data_category, x.purpose, x.outcome,
              (${ip('x.source_ip')})::text as ip_prefix, x.region,
              ua.masked as user_agent, ${keyId}::text as key_id, ${workflowId}::text as workflow_id, now() as masked_at
-      from ${w.rows} x
+      from ${accessRows(events)} x
       left join ${w.textPeople} tp on tp.field = 'resource' and tp.value = x.resource and tp.p1 = x.p1 and tp.p2 = x.p2
-      left join ${w.text} ua on ua.field = 'user_agent' and ua.value = x.user_agent
-      where ${where}`;
+      left join ${w.text} ua on ua.field = 'user_agent' and ua.value = x.user_agent`;
     const swaps: FreshDay[] = [];
     let accessWritten = 0;
     // Whole days of every source, each with its partition of raw events (so none of its rows can be
@@ -384,7 +389,7 @@ export async function maskWindow(pool: pg.Pool, db: Db, input: MaskWindowInput):
         const d = await startFreshDay(client, day, partition);
         const { start, end } = dayBounds(day);
         const a = await q(`create table govflow.${d.fresh} as
-          ${rowsOf(`x.occurred_at >= ${L(start)}::timestamptz and x.occurred_at < ${L(end)}::timestamptz`)}`);
+          ${rowsOf(accessWhere(` and e.occurred_at >= ${L(start)}::timestamptz and e.occurred_at < ${L(end)}::timestamptz`))}`);
         accessWritten += a.rowCount ?? 0;
         await shapeFreshDay(client, d);
         // The day's masked rows whose raw events this window does not hold stay as they were,
@@ -409,7 +414,7 @@ export async function maskWindow(pool: pg.Pool, db: Db, input: MaskWindowInput):
       // Byte order ("C") costs half of a locale's comparisons; it is the key's own order under
       // C.UTF-8 and close to it elsewhere, which is all the locality needs.
       const a = await q(`insert into govflow.masked_events (${MASKED_EVENT_COLUMNS})
-        ${rowsOf('true')} order by x.source collate "C", x.event_id collate "C"`);
+        ${rowsOf(access)} order by x.source collate "C", x.event_id collate "C"`);
       accessWritten = a.rowCount ?? 0;
     }
     beat({ step: 'write', table: 'masked_audit_trail' });

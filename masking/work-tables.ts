@@ -23,8 +23,6 @@ export interface WorkTables {
   personIds: string;
   /** People's keys (pseudonyms or tokens) and the words of their identifiers. */
   people: string;
-  /** The window's access events with their people's keys, their URL's masked form and the people it asked about (p1, p2). */
-  rows: string;
   /** (field, value, people, source) groups of the rows whose people the masking asked about. */
   rowGroups: string;
   /** (field, value, people) masked again with those people. */
@@ -40,7 +38,6 @@ export async function workTables(client: pg.PoolClient): Promise<WorkTables> {
     groups: name('groups'),
     personIds: name('person_ids'),
     people: name('people'),
-    rows: name('rows'),
     rowGroups: name('row_groups'),
     textPeople: name('text_people'),
   };

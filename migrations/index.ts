@@ -25,6 +25,7 @@ import * as maskedEventsByDay from './2026-11-30T1900-masked-events-by-day';
 import * as inventoryWindowKey from './2026-11-30T1910-inventory-window-key';
 import * as maskWorkSchema from './2026-11-30T2000-mask-work-schema';
 import * as lateRowsBrin from './2026-11-30T2100-late-rows-brin';
+import * as ipPrefixByContainment from './2026-11-30T2200-ip-prefix-by-containment';
 
 // Every migration, by name. Listed statically (not read from the folder at run time) so that
 // they load the same way under tsx, vitest and the worker; a unit test checks that no file in
@@ -56,4 +57,5 @@ export const MIGRATIONS: Record<string, Migration> = {
   '2026-11-30T1910-inventory-window-key': inventoryWindowKey,
   '2026-11-30T2000-mask-work-schema': maskWorkSchema,
   '2026-11-30T2100-late-rows-brin': lateRowsBrin,
+  '2026-11-30T2200-ip-prefix-by-containment': ipPrefixByContainment,
 };

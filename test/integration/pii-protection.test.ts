@@ -2,6 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import pg from 'pg';
+import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHarness, type Harness } from '../support/harness';
 import { historyJson, nonRawTables } from '../support/leak-check';
@@ -189,6 +190,29 @@ describe('generalisation in TypeScript and SQL', () => {
       expect(ipPrefix(ip), ip).toBe(row!.p);
       if (ip.startsWith('2002:') || ip.startsWith('64:ff9b') || ip.includes('.')) expect(ipPrefix(ip), ip).toMatch(/^\d+\.\d+\.\d+\.0\/24$/);
     }
+  });
+
+  it('agree on random addresses of every kind that embeds IPv4, and on others', async () => {
+    // govflow.ip_prefix() finds the embedded IPv4 by inet containment and arithmetic (migration
+    // 2026-11-30T2200), ipPrefix() by bytes (ipaddr.js): any disagreement is a bug on one side.
+    const hextet = fc.integer({ min: 0, max: 0xffff }).map((n) => n.toString(16));
+    const octet = fc.integer({ min: 0, max: 255 });
+    const v4 = fc.tuple(octet, octet, octet, octet).map((o) => o.join('.'));
+    const address = fc.oneof(
+      v4,
+      v4.map((a) => `::ffff:${a}`),
+      v4.map((a) => `::${a}`),
+      fc.tuple(hextet, hextet).map(([a, b]) => `::${a}:${b}`),
+      fc.tuple(hextet, hextet).map(([a, b]) => `64:ff9b::${a}:${b}`),
+      fc.tuple(hextet, hextet, hextet).map(([a, b, c]) => `2002:${a}:${b}::${c}`),
+      fc.tuple(fc.constantFrom('0', 'c000'), fc.constantFrom('0', '221')).map(([a, b]) => `2002:${a}:${b}::1`),
+      fc.array(hextet, { minLength: 6, maxLength: 6 }).map((h) => `2001:0:${h.join(':')}`),
+      fc.array(hextet, { minLength: 8, maxLength: 8 }).map((h) => h.join(':')),
+    );
+    const ips = fc.sample(address, { numRuns: 3000, seed: 25 });
+    const rows = await h.sql('select ip, govflow.ip_prefix(ip) as p from unnest($1::text[]) as ip', [ips]);
+    const wrong = rows.filter((r) => ipPrefix(r.ip as string) !== r.p).map((r) => `${r.ip}: ${ipPrefix(r.ip as string)} ≠ ${r.p}`);
+    expect(wrong).toEqual([]);
   });
 });
 
