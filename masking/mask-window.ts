@@ -224,6 +224,10 @@ export async function maskWindow(pool: pg.Pool, db: Db, input: MaskWindowInput):
     // for their people, 360,000 of a million in bench:mask): at the default cost of passing a row
     // to the leader, both were planned serially, at twice the time on two cores (bench/README.md).
     await q(`set local parallel_tuple_cost = 0.001`);
+    // Working tables read by parallel scans however small, so that a join builds one shared hash
+    // of them (Parallel Hash) rather than one per process: a day's write built the people's hash
+    // three times, twice over, 7 % of its time (bench/README.md).
+    await q(`set local min_parallel_table_scan_size = 0`);
     // The step's working tables: unlogged tables of the step's own transaction (work-tables.ts),
     // not temporary ones, which PostgreSQL never reads in parallel.
     const w = await workTables(client);
