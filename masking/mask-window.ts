@@ -27,14 +27,15 @@ import { dropWorkTables, workTables, type WorkTables } from './work-tables';
 //     (value-probe.ts) and COPYed into a working table (work-tables.ts) with what the masking asked about them;
 //  2. the window's distinct people get their keys (pseudonyms, or tokens and vault entries, per
 //     person, batched) and the words of their identifiers;
-//  3. the window's access events are joined once with their people and values (kept, for this
-//     step and the write); the rows whose people the masking of their value asked about are
-//     grouped by (value, those people), and each group is masked again with them;
-//  4. one statement joins those rows with the values masked again, truncates times to the hour and
-//     generalises IP addresses in SQL (govflow.ip_prefix), and writes the masked tables: a window
-//     of whole days into a fresh table per day, swapped in for the day's partition of
-//     masked_events (day-partition.ts); any other window after deleting its earlier masked rows,
-//     so that a re-run rewrites the same rows;
+//  3. the window's access events are joined with their people and values, and the rows whose
+//     people the masking of their value asked about are grouped by (value, those people); each
+//     group is masked again with them;
+//  4. one statement joins the access events with their people, their values and the values
+//     masked again, truncates times to the hour and generalises IP addresses in SQL
+//     (govflow.ip_prefix), and writes the masked rows: for a window of whole days, one statement
+//     per day into a fresh table, swapped in for the day's partition of masked_events
+//     (day-partition.ts); for any other window, after deleting its earlier masked rows, so that a
+//     re-run rewrites the same rows;
 //  5. what the classifier found is counted per source, field and kind in SQL (sensitivityCounts).
 // Steps 1 and 3 may spread their pages over worker threads (mask-threads.ts, GOVFLOW_MASK_THREADS).
 // The pseudonym key reaches Postgres only as a transaction-local setting (for the IP operator
