@@ -35,6 +35,10 @@ export async function ensureDatabase(databaseUrl: string): Promise<boolean> {
   try {
     await client.connect();
   } catch (err) {
+    // A refused or failed connection as it came (a code: ECONNREFUSED, or Postgres's SQLSTATE), for
+    // the CLI to name it as every command does (cli/errors.ts: "… connection refused (is it
+    // running?); start it or set DATABASE_URL"); anything else with the server it was for.
+    if (typeof (err as { code?: unknown }).code === 'string') throw err;
     throw new Error(`cannot reach Postgres at ${redactUrl(databaseUrl)}: ${(err as Error).message}`);
   }
   try {

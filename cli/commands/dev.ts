@@ -10,7 +10,8 @@ import { exportReport } from './export-report';
 import { formatRunSummary } from '../format';
 import { openActivityDeps } from '../../worker/deps';
 import { createGovflowWorker } from '../../worker/create-worker';
-import { loadEnv } from '../../config/config';
+import { databaseUrlOf, loadEnv } from '../../config/config';
+import { explainError } from '../errors';
 import { COMPLIANCE_REPORT } from '../../reporting/report-kinds';
 import { installRuntimeLogging } from '../../worker/run-worker';
 import type { Command } from '../command';
@@ -106,6 +107,16 @@ function oneLine(err: unknown): string {
     .map((l) => l.trim())
     .filter(Boolean)
     .join(' ');
+}
+
+/**
+ * Why the start failed, in one line: as every other command says it (cli/errors.ts, e.g. "cannot
+ * reach Postgres at 127.0.0.1:5432: connection refused (is it running?); start it or set
+ * DATABASE_URL") when the cause is a known kind, else the error's own message.
+ */
+function startFailure(err: unknown): string {
+  const explained = explainError(err, { databaseUrl: databaseUrlOf(), temporalAddress: process.env.TEMPORAL_ADDRESS, namespace: process.env.TEMPORAL_NAMESPACE });
+  return explained.known ? explained.message : oneLine(err);
 }
 
 const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
@@ -223,7 +234,7 @@ export async function dev(opts: { configFile?: string; log: (line: string) => vo
     await working;
   } catch (err) {
     await started.stopAll();
-    throw new DevFailure(oneLine(err), stoppedBy ? SIGNAL_EXIT[stoppedBy] : 1);
+    throw new DevFailure(startFailure(err), stoppedBy ? SIGNAL_EXIT[stoppedBy] : 1);
   } finally {
     await started.stopAll();
     for (const s of SIGNALS) process.off(s, onSignal);

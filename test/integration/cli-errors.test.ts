@@ -164,6 +164,8 @@ describe('failures: exit 1, one line naming what was missing or in the way and w
     [['stream', 'push', join(dir, 'one.jsonl')], 1, /has no govflow schema/, { DATABASE_URL: emptyDbUrl }],
     [['erase', '--subject', 'user-1'], 1, /has no govflow schema/, { DATABASE_URL: emptyDbUrl }],
     [['alerts', 'list'], 1, /cannot reach Postgres at postgres:\/\/postgres@127\.0\.0\.1:1\/x: connection refused/, { DATABASE_URL: 'postgres://postgres@127.0.0.1:1/x' }],
+    // migrate (and npm start, which migrates) connects through ensureDatabase: the same words.
+    [['migrate'], 1, /cannot reach Postgres at postgres:\/\/postgres@127\.0\.0\.1:1\/x: connection refused \(is it running\?\); start it or set DATABASE_URL/, { DATABASE_URL: 'postgres://postgres@127.0.0.1:1/x' }],
     // Temporal: an unknown namespace, nothing listening.
     [['status', 'x'], 1, /Temporal namespace "no-such-namespace" does not exist/, { TEMPORAL_NAMESPACE: 'no-such-namespace' }],
     [['schedule', 'list'], 1, /Temporal namespace "no-such-namespace" does not exist/, { TEMPORAL_NAMESPACE: 'no-such-namespace' }],
