@@ -110,13 +110,13 @@ function oneLine(err: unknown): string {
 }
 
 /**
- * Why the start failed, in one line: as every other command says it (cli/errors.ts, e.g. "cannot
+ * Why the start failed, on one line: as every other command says it (cli/errors.ts, e.g. "cannot
  * reach Postgres at 127.0.0.1:5432: connection refused (is it running?); start it or set
  * DATABASE_URL") when the cause is a known kind, else the error's own message.
  */
 function startFailure(err: unknown): string {
   const explained = explainError(err, { databaseUrl: databaseUrlOf(), temporalAddress: process.env.TEMPORAL_ADDRESS, namespace: process.env.TEMPORAL_NAMESPACE });
-  return explained.known ? explained.message : oneLine(err);
+  return oneLine(explained.known ? explained.message : err);
 }
 
 const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
