@@ -1,10 +1,9 @@
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import { loadYamlFile } from '../config/yaml-file';
-import { databaseUrlOf } from '../config/config';
 import { UsageError } from './command';
 import { commandHelp, mainHelp, parseInvocation } from './cli-args';
-import { databaseUrlProblem, explainError, type ErrorContext } from './errors';
+import { databaseUrlProblem, errorContext, explainError } from './errors';
 import { stopTracing } from '../observability/tracing';
 
 // The `govflow` entry point: parse, dispatch, and turn any error into one line and an exit code
@@ -36,15 +35,6 @@ async function main(argv: string[]): Promise<number> {
     if (problem) throw new UsageError(problem);
   }
   return command.run({ args, flags, out, err });
-}
-
-/** Where the command was pointed, for error messages; never throws. */
-function errorContext(): ErrorContext {
-  return {
-    databaseUrl: databaseUrlOf(),
-    temporalAddress: process.env.TEMPORAL_ADDRESS,
-    namespace: process.env.TEMPORAL_NAMESPACE,
-  };
 }
 
 const argv = process.argv.slice(2);

@@ -8,6 +8,7 @@ import {
 } from '@temporalio/client';
 import { NamespaceNotFoundError, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/common';
 import { ConfigError } from '../config/config-error';
+import { databaseUrlOf } from '../config/config';
 import { DurationError } from '../config/duration';
 import { InputError } from '../workflow-safe/run-input';
 import { WindowError } from '../workflow-safe/window';
@@ -33,6 +34,15 @@ export interface ErrorContext {
   databaseUrl?: string;
   temporalAddress?: string;
   namespace?: string;
+}
+
+/** Where a command was pointed (DATABASE_URL, TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE), for error messages; never throws. */
+export function errorContext(): ErrorContext {
+  return {
+    databaseUrl: databaseUrlOf(),
+    temporalAddress: process.env.TEMPORAL_ADDRESS,
+    namespace: process.env.TEMPORAL_NAMESPACE,
+  };
 }
 
 export interface Explained {

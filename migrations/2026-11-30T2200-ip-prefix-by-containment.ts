@@ -3,7 +3,7 @@ import { ipPrefixByHextets } from './2026-11-30T0500-masking-allow-list';
 
 // govflow.ip_prefix() without a query per call. The earlier body (2026-11-30T0500) split the
 // address into its eight hextets with `array(select … from unnest(…))`, which PL/pgSQL runs as a
-// query through SPI: 27 µs an IPv6 address, 40 % of the mask step's IP cost at 1M events although
+// query through SPI: 27 µs an IPv6 address, 60 % of the mask step's IP cost at 1M events although
 // only 5 % of bench:mask's addresses are IPv6. This body is made of simple expressions only,
 // which PL/pgSQL evaluates without SPI: it tests the embedding ranges by inet containment and
 // takes the embedded IPv4 as the difference of two inets (RFC 4291 §2.5.5 mapped and compatible,

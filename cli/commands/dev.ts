@@ -10,8 +10,8 @@ import { exportReport } from './export-report';
 import { formatRunSummary } from '../format';
 import { openActivityDeps } from '../../worker/deps';
 import { createGovflowWorker } from '../../worker/create-worker';
-import { databaseUrlOf, loadEnv } from '../../config/config';
-import { explainError } from '../errors';
+import { loadEnv } from '../../config/config';
+import { errorContext, explainError } from '../errors';
 import { COMPLIANCE_REPORT } from '../../reporting/report-kinds';
 import { installRuntimeLogging } from '../../worker/run-worker';
 import type { Command } from '../command';
@@ -115,7 +115,7 @@ function oneLine(err: unknown): string {
  * DATABASE_URL") when the cause is a known kind, else the error's own message.
  */
 function startFailure(err: unknown): string {
-  const explained = explainError(err, { databaseUrl: databaseUrlOf(), temporalAddress: process.env.TEMPORAL_ADDRESS, namespace: process.env.TEMPORAL_NAMESPACE });
+  const explained = explainError(err, errorContext());
   return oneLine(explained.known ? explained.message : err);
 }
 
