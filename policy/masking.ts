@@ -96,17 +96,22 @@ export type MaskingPolicy = z.output<typeof maskingSchema>;
 
 /**
  * `masking.kinds` as written, with the short names of earlier policies (`email`) renamed to their
- * fideslang category, each with a one-line deprecation warning on stderr. Anything else is left
- * for the strict schema to name.
+ * fideslang category, and one deprecation warning on stderr naming every rename (a policy of ten
+ * short names gets one line, not ten). Anything else is left for the strict schema to name.
  */
 function fideslangKeys(raw: unknown): unknown {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return raw;
-  return Object.fromEntries(
+  const renamed: string[] = [];
+  const kinds = Object.fromEntries(
     Object.entries(raw).map(([key, value]) => {
       if (!(DATA_KINDS as readonly string[]).includes(key)) return [key, value];
       const fideslang = category(key as DataKind);
-      console.warn(`govflow: policy masking.kinds.${key} is deprecated: write ${fideslang} (its fideslang data category)`);
+      renamed.push(`${key} → ${fideslang}`);
       return [fideslang, value];
     }),
   );
+  if (renamed.length > 0) {
+    console.warn(`govflow: policy masking.kinds short names are deprecated; write their fideslang data categories: ${renamed.join(', ')}`);
+  }
+  return kinds;
 }

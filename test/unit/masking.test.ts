@@ -144,18 +144,20 @@ describe('masking policy', () => {
     expect((err as Error).message).toContain('masking.kinds.user.unique_id.operator: expected "pseudonymise" or "tokenise"');
     expect((err as Error).message).toContain('user.contact.fax');
   });
-  it('keys kinds by fideslang data category; a short name of earlier policies still works, with a one-line warning', () => {
+  it('keys kinds by fideslang data category; a short name of earlier policies still works, with one warning line naming every rename', () => {
     const warnings: string[] = [];
     const warn = vi.spyOn(console, 'warn').mockImplementation((m: string) => void warnings.push(m));
     try {
-      const p = maskingSchema.parse({ kinds: { 'user.contact.email': 'redact', phone: 'drop' } });
+      const p = maskingSchema.parse({ kinds: { 'user.contact.email': 'redact', phone: 'drop', ip_address: 'drop' } });
       expect(p.kinds.email.operator).toBe('redact');
       expect(p.kinds.phone.operator).toBe('drop');
       expect(p.kinds.person_id.operator).toBe('pseudonymise');
     } finally {
       warn.mockRestore();
     }
-    expect(warnings).toEqual(['govflow: policy masking.kinds.phone is deprecated: write user.contact.phone_number (its fideslang data category)']);
+    expect(warnings).toEqual([
+      'govflow: policy masking.kinds short names are deprecated; write their fideslang data categories: phone → user.contact.phone_number, ip_address → user.device.ip_address',
+    ]);
   });
   it('reads secrets from NAME or NAME_FILE', () => {
     const dir = mkdtempSync(join(tmpdir(), 'govflow-secret-'));
