@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { closest, distance } from 'fastest-levenshtein';
 
 // The command line read once: which command, its positionals, and its flags checked against the
 // declarations; and the help texts made from those declarations. Pure: cli.ts runs it.
@@ -83,15 +84,26 @@ export function commandIndex(argv: string[]): number {
   return -1;
 }
 
-/** node:util's parse errors, as one line naming the option and where to look. */
-function parseProblem(e: unknown, where: string): UsageError {
+/**
+ * ` (did you mean X?)` when one of `known` is a likely typo of `input`, else ''. Likely: a
+ * Levenshtein distance of at most 2, or a third of the input's length for longer names.
+ * `quote` wraps the suggestion as the message writes its input (`"run"`, `--from`).
+ */
+export function didYouMean(input: string, known: string[], quote: (name: string) => string = (n) => n): string {
+  if (known.length === 0) return '';
+  const best = closest(input, known);
+  return distance(input, best) <= Math.max(2, Math.floor(input.length / 3)) ? ` (did you mean ${quote(best)}?)` : '';
+}
+
+/** node:util's parse errors, as one line naming the option, a likely intended one, and where to look. */
+function parseProblem(e: unknown, where: string, options: Options): UsageError {
   const err = e as Error & { code?: string };
   const m = err.message;
   const see = `see ${where} --help`;
   const option = /'(-[^' ]+)/.exec(m)?.[1];
   switch (err.code) {
     case 'ERR_PARSE_ARGS_UNKNOWN_OPTION':
-      return new UsageError(`unknown option ${option ?? m}; ${see}`);
+      return new UsageError(`unknown option ${option ?? m}${option?.startsWith('--') ? didYouMean(option, Object.keys(options).map((o) => `--${o}`)) : ''}; ${see}`);
     case 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE':
       // "argument missing" (nothing after it), "ambiguous" (another option after it: --region --help)
       return /argument missing|ambiguous/.test(m)
@@ -115,14 +127,16 @@ export function parseInvocation(argv: string[]): Invocation {
   const at = commandIndex(argv);
   const name = at >= 0 ? argv[at] : undefined;
   const command = name === undefined ? undefined : COMMANDS.find((c) => c.name === name);
-  if (name !== undefined && !command) throw new UsageError(`unknown command "${name}"; see govflow --help`);
+  if (name !== undefined && !command) {
+    throw new UsageError(`unknown command "${name}"${didYouMean(name, COMMANDS.map((c) => c.name), (n) => `"${n}"`)}; see govflow --help`);
+  }
   const rest = at >= 0 ? [...argv.slice(0, at), ...argv.slice(at + 1)] : argv;
   const options = { ...GLOBAL_OPTIONS, ...(command?.options ?? {}) };
   let parsed;
   try {
     parsed = parseArgs({ args: rest, allowPositionals: command !== undefined, strict: true, options: parseArgsOptions(options) });
   } catch (e) {
-    throw parseProblem(e, command ? `govflow ${command.name}` : 'govflow');
+    throw parseProblem(e, command ? `govflow ${command.name}` : 'govflow', options);
   }
   const flags = parsed.values as Invocation['flags'];
   if (command && !flags.help) checkFlagValues(options, flags);

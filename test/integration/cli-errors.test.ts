@@ -90,7 +90,7 @@ describe('usage errors: exit 2, one line naming the mistake and the expected for
     // Flags and values.
     [['--bogus'], 2, /^govflow: unknown option --bogus; see govflow --help\n$/],
     [['--bogus', 'alerts', 'list'], 2, /unknown option --bogus; see govflow alerts --help/],
-    [['run', '--form', '2026-11-01T10:00:00Z'], 2, /unknown option --form; see govflow run --help/],
+    [['run', '--form', '2026-11-01T10:00:00Z'], 2, /unknown option --form \(did you mean --from\?\); see govflow run --help/],
     [['status', workflowId ?? 'x', '--to'], 2, /unknown option --to; see govflow status --help/],
     [['frobnicate'], 2, /unknown command "frobnicate"/],
     [['findings', 'x', '--severity', 'urgent'], 2, /--severity: "urgent" is not one of low, medium, high, critical/],

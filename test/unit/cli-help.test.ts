@@ -68,12 +68,15 @@ describe('parsing the command line', () => {
   it('refuses unknown options with a line naming them, before and after the command', () => {
     expect(() => parseInvocation(['--bogus'])).toThrow(new UsageError('unknown option --bogus; see govflow --help'));
     expect(() => parseInvocation(['--bogus', 'runs'])).toThrow(/unknown option --bogus; see govflow runs --help/);
-    expect(() => parseInvocation(['run', '--form', '2026-11-01T10:00:00Z'])).toThrow(/unknown option --form; see govflow run --help/);
+    expect(() => parseInvocation(['run', '--form', '2026-11-01T10:00:00Z'])).toThrow(new UsageError('unknown option --form (did you mean --from?); see govflow run --help'));
+    expect(() => parseInvocation(['inventory', '--jsno'])).toThrow(new UsageError('unknown option --jsno (did you mean --json?); see govflow inventory --help'));
     expect(() => parseInvocation(['run', '--from'])).toThrow(/--from needs a value/);
     // Another option where the value should be (node's "ambiguous") is a missing value too, not "takes no value".
     expect(() => parseInvocation(['run', '--from', '--json'])).toThrow(/--from needs a value/);
     expect(() => parseInvocation(['run', '--json=yes'])).toThrow(/--json takes no value/);
-    expect(() => parseInvocation(['frobnicate'])).toThrow(/unknown command "frobnicate"/);
+    expect(() => parseInvocation(['frobnicate'])).toThrow(new UsageError('unknown command "frobnicate"; see govflow --help'));
+    expect(() => parseInvocation(['rnu'])).toThrow(new UsageError('unknown command "rnu" (did you mean "run"?); see govflow --help'));
+    expect(() => parseInvocation(['shedule', 'list'])).toThrow(new UsageError('unknown command "shedule" (did you mean "schedule"?); see govflow --help'));
   });
 
   it('reads enum values in any case and hands the command the declared spelling', () => {
