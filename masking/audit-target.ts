@@ -1,3 +1,4 @@
+import ipaddr from 'ipaddr.js';
 import { classifyShared, isSafeKey, isSafeLiteral, placeholder } from './classify';
 import { maskResource, type QueryPolicy, type RouteTemplate } from './route-template';
 import { maskValue, replacement, type ValueContext } from './value';
@@ -44,10 +45,70 @@ function maskRef(ref: string, c: ValueContext): string {
   // An IPv6 address or an e-mail address is one value, not parts between ":" or "/".
   const whole = classifyShared(ref);
   if (whole.whole) return replacement(whole, c);
+  const ip = ipv6Within(ref);
+  if (ip) return maskAroundIp(ref, ip, c);
   if (/^[^\s/:]+(?:[/:][^\s/:]*)+$/.test(ref)) {
     return ref.split(/([/:])/).map((p) => (p === '/' || p === ':' || p === '' || p === '*' ? p : maskWord(p, c))).join('');
   }
   return maskWord(ref, c);
+}
+
+// Candidates for an IPv6 address inside a reference, where the detector's word boundaries do
+// not hold: after a name and ":" (`edge-gw:64:ff9b::b9c7:b10f`), or followed by a port written
+// with "." (`2002:b9c7:b30e::1.51234`, tcpdump's style). Checked by ipaddr.js.
+const IPV6_CANDIDATE = /(?<![0-9A-Za-z])[0-9A-Fa-f]{0,4}(?::[0-9A-Fa-f]{0,4}){2,7}(?:\.\d{1,3}){0,3}/g;
+
+/**
+ * The [start, end) of the first IPv6 address written inside `ref` with something around it
+ * (brackets and a port, a prefix length, a list, a name), or undefined. Split at ":" part by
+ * part, its hextets would pass as words (`b9c7`) and spell out the IPv4 address a 6to4 or
+ * NAT64 address carries.
+ */
+function ipv6Within(ref: string): [number, number] | undefined {
+  IPV6_CANDIDATE.lastIndex = 0;
+  for (let m = IPV6_CANDIDATE.exec(ref); m; m = IPV6_CANDIDATE.exec(ref)) {
+    if (m[0] === '') { IPV6_CANDIDATE.lastIndex++; continue; }
+    const whole = ipv6Length(m[0]);
+    if (whole !== undefined) return [m.index, m.index + whole];
+    // `::ffff:…` after a name's ":" (`edge-gw:::ffff:…`): the first ":" is the name's separator.
+    const afterName = m[0].startsWith(':::') ? ipv6Length(m[0].slice(1)) : undefined;
+    if (afterName !== undefined) return [m.index + 1, m.index + 1 + afterName];
+  }
+  return undefined;
+}
+
+/** How much of `s` is an IPv6 address once a trailing ".51234" (a port) or ".1.2" is dropped part by part. */
+function ipv6Length(s: string): number | undefined {
+  for (;;) {
+    // Two hextets at least: `::`, `::1` or `a::b` alone (C++-style names) are not worth a guess.
+    const hextets = s.match(/[0-9A-Fa-f]+/g)?.length ?? 0;
+    if (hextets >= 2 && (s.includes('::') || (s.match(/:/g) ?? []).length === 7) && ipaddr.IPv6.isValid(s)) return s.length;
+    const dot = s.lastIndexOf('.');
+    if (dot < 0) return undefined;
+    s = s.slice(0, dot);
+  }
+}
+
+/**
+ * `ref` with the IPv6 address at `ip` masked as one value (its kind's operator: a /24 or /48
+ * prefix by default), the brackets, port or list comma around it kept (they name no one), a
+ * prefix length after it dropped, and whatever else surrounds it masked as a reference of its own.
+ */
+function maskAroundIp(ref: string, [start, end]: [number, number], c: ValueContext): string {
+  const left = ref.slice(0, start);
+  // A prefix length written after the address goes: the masked form carries its own (/24, /48).
+  const right = ref.slice(end).replace(/^\/\d{1,3}(?!\d)/, '');
+  const keptLeft = /[[(,:=]*$/.exec(left)![0];
+  const keptRight = /^(?:[\])]|[:.]\d{1,5}(?!\d)|,)*/.exec(right)![0];
+  const restLeft = left.slice(0, left.length - keptLeft.length);
+  const restRight = right.slice(keptRight.length);
+  return (
+    (restLeft ? maskRef(restLeft, c) : '') +
+    keptLeft +
+    replacement(classifyShared(ref.slice(start, end)), c) +
+    keptRight +
+    (restRight ? maskRef(restRight, c) : '')
+  );
 }
 
 function maskWord(word: string, c: ValueContext): string {
@@ -64,30 +125,61 @@ function maskPart(part: string, c: ValueContext, p: TargetPolicy): string {
   return maskRef(part, c);
 }
 
+/** A logfmt token of a target: key=value (quoted or not), a quoted string, or a bare word. */
+type TargetToken =
+  | { kind: 'pair'; key: string; value: string; quoted: boolean; raw: string }
+  | { kind: 'quoted'; text: string }
+  | { kind: 'bare'; text: string };
+
+// A bare word that may continue an unquoted value: no grammar of its own (path, ARN, S3 URL,
+// object reference) and not a key.
+const CONTINUES_VALUE = /^[^/:="]+$/;
+
+/**
+ * The target's logfmt tokens. Unquoted values with spaces (`name=anna maria svensson
+ * account=…`) are taken whole: logfmt writers quote such values (sfdx-core PR #280), but a
+ * hand-built audit line often does not, and each word masked alone would be kept as a safe
+ * word (nuclei PR #5463 describes that leak in a redactor). The words after an unquoted value,
+ * up to the next key=value, belong to it.
+ */
+function targetTokens(target: string): TargetToken[] {
+  const tokens: TargetToken[] = [];
+  TOKEN.lastIndex = 0;
+  for (let m = TOKEN.exec(target); m; m = TOKEN.exec(target)) {
+    if (m[0] === '') { TOKEN.lastIndex++; continue; }
+    const last = tokens[tokens.length - 1];
+    if (m[1] !== undefined) {
+      const quoted = m[2]!.startsWith('"');
+      tokens.push({ kind: 'pair', key: m[1], value: quoted ? unquote(m[2]!) : m[2]!, quoted, raw: m[0] });
+    } else if (m[3] !== undefined) {
+      tokens.push({ kind: 'quoted', text: m[3] });
+    } else if (last?.kind === 'pair' && !last.quoted && last.value !== '' && CONTINUES_VALUE.test(last.value) && CONTINUES_VALUE.test(m[4]!)) {
+      last.value += ` ${m[4]!}`;
+    } else {
+      tokens.push({ kind: 'bare', text: m[4]! });
+    }
+  }
+  return tokens;
+}
+
 /** An audit-trail target masked by its grammar (see above): never a part that is not a known literal. */
 export function maskTarget(target: string, c: ValueContext, p: TargetPolicy): string {
   // A path, an ARN list or an S3 URL is one part, "=" in its query string notwithstanding.
   if (/^(?:\/|arn:|s3:\/\/)\S*$/.test(target)) return maskPart(target, c, p);
-  const out: string[] = [];
-  TOKEN.lastIndex = 0;
-  for (let m = TOKEN.exec(target); m; m = TOKEN.exec(target)) {
-    if (m[0] === '') { TOKEN.lastIndex++; continue; }
-    if (m[1] !== undefined && /^(?:\/|arn:|s3:)/.test(m[1])) {
-      out.push(maskPart(m[0], c, p));
-    } else if (m[1] !== undefined) {
-      const value = unquote(m[2]!);
-      const key = isSafeKey(m[1]) ? m[1] : maskValue(m[1], c);
+  return targetTokens(target)
+    .map((t) => {
+      if (t.kind === 'bare') return maskPart(t.text, c, p);
+      if (t.kind === 'quoted') return t.text === '' ? '""' : maskValue(t.text, c);
+      const kv = t;
+      if (/^(?:\/|arn:|s3:)/.test(kv.key)) return maskPart(kv.raw, c, p);
+      const key = isSafeKey(kv.key) ? kv.key : maskValue(kv.key, c);
       let masked: string;
-      if (value === '') masked = '';
-      else if (p.identifierParams.includes(m[1].toLowerCase())) masked = c.personKey(value);
-      else if (m[2]!.startsWith('"')) masked = isSafeLiteral(value, c.personWords) ? value : maskValue(value, c);
-      else masked = maskPart(value, c, p);
-      out.push(`${key}=${masked}`);
-    } else if (m[3] !== undefined) {
-      out.push(m[3] === '' ? '""' : maskValue(m[3], c));
-    } else {
-      out.push(maskPart(m[4]!, c, p));
-    }
-  }
-  return out.join(' ');
+      if (kv.value === '') masked = '';
+      else if (p.identifierParams.includes(kv.key.toLowerCase())) masked = c.personKey(kv.value);
+      // A quoted value, or an unquoted one of several words, is one value (see targetTokens).
+      else if (kv.quoted || kv.value.includes(' ')) masked = isSafeLiteral(kv.value, c.personWords) ? kv.value : maskValue(kv.value, c);
+      else masked = maskPart(kv.value, c, p);
+      return `${key}=${masked}`;
+    })
+    .join(' ');
 }

@@ -95,7 +95,8 @@ const ESCAPED_IN_QUERY = /[&#\s%+]/;
  * A query string (without "?"), form-decoded: each parameter name is kept when it has the shape
  * of a name (else masked like a value); identifier parameters' values become person keys; a
  * value of a `keepQueryParams` parameter is kept when it is a safe literal or a number of at
- * most five digits ("page=2", "sort=title"); every other value is masked by kind.
+ * most five digits ("page=2", "sort=title"); every other value is masked by kind, a safe word
+ * included ("genre={text}"): the row's person → their key, else replacement() (value.ts).
  */
 export function maskQuery(query: string, c: ValueContext, q: QueryPolicy): string {
   return query
@@ -111,7 +112,9 @@ export function maskQuery(query: string, c: ValueContext, q: QueryPolicy): strin
       if (value === '') masked = '';
       else if (q.identifierParams.includes(name.toLowerCase())) masked = c.personKey(value);
       else if (q.keepQueryParams.includes(name) && (/^\d{1,5}$/.test(value) || isSafeLiteral(value, c.personWords))) masked = value;
-      else masked = maskValue(value, c);
+      // Not kept, even as a safe word: a parameter's value is whatever its caller typed
+      // (`local_part=ida-lindgren`), so only the allow-listed parameters show theirs.
+      else masked = c.people.get(value) ?? replacement(classifyShared(value), c);
       return `${maskedName}=${ESCAPED_IN_QUERY.test(masked) ? masked.replace(/[&#\s%+]/g, encodeURIComponent) : masked}`;
     })
     .join('&');

@@ -42,7 +42,13 @@ export const maskingSchema = z
     /** Query-string parameters whose values analytics keep (after PII scrubbing); other values are redacted. */
     keepQueryParams: z.array(z.string().min(1)).default(['page', 'limit', 'offset', 'sort', 'order', 'lang']),
     /** Parameter names (in query strings and key=value text) whose values identify a person: masked as person_id. */
-    identifierParams: z.array(z.string().min(1)).default(['user', 'user_id', 'uid', 'subject', 'principal', 'actor', 'account', 'email', 'name', 'customer']),
+    identifierParams: z
+      .array(z.string().min(1))
+      .default([
+        'user', 'user_id', 'uid', 'username', 'user_name', 'login', 'subject', 'principal', 'actor', 'account', 'email',
+        'email_address', 'name', 'full_name', 'display_name', 'first_name', 'last_name', 'customer', 'owner', 'assignee',
+        'author', 'member', 'recipient',
+      ]),
     /**
      * User agents: "generalise" rebuilds them from a parser's product, OS and device fields
      * (masking/ua.ts); "drop" stores none. "scrub" (free text minus detected PII) is no
