@@ -155,7 +155,8 @@ describe('canary identifiers', () => {
     expect(masked[0]!.user_agent).toBe('StreamApp/8.2 (iOS; tablet; Apple)');
     expect(masked[1]!.resource).toBe(`/api/v1/users/${subjectRef()}/iban/[iban]?ssn=[us_ssn]`);
     const [trail] = await h.sql(`select target from govflow.masked_audit_trail where source = 'canary-audit' and event_id = 'ca-1'`);
-    expect(trail!.target).toBe(`user=${subjectRef()} note={text} {text} ssn [us_ssn]`);
+    // note= holds an unquoted value of several words: one value, shown by the kind found in it.
+    expect(trail!.target).toBe(`user=${subjectRef()} note={ssn}`);
   });
 
   it('never appear in the worker process log', () => {
