@@ -164,8 +164,10 @@ function targetTokens(target: string): TargetToken[] {
 
 /** An audit-trail target masked by its grammar (see above): never a part that is not a known literal. */
 export function maskTarget(target: string, c: ValueContext, p: TargetPolicy): string {
-  // A path, an ARN list or an S3 URL is one part, "=" in its query string notwithstanding.
-  if (/^(?:\/|arn:|s3:\/\/)\S*$/.test(target)) return maskPart(target, c, p);
+  // A path, an ARN list or an S3 URL is one part, "=" in its query string notwithstanding, and
+  // so are the spaces in its object names (`s3://hr-docs/employees/elsa lind/contract.pdf`)
+  // unless a key=value follows one.
+  if (/^(?:\/|arn:|s3:\/\/)/.test(target) && !/\s[^\s="]+=/.test(target)) return maskPart(target, c, p);
   return targetTokens(target)
     .map((t) => {
       if (t.kind === 'bare') return maskPart(t.text, c, p);

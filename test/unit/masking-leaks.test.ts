@@ -253,6 +253,7 @@ describe('audit-trail targets that leaked to a red-team pass', () => {
     ['conn=2002:b9c7:b30e::1.51234', /^conn=185\.199\.179\.0\/24\.51234$/],
     ['cidr=64:ff9b::d4e1:af10/128', /^cidr=212\.225\.175\.0\/24$/],
     ['client=[::ffff:d4e1:ae0f]:51234', /^client=\[212\.225\.174\.0\/24\]:51234$/],
+    ['s3://hr-docs/employees/elsa lind/contract.pdf', /^s3:\/\/hr-docs\/employees\/\{text\}\/contract\.pdf$/],
     // Unchanged: a grammar's own words, and times (not addresses).
     ['field=phone old=01.99.00.12.34 new=06.39.98.12.36', /^field=phone old=\[phone\] new=\[phone\]$/],
     ['system:serviceaccount:kube-system:replicaset-controller', /^system:serviceaccount:kube-system:replicaset-controller$/],
