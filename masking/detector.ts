@@ -222,6 +222,29 @@ function nationalPhone(candidate: string): boolean {
   });
 }
 
+// Digits in 2–5 groups with one separator, perhaps after an area code in parentheses, not
+// starting with a trunk 0: the layouts of countries that dial nationally without one, or where it
+// is left out: "612 34 56 78" (ES), "347.555.0199" (US, IT), "(11) 98765-4321" (BR), "912 345 678" (PT).
+const PHONE_GROUPED = /(?<![\w+.\/(-])(?:\(\d{2,4}\)\s?)?[1-9]\d{0,4}([ .-])\d{2,5}(?:\1\d{2,5}){0,3}(?![\w-]|[.\/-]\d)/g;
+const GROUPED_COUNTRIES: readonly CountryCode[] = [...NATIONAL_PHONE_COUNTRIES, 'US', 'CA'];
+const groupLengths = (s: string) => (s.match(/\d+/g) ?? []).map((g) => g.length).join(' ');
+
+/**
+ * A grouped number without a trunk prefix is a phone number when it is valid in one of
+ * GROUPED_COUNTRIES and written in that country's own national grouping (libphonenumber's
+ * formatNational, its trunk prefix aside): "123 456 789" or a date "2026 11 01 12" is valid
+ * somewhere, but is not grouped as a phone number is there.
+ */
+function groupedPhone(candidate: string): boolean {
+  const digits = candidate.replace(/\D/g, '').length;
+  if (digits < 9 || digits > 11) return false;
+  const groups = groupLengths(candidate);
+  return GROUPED_COUNTRIES.some((country) => {
+    const p = parsePhoneNumberFromString(candidate, country);
+    return p !== undefined && p.isValid() && groupLengths(p.formatNational().replace(/^\(?0\)?\s?/, '')) === groups;
+  });
+}
+
 const phoneNumber: Recogniser = (t) => [
   ...matches(PHONE_INTL, t, (m) => {
     const n = m[0].replace(/\D/g, '').length;
@@ -229,6 +252,7 @@ const phoneNumber: Recogniser = (t) => [
   }),
   ...matches(PHONE_NATIONAL, t, whole),
   ...matches(PHONE_TRUNK, t, (m) => (nationalPhone(m[0]) ? whole(m) : null)),
+  ...matches(PHONE_GROUPED, t, (m) => (groupedPhone(m[0]) ? whole(m) : null)),
 ];
 
 // Earlier entities win overlaps: a checksum is stronger evidence than a shape.

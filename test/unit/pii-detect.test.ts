@@ -63,6 +63,15 @@ describe('PII detection rules', () => {
     }
     expect(found('order 20261101, build 2026-11-01, v12.5.0.4178')).toEqual([]);
   });
+
+  it('finds phone numbers grouped as their country writes them without a trunk prefix', () => {
+    // ES mobile and Madrid, PT, IT mobile, US dotted, BR mobile with its area code, FR without the 0.
+    for (const p of ['612 34 56 78', '91 123 45 67', '912 345 678', '347 123 4567', '347.555.0199', '(11) 98765-4321', '6 12 34 56 78']) {
+      expect(found(`tel ${p} ok`), p).toEqual([['PHONE_NUMBER', p]]);
+    }
+    // Valid numbers somewhere, but not grouped as a phone number is there.
+    for (const n of ['123 456 789', '100 200 300', '2026 11 01 12', '12 34 56 78 90', '24 25 26 27 28']) expect(found(`n ${n} ok`), n).toEqual([]);
+  });
 });
 
 
