@@ -23,10 +23,12 @@ export interface TargetPolicy extends QueryPolicy {
 }
 
 const HOST_SUFFIX = /\.(?:com|net|org|io|dev|cloud|local|internal|localdomain|lan|svc)$/;
-// logfmt tokens: key="quoted", key=value, "quoted", bare.
-const TOKEN = /([^\s="]+)=("(?:[^"\\]|\\.)*"?|\S*)|"((?:[^"\\]|\\.)*)"?|(\S+)/g;
+// logfmt tokens: key="quoted" (or 'quoted', as Python's repr and shell-minded writers quote),
+// key=value, "quoted" or 'quoted', bare.
+const TOKEN = /([^\s="']+)=("(?:[^"\\]|\\.)*"?|'(?:[^'\\]|\\.)*'?|\S*)|"((?:[^"\\]|\\.)*)"?|'((?:[^'\\]|\\.)*)'?|(\S+)/g;
 
-const unquote = (v: string) => (v.startsWith('"') ? v.replace(/^"|"$/g, '').replace(/\\(.)/g, '$1') : v);
+const isQuoted = (v: string) => v.startsWith('"') || v.startsWith("'");
+const unquote = (v: string) => (isQuoted(v) ? v.slice(1, v.endsWith(v[0]!) && v.length > 1 ? -1 : undefined).replace(/\\(.)/g, '$1') : v);
 
 function maskArn(arn: string, c: ValueContext): string {
   const parts = arn.split(':');
@@ -133,7 +135,7 @@ type TargetToken =
 
 // A bare word that may continue an unquoted value: no grammar of its own (path, ARN, S3 URL,
 // object reference) and not a key.
-const CONTINUES_VALUE = /^[^/:="]+$/;
+const CONTINUES_VALUE = /^[^/:="']+$/;
 
 /**
  * The target's logfmt tokens. Unquoted values with spaces (`name=anna maria svensson
@@ -148,22 +150,60 @@ function targetTokens(target: string): TargetToken[] {
   for (let m = TOKEN.exec(target); m; m = TOKEN.exec(target)) {
     if (m[0] === '') { TOKEN.lastIndex++; continue; }
     const last = tokens[tokens.length - 1];
+    const bare = m[5];
     if (m[1] !== undefined) {
-      const quoted = m[2]!.startsWith('"');
+      const quoted = isQuoted(m[2]!);
       tokens.push({ kind: 'pair', key: m[1], value: quoted ? unquote(m[2]!) : m[2]!, quoted, raw: m[0] });
-    } else if (m[3] !== undefined) {
-      tokens.push({ kind: 'quoted', text: m[3] });
-    } else if (last?.kind === 'pair' && !last.quoted && last.value !== '' && CONTINUES_VALUE.test(last.value) && CONTINUES_VALUE.test(m[4]!)) {
-      last.value += ` ${m[4]!}`;
+    } else if (m[3] !== undefined || m[4] !== undefined) {
+      tokens.push({ kind: 'quoted', text: (m[3] ?? m[4])! });
+    } else if (last?.kind === 'pair' && !last.quoted && last.value !== '' && CONTINUES_VALUE.test(last.value) && CONTINUES_VALUE.test(bare!)) {
+      last.value += ` ${bare!}`;
     } else {
-      tokens.push({ kind: 'bare', text: m[4]! });
+      tokens.push({ kind: 'bare', text: bare! });
     }
   }
   return tokens;
 }
 
+/**
+ * One value of a key=value pair (logfmt) or of a JSON member: an identifier key's value → the
+ * person's key; a value of several words (quoted, or unquoted up to the next key) → one value;
+ * a single word → by its own grammar (maskPart).
+ */
+function maskKeyedValue(key: string, value: string, oneValue: boolean, c: ValueContext, p: TargetPolicy): string {
+  if (value === '') return '';
+  if (p.identifierParams.includes(key.toLowerCase())) return c.personKey(value);
+  if (oneValue || /\s/.test(value)) return isSafeLiteral(value, c.personWords) ? value : maskValue(value, c);
+  return maskPart(value, c, p);
+}
+
+/**
+ * A JSON target (`{"pan":"6011 1111 1111 1117","holder":"acct-6004"}`, CloudTrail's
+ * requestParameters written as text), member by member: keys of the shape of a name kept,
+ * strings by maskKeyedValue under their member's name, integers of up to five digits, booleans
+ * and nulls kept, other numbers masked as text; nested objects and arrays alike.
+ */
+function maskJson(value: unknown, key: string, c: ValueContext, p: TargetPolicy): unknown {
+  if (typeof value === 'string') return maskKeyedValue(key, value, false, c, p);
+  if (typeof value === 'number') return Number.isInteger(value) && Math.abs(value) < 100_000 ? value : maskValue(String(value), c);
+  if (Array.isArray(value)) return value.map((v) => maskJson(v, key, c, p));
+  if (value !== null && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [isSafeKey(k) ? k : maskValue(k, c), maskJson(v, k, c, p)]));
+  }
+  return value;
+}
+
 /** An audit-trail target masked by its grammar (see above): never a part that is not a known literal. */
 export function maskTarget(target: string, c: ValueContext, p: TargetPolicy): string {
+  if (/^\s*[{[]/.test(target)) {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(target);
+    } catch {
+      // Not JSON after all: logfmt and words below.
+    }
+    if (parsed !== null && typeof parsed === 'object') return JSON.stringify(maskJson(parsed, '', c, p));
+  }
   // A path, an ARN list or an S3 URL is one part, "=" in its query string notwithstanding, and
   // so are the spaces in its object names (`s3://hr-docs/employees/elsa lind/contract.pdf`)
   // unless a key=value follows one.
@@ -175,13 +215,8 @@ export function maskTarget(target: string, c: ValueContext, p: TargetPolicy): st
       const kv = t;
       if (/^(?:\/|arn:|s3:)/.test(kv.key)) return maskPart(kv.raw, c, p);
       const key = isSafeKey(kv.key) ? kv.key : maskValue(kv.key, c);
-      let masked: string;
-      if (kv.value === '') masked = '';
-      else if (p.identifierParams.includes(kv.key.toLowerCase())) masked = c.personKey(kv.value);
       // A quoted value, or an unquoted one of several words, is one value (see targetTokens).
-      else if (kv.quoted || kv.value.includes(' ')) masked = isSafeLiteral(kv.value, c.personWords) ? kv.value : maskValue(kv.value, c);
-      else masked = maskPart(kv.value, c, p);
-      return `${key}=${masked}`;
+      return `${key}=${maskKeyedValue(kv.key, kv.value, kv.quoted, c, p)}`;
     })
     .join(' ');
 }

@@ -1,3 +1,4 @@
+import { decodeHTML } from 'entities';
 import { detectPii, type PiiEntity, type PiiSpan } from './detector';
 
 // The classifier behind the allow-list: it never decides whether a value is kept (only a known
@@ -33,7 +34,7 @@ export interface Classification {
 }
 
 /**
- * Percent-decodes as often as the value was encoded (at most 4 rounds), run by run, so that one
+ * Percent-decodes as often as the value was encoded (at most 8 rounds), run by run, so that one
  * malformed escape does not stop the rest from being decoded. `plusIsSpace` for form-encoded
  * query strings (application/x-www-form-urlencoded), where "+" is a space.
  */
@@ -41,7 +42,7 @@ export function percentDecode(value: string, plusIsSpace = false): string {
   // Without a "%" the loop below finds no escape: only the "+"s (if any) change.
   if (!value.includes('%')) return plusIsSpace && value.includes('+') ? value.replace(/\+/g, ' ') : value;
   let s = plusIsSpace ? value.replace(/\+/g, ' ') : value;
-  for (let round = 0; round < 4 && /%[0-9A-Fa-f]{2}/.test(s); round++) {
+  for (let round = 0; round < 8 && /%[0-9A-Fa-f]{2}/.test(s); round++) {
     const next = s.replace(/(?:%[0-9A-Fa-f]{2})+/g, (run) => {
       try {
         return decodeURIComponent(run);
@@ -53,6 +54,19 @@ export function percentDecode(value: string, plusIsSpace = false): string {
     if (next === s) break;
     s = next;
   }
+  return s;
+}
+
+/**
+ * Character escapes that carry text through HTML, JSON and JavaScript: HTML character references
+ * (`&#64;`, `&#x40;`, `&commat;`; the `entities` package, WHATWG's list) and `\u0040` /
+ * `%u0040` escapes (JSON, RFC 8259 §7; JavaScript's old escape()). Values without `&` or `u`
+ * after a backslash or `%` are returned as they are.
+ */
+export function unescapeText(value: string): string {
+  let s = value;
+  if (s.includes('&')) s = decodeHTML(s);
+  if (/[\\%]u[0-9A-Fa-f]{4}/.test(s)) s = s.replace(/[\\%]u([0-9A-Fa-f]{4})/g, (_, h: string) => String.fromCharCode(parseInt(h, 16)));
   return s;
 }
 
@@ -94,7 +108,7 @@ function scan(text: string, found: PiiEntity[]): PiiSpan[] {
  * percent-decoded by the caller or not: it is decoded again here. Pure and cheap for plain words.
  */
 export function classify(raw: string): Classification {
-  const value = percentDecode(raw).trim();
+  const value = unescapeText(percentDecode(raw)).trim();
   const found: PiiEntity[] = [];
   const jwt = JWT.exec(value);
   if (jwt) {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createHmac } from 'node:crypto';
-import { base64Text, classify, classifyShared, isSafeKey, isSafeLiteral, percentDecode, wordsOf } from '../../masking/classify';
+import { base64Text, classify, classifyShared, isSafeKey, isSafeLiteral, percentDecode, unescapeText, wordsOf } from '../../masking/classify';
 import { pseudonym } from '../../masking/pseudonym';
 
 // The classifier behind the allow-list: what a value that is not kept is replaced by.
@@ -12,6 +12,15 @@ describe('decoding before classifying', () => {
     expect(percentDecode('anna.m%C3%BCller%40example.com')).toBe('anna.müller@example.com');
     expect(percentDecode('100%25 %ZZ %C3')).toBe('100% %ZZ %C3');
     expect(percentDecode('a+b', true)).toBe('a b');
+    // Five times (a redirect chain re-encoding at every hop).
+    expect(percentDecode('moa.strand%252525252540example.com')).toBe('moa.strand@example.com');
+  });
+  it('reads HTML character references and \\u / %u escapes', () => {
+    for (const v of ['ulla.berg&#64;example.com', 'ulla.berg&#x40;example.com', 'ulla.berg&commat;example.com', 'ulla.berg\\u0040example.com', 'ulla.berg%u0040example.com']) {
+      expect(unescapeText(v), v).toBe('ulla.berg@example.com');
+      expect(classify(v), v).toMatchObject({ kind: 'email', whole: { value: 'ulla.berg@example.com' } });
+    }
+    expect(unescapeText('R&D dept, a&b')).toBe('R&D dept, a&b');
   });
   it('reads base64 and base64url only when they decode to text', () => {
     expect(base64Text('bWlsYS5rb3dhbHNraUBleGFtcGxlLmNvbQ')).toBe('mila.kowalski@example.com');

@@ -122,6 +122,9 @@ const ENCODINGS: Record<string, (v: string) => string> = {
   double: (v) => encodeURIComponent(encodeURIComponent(v)),
   base64: (v) => Buffer.from(v).toString('base64'),
   base64url: (v) => Buffer.from(v).toString('base64url'),
+  html: (v) => v.replace(/[@.]/g, (ch) => `&#${ch.charCodeAt(0)};`),
+  unicodeEscape: (v) => v.replace(/@/g, '\\u0040'),
+  fivefold: (v) => [1, 2, 3, 4].reduce((e) => encodeURIComponent(e), encodeURIComponent(v)),
   jwt: (v) =>
     [{ alg: 'HS256', typ: 'JWT' }, { sub: 'user-1', name: v, iat: 1793527200 }].map((o) => Buffer.from(JSON.stringify(o)).toString('base64url')).join('.') + '.c2lnbmF0dXJl',
 };
@@ -159,6 +162,9 @@ const PLACES: Record<string, (v: string, raw: string) => string> = {
   'user agent product': (_v, raw) => access(null, `StreamApp/8.2.1 (${raw}; iOS 17.4) ${raw}`).user_agent!,
   'logfmt value': (v) => audit(`field=contact new=${v} account=acct-1`),
   'quoted logfmt value': (_v, raw) => audit(`msg="changed to ${raw} by support" account=acct-1`),
+  'single-quoted logfmt value': (_v, raw) => audit(`msg='changed to ${raw.replace(/'/g, '')} by support' account=acct-1`),
+  'unquoted logfmt value of several words': (_v, raw) => audit(`note=changed to ${raw} by support ticket=SUP-1`),
+  'JSON member': (_v, raw) => audit(JSON.stringify({ requestParameters: { note: raw, holder: 'acct-1' } })),
   'bare word': (v) => audit(v),
   'object reference': (v) => audit(`default/secrets/${v}`),
   'ARN resource': (v) => audit(`arn:aws:iam::123456789012:user/${v}`),
@@ -254,6 +260,11 @@ describe('audit-trail targets that leaked to a red-team pass', () => {
     ['cidr=64:ff9b::d4e1:af10/128', /^cidr=212\.225\.175\.0\/24$/],
     ['client=[::ffff:d4e1:ae0f]:51234', /^client=\[212\.225\.174\.0\/24\]:51234$/],
     ['s3://hr-docs/employees/elsa lind/contract.pdf', /^s3:\/\/hr-docs\/employees\/\{text\}\/contract\.pdf$/],
+    ["payout_iban='fr76 3000 6000 0112 3456 7890 189' account=acct-6302", new RegExp(`^payout_iban=\\[iban\\] account=${P}$`)],
+    ["field=phone new='020 7946 0871'", /^field=phone new=\[phone\]$/],
+    ['card=3622 720627 1667 account=acct-6002', new RegExp(`^card=\\[credit_card\\] account=${P}$`)],
+    ['{"pan":"6011 1111 1111 1117","holder":"acct-6004"}', /^\{"pan":"\[credit_card\]","holder":"\{id\}"\}$/],
+    ['{"fijo":"91 123 45 67","portable":"+33 (0)6 39 98 12 38"}', /^\{"fijo":"\[phone\]","portable":"\[phone\]"\}$/],
     // Unchanged: a grammar's own words, and times (not addresses).
     ['field=phone old=01.99.00.12.34 new=06.39.98.12.36', /^field=phone old=\[phone\] new=\[phone\]$/],
     ['system:serviceaccount:kube-system:replicaset-controller', /^system:serviceaccount:kube-system:replicaset-controller$/],
