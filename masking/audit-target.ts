@@ -2,6 +2,7 @@ import ipaddr from 'ipaddr.js';
 import { classifyShared, isSafeKey, isSafeLiteral, placeholder } from './classify';
 import { maskResource, type QueryPolicy, type RouteTemplate } from './route-template';
 import { maskValue, replacement, type ValueContext } from './value';
+import { namesAPerson } from './person-names';
 
 // Audit-trail targets, split by their own grammar and kept part by part where each part is a
 // known literal (classify.ts isSafeLiteral); every other part is masked by value.ts.
@@ -114,7 +115,11 @@ function maskAroundIp(ref: string, [start, end]: [number, number], c: ValueConte
 }
 
 function maskWord(word: string, c: ValueContext): string {
-  if (HOST_SUFFIX.test(word) && word.split('.').every((l) => isSafeLiteral(l, c.personWords))) return word;
+  if (HOST_SUFFIX.test(word)) {
+    const labels = word.split('.');
+    // A host named after a person (`pia.lund.example.com`) is not kept: person-names.ts.
+    if (labels.every((l) => isSafeLiteral(l, c.personWords)) && !namesAPerson(labels)) return word;
+  }
   return maskValue(word, c);
 }
 

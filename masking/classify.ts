@@ -1,4 +1,5 @@
 import { decodeHTML } from 'entities';
+import { namesAPerson } from './person-names';
 import { detectPii, type PiiEntity, type PiiSpan } from './detector';
 
 // The classifier behind the allow-list: it never decides whether a value is kept (only a known
@@ -175,15 +176,18 @@ export function classifyShared(raw: string): Readonly<Classification> {
 const LITERAL = /^[a-z][a-z0-9]*(?:[-_][a-z0-9]+)*$/;
 
 /**
- * Whether `word` may be kept as it is: the safe shape above, and none of its parts one of
- * `personWords` (the words of the row's own people's identifiers, lower-cased: a user id
- * "zelda" in "/profiles/zelda-settings" is not a literal).
+ * Whether `word` may be kept as it is: the safe shape above, not a given name next to a family
+ * name ("ines-varga", person-names.ts), and none of its parts one of `personWords` (the words of
+ * the row's own people's identifiers, lower-cased: a user id "zelda" in
+ * "/profiles/zelda-settings" is not a literal).
  */
 export function isSafeLiteral(word: string, personWords?: ReadonlySet<string>): boolean {
   if (word.length > 32 || !LITERAL.test(word)) return false;
   let digits = 0;
   for (let i = 0; i < word.length; i++) if (word.charCodeAt(i) >= 48 && word.charCodeAt(i) <= 57) digits++;
   if (digits > 2) return false;
+  // A handle made of a given and a family name ("ines-varga"): person-names.ts.
+  if ((word.includes('-') || word.includes('_')) && namesAPerson(word.split(/[-_]/))) return false;
   if (personWords && personWords.size > 0) {
     // word.split(/[-_]/), part by part in the same order, without the array: LITERAL leaves no empty part.
     let from = 0;
@@ -212,7 +216,7 @@ const safeKeys = new Set<string>();
 export function isSafeKey(key: string): boolean {
   if (safeKeys.has(key)) return true;
   if (!KEY_SHAPE.test(key) || (key.match(/\d/g) ?? []).length > 2) return false;
-  const safe = base64Text(key) === null && detectPii(key).length === 0;
+  const safe = base64Text(key) === null && detectPii(key).length === 0 && !namesAPerson(key.toLowerCase().split(/[._-]/));
   if (safe) {
     if (safeKeys.size >= SAFE_KEYS_MAX) safeKeys.clear();
     safeKeys.add(key);

@@ -67,6 +67,13 @@ describe('known literals and keys', () => {
     expect(isSafeLiteral('zelda-settings', people)).toBe(false);
     expect(isSafeLiteral('auth', people)).toBe(true);
   });
+  it('does not keep a handle made of a given and a family name, in either order', () => {
+    for (const w of ['ines-varga', 'mats_holm', 'ana-ruiz', 'otto-bergman', 'varga-ines', 'john-smith', 'maria_garcia', 'jan-kowalski']) expect(isSafeLiteral(w), w).toBe(false);
+    // Route words that hold a given name, but no family name beside it, stay literals.
+    for (const w of ['max-age', 'grace-period', 'summer-sale', 'mark-as-read', 'watch-history', 'kube-system', 'new-releases']) expect(isSafeLiteral(w), w).toBe(true);
+    expect(isSafeKey('ines.varga')).toBe(false);
+    expect(isSafeKey('user.name')).toBe(true);
+  });
   it('keeps parameter and logfmt keys that are names, not encoded values', () => {
     for (const k of ['page', 'labelSelector', 'payout_iban', 'filter[name]']) expect(isSafeKey(k), k).toBe(true);
     for (const k of ['MDYgMDAgMDAgMDAgMDA', 'jane@example.com', '0639981234']) expect(isSafeKey(k), k).toBe(false);

@@ -206,6 +206,17 @@ const GRAMMAR_PLACES: Record<string, [fc.Arbitrary<Planted>, (v: string) => stri
   'query value of a parameter not kept': [lowerHandle, (v) => access(`/api/v1/mail/aliases?domain=example.org&local_part=${v}`, null).resource!],
 };
 
+// Handles of real given and family names from a dozen languages, where the grammar keeps words:
+// a path segment, a Kubernetes object name, an ARN's resource, a host name.
+const HANDLES = ['ines-varga', 'mats_holm', 'ana-ruiz', 'otto-bergman', 'jan-kowalski', 'maria_rossi', 'pierre-dubois', 'hans_mueller', 'priya-sharma', 'lucas_silva', 'emma-jansen', 'olga-ivanova'];
+const handle: fc.Arbitrary<Planted> = fc.constantFrom(...HANDLES).map((h) => ({ value: h, fragments: [h] }));
+Object.assign(GRAMMAR_PLACES, {
+  'path segment (a handle)': [handle, (v: string) => access(`/v3/lists/news/members/${v}`, null).resource!],
+  'Kubernetes object name (a handle)': [handle, (v: string) => audit(`team-c/serviceaccounts/${v}`)],
+  'ARN resource (a handle)': [handle, (v: string) => audit(`arn:aws:iam::123456789012:role/people/${v}`)],
+  'host name (a handle)': [handle, (v: string) => audit(`certificatesigningrequests/${v.replace(/[-_]/, '.')}.example.com`)],
+});
+
 describe('lower-case names are caught by the grammar they sit in', () => {
   for (const [place, [planted, plant]] of Object.entries(GRAMMAR_PLACES)) {
     it(`in a ${place}`, () => {
