@@ -141,6 +141,8 @@ type TargetToken =
 // A bare word that may continue an unquoted value: no grammar of its own (path, ARN, S3 URL,
 // object reference) and not a key.
 const CONTINUES_VALUE = /^[^/:="']+$/;
+// A "key" that is a path, an ARN or an S3 URL with a query string: one part, masked by its grammar.
+const GRAMMAR_PART = /^(?:\/|arn:|s3:)/;
 
 /**
  * The target's logfmt tokens. Unquoted values with spaces (`name=anna maria svensson
@@ -161,7 +163,7 @@ function targetTokens(target: string): TargetToken[] {
       tokens.push({ kind: 'pair', key: m[1], value: quoted ? unquote(m[2]!) : m[2]!, quoted, raw: m[0] });
     } else if (m[3] !== undefined || m[4] !== undefined) {
       tokens.push({ kind: 'quoted', text: (m[3] ?? m[4])! });
-    } else if (last?.kind === 'pair' && !last.quoted && last.value !== '' && CONTINUES_VALUE.test(last.value) && CONTINUES_VALUE.test(bare!)) {
+    } else if (last?.kind === 'pair' && !last.quoted && last.value !== '' && !GRAMMAR_PART.test(last.key) && CONTINUES_VALUE.test(last.value) && CONTINUES_VALUE.test(bare!)) {
       last.value += ` ${bare!}`;
     } else {
       tokens.push({ kind: 'bare', text: bare! });
@@ -218,7 +220,7 @@ export function maskTarget(target: string, c: ValueContext, p: TargetPolicy): st
       if (t.kind === 'bare') return maskPart(t.text, c, p);
       if (t.kind === 'quoted') return t.text === '' ? '""' : maskValue(t.text, c);
       const kv = t;
-      if (/^(?:\/|arn:|s3:)/.test(kv.key)) return maskPart(kv.raw, c, p);
+      if (GRAMMAR_PART.test(kv.key)) return maskPart(kv.raw, c, p);
       const key = isSafeKey(kv.key) ? kv.key : maskValue(kv.key, c);
       // A quoted value, or an unquoted one of several words, is one value (see targetTokens).
       return `${key}=${maskKeyedValue(kv.key, kv.value, kv.quoted, c, p)}`;
