@@ -2,7 +2,8 @@ import ipaddr from 'ipaddr.js';
 import { classifyShared, isSafeKey, isSafeLiteral, placeholder } from './classify';
 import { maskResource, type QueryPolicy, type RouteTemplate } from './route-template';
 import { maskValue, replacement, type ValueContext } from './value';
-import { namesAPerson } from './person-names';
+import { namesAPerson, personPairs } from './person-names';
+import { embeddedIPv4 } from './ip';
 
 // Audit-trail targets, split by their own grammar and kept part by part where each part is a
 // known literal (classify.ts isSafeLiteral); every other part is masked by value.ts.
@@ -51,7 +52,10 @@ function maskRef(ref: string, c: ValueContext): string {
   const ip = ipv6Within(ref);
   if (ip) return maskAroundIp(ref, ip, c);
   if (/^[^\s/:]+(?:[/:][^\s/:]*)+$/.test(ref)) {
-    return ref.split(/([/:])/).map((p) => (p === '/' || p === ':' || p === '' || p === '*' ? p : maskWord(p, c))).join('');
+    const parts = ref.split(/([/:])/);
+    // A name written over two parts (`users/anna/svensson`): neither is a literal.
+    const names = personPairs(parts.filter((_, i) => i % 2 === 0));
+    return parts.map((p, i) => (p === '/' || p === ':' || p === '' || p === '*' ? p : names.has(i / 2) ? maskValue(p, c, false) : maskWord(p, c))).join('');
   }
   return maskWord(ref, c);
 }
@@ -99,8 +103,14 @@ function ipv6Length(s: string): number | undefined {
  */
 function maskAroundIp(ref: string, [start, end]: [number, number], c: ValueContext): string {
   const left = ref.slice(0, start);
+  const ip = ref.slice(start, end);
   // A prefix length written after the address goes: the masked form carries its own (/24, /48).
-  const right = ref.slice(end).replace(/^\/\d{1,3}(?!\d)/, '');
+  // When the written network is wider than that form (`2001:db8::/32`), the form would claim a
+  // precision the input did not have: the address is then only named, `{ip}`.
+  const written = /^\/(\d{1,3})(?!\d)/.exec(ref.slice(end));
+  const right = written ? ref.slice(end + written[0].length) : ref.slice(end);
+  let masked = replacement(classifyShared(ip), c);
+  if (written && !narrowEnough(ip, Number(written[1]))) masked = placeholder('ip');
   const keptLeft = /[[(,:=]*$/.exec(left)![0];
   const keptRight = /^(?:[\])]|[:.]\d{1,5}(?!\d)|,)*/.exec(right)![0];
   const restLeft = left.slice(0, left.length - keptLeft.length);
@@ -108,10 +118,21 @@ function maskAroundIp(ref: string, [start, end]: [number, number], c: ValueConte
   return (
     (restLeft ? maskRef(restLeft, c) : '') +
     keptLeft +
-    replacement(classifyShared(ref.slice(start, end)), c) +
+    masked +
     keptRight +
     (restRight ? maskRef(restRight, c) : '')
   );
+}
+
+/**
+ * Whether an IPv6 network `ip`/`length` is at least as narrow as its generalised form: /48, or
+ * for an embedded IPv4 address its /24 (6to4 carries it in bits 16–47, so /40; mapped, NAT64,
+ * compatible and Teredo in the low 32 bits, so /120). masking/ip.ts names the embeddings.
+ */
+function narrowEnough(ip: string, length: number): boolean {
+  if (embeddedIPv4(ip) === null) return length >= 48;
+  const b = ipaddr.IPv6.parse(ip).toByteArray();
+  return b[0] === 0x20 && b[1] === 0x02 ? length >= 40 : length >= 120;
 }
 
 function maskWord(word: string, c: ValueContext): string {

@@ -44,16 +44,26 @@ function loadNames(): Names {
   return { given, family };
 }
 
+const isPair = (n: Names, a: string, b: string) => (n.given.has(a) && n.family.has(b)) || (n.family.has(a) && n.given.has(b));
+
 /**
  * Whether the lower-case words `parts`, in their order, hold a given name next to a family name
  * (either order). Loads the lists on first use (about 100 ms, 4 MB).
  */
 export function namesAPerson(parts: readonly string[]): boolean {
-  if (parts.length < 2) return false;
+  return personPairs(parts).size > 0;
+}
+
+/**
+ * The indexes of `parts` that are a given name next to a family name (either order): the path
+ * segments of `/users/anna/svensson` or an object reference's parts, each a word on its own.
+ */
+export function personPairs(parts: readonly string[]): Set<number> {
+  const out = new Set<number>();
+  if (parts.length < 2) return out;
   names ??= loadNames();
   for (let i = 0; i + 1 < parts.length; i++) {
-    const [a, b] = [parts[i]!, parts[i + 1]!];
-    if ((names.given.has(a) && names.family.has(b)) || (names.family.has(a) && names.given.has(b))) return true;
+    if (isPair(names, parts[i]!, parts[i + 1]!)) out.add(i).add(i + 1);
   }
-  return false;
+  return out;
 }

@@ -1,5 +1,6 @@
 import { isSafeKey, isSafeLiteral, percentDecode, placeholder, classifyShared, type PlaceholderKind, PLACEHOLDER_KINDS } from './classify';
 import { maskValue, replacement, type ValueContext } from './value';
+import { personPairs } from './person-names';
 
 // URL paths → route templates: "/api/v1/users/jane.doe%2540example.com/preferences" →
 // "/api/v1/users/tok_…/preferences", "/auth/magic-link/eyJ…" → "/auth/magic-link/{jwt}".
@@ -46,9 +47,9 @@ const escapeSegment = (s: string) => (ESCAPED_IN_SEGMENT.test(s) ? s.replace(/[/
  */
 export type PathVocabulary = ReadonlySet<string>;
 
-function maskSegment(seg: string, at: number, c: ValueContext, vocabulary?: PathVocabulary): string {
+function maskSegment(seg: string, at: number, c: ValueContext, vocabulary?: PathVocabulary, namePart = false): string {
   if (seg === '') return seg;
-  if (vocabulary && !vocabulary.has(`${at}/${seg}`)) {
+  if (namePart || (vocabulary && !vocabulary.has(`${at}/${seg}`))) {
     const person = c.people.get(seg) ?? c.people.get(percentDecode(seg));
     return escapeSegment(person ?? replacement(classifyShared(seg), c));
   }
@@ -63,9 +64,11 @@ export function maskPath(path: string, c: ValueContext, routes: readonly RouteTe
   const segments = path.split('/');
   const route = routes.length ? matchRoute(segments, routes) : undefined;
   if (!route) {
+    // A name written over two segments (`/users/anna/svensson`): neither is a literal.
+    const names = personPairs(segments);
     // segments.map(…).join('/') as a loop: one string built, no array of masked segments.
-    let out = maskSegment(segments[0]!, 0, c, vocabulary);
-    for (let i = 1; i < segments.length; i++) out += `/${maskSegment(segments[i]!, i, c, vocabulary)}`;
+    let out = maskSegment(segments[0]!, 0, c, vocabulary, names.has(0));
+    for (let i = 1; i < segments.length; i++) out += `/${maskSegment(segments[i]!, i, c, vocabulary, names.has(i))}`;
     return out;
   }
   return segments

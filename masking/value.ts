@@ -70,11 +70,12 @@ export function replacement(cls: Readonly<Classification>, c: ValueContext): str
 
 /**
  * A value masked by the allow-list rule: one of the row's people → their key; a safe literal
- * (classify.ts isSafeLiteral) → itself; anything else → replacement(classify(value)).
+ * (classify.ts isSafeLiteral) → itself, unless `mayKeep` is false (a part the caller knows is
+ * not one: half of a name); anything else → replacement(classify(value)).
  */
-export function maskValue(raw: string, c: ValueContext): string {
+export function maskValue(raw: string, c: ValueContext, mayKeep = true): string {
   const person = c.people.get(raw) ?? (raw.includes('%') ? c.people.get(percentDecode(raw)) : undefined);
   if (person !== undefined) return person;
-  if (isSafeLiteral(raw, c.personWords)) return raw;
+  if (mayKeep && isSafeLiteral(raw, c.personWords)) return raw;
   return replacement(classifyShared(raw), c);
 }

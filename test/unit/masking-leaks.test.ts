@@ -276,11 +276,19 @@ describe('audit-trail targets that leaked to a red-team pass', () => {
     ['card=3622 720627 1667 account=acct-6002', new RegExp(`^card=\\[credit_card\\] account=${P}$`)],
     ['{"pan":"6011 1111 1111 1117","holder":"acct-6004"}', /^\{"pan":"\[credit_card\]","holder":"\{id\}"\}$/],
     ['{"fijo":"91 123 45 67","portable":"+33 (0)6 39 98 12 38"}', /^\{"fijo":"\[phone\]","portable":"\[phone\]"\}$/],
+    ['route=2001:db8::/32 via gw-1', /^route=\{ip\} via gw-1$/],
+    ['cidr=2002:c1a8::/32', /^cidr=\{ip\}$/],
+    ['dir=/srv/users/mats/holm', /^dir=\/srv\/users\/\{text\}\/\{text\}$/],
+    ['users/anna/svensson', /^users\/\{text\}\/\{text\}$/],
     // Unchanged: a grammar's own words, and times (not addresses).
     ['field=phone old=01.99.00.12.34 new=06.39.98.12.36', /^field=phone old=\[phone\] new=\[phone\]$/],
     ['system:serviceaccount:kube-system:replicaset-controller', /^system:serviceaccount:kube-system:replicaset-controller$/],
   ])('%s', (target, expected) => {
     expect(audit(target)).toMatch(expected);
+  });
+  it('masks a name written over two path segments, and keeps route words', () => {
+    expect(access('/u/ines/varga/profile', null).resource).toBe('/u/{text}/{text}/profile');
+    expect(access('/catalog/drama/grace/period', null).resource).toBe('/catalog/drama/grace/period');
   });
   it('masks a query value of a parameter that is not kept, even a safe word', () => {
     expect(access('/api/v1/mail/aliases?domain=example.org&local_part=ida-lindgren&page=2', null).resource).toBe('/api/v1/mail/aliases?domain={text}&local_part={text}&page=2');
