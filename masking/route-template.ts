@@ -117,7 +117,7 @@ export function maskQuery(query: string, c: ValueContext, q: QueryPolicy): strin
       else if (q.keepQueryParams.includes(name) && (/^\d{1,5}$/.test(value) || isSafeLiteral(value, c.personWords))) masked = value;
       // Not kept, even as a safe word: a parameter's value is whatever its caller typed
       // (`local_part=ida-lindgren`), so only the allow-listed parameters show theirs.
-      else masked = c.people.get(value) ?? replacement(classifyShared(value), c);
+      else masked = maskValue(value, c, false);
       return `${maskedName}=${ESCAPED_IN_QUERY.test(masked) ? masked.replace(/[&#\s%+]/g, encodeURIComponent) : masked}`;
     })
     .join('&');

@@ -198,24 +198,22 @@ const lowerHandle: fc.Arbitrary<Planted> = fc
   .tuple(ascii, ascii, fc.constantFrom('_', '-', '.', ''))
   .map(([g, f, sep]) => ({ value: `${g}${sep}${f}`, fragments: [`${g}${sep}${f}`] }));
 
+// Handles of real given and family names from a dozen languages, where the grammar keeps words:
+// a path segment, a Kubernetes object name, an ARN's resource, a host name.
+const HANDLES = ['ines-varga', 'mats_holm', 'ana-ruiz', 'otto-bergman', 'jan-kowalski', 'maria_rossi', 'pierre-dubois', 'hans_mueller', 'priya-sharma', 'lucas_silva', 'emma-jansen', 'olga-ivanova'];
+const handle: fc.Arbitrary<Planted> = fc.constantFrom(...HANDLES).map((h) => ({ value: h, fragments: [h] }));
+
 const GRAMMAR_PLACES: Record<string, [fc.Arbitrary<Planted>, (v: string) => string]> = {
   'unquoted logfmt value of several words': [lowerName, (v) => audit(`note=called back ${v} about refund ticket=SUP-7781`)],
   'unquoted identifier value of several words': [lowerName, (v) => audit(`name=${v} account=acct-6303`)],
   'quoted identifier value': [lowerHandle, (v) => audit(`assignee="${v}" state=open`)],
   'username key': [lowerHandle, (v) => audit(`username=${v} reason=password_reset`)],
   'query value of a parameter not kept': [lowerHandle, (v) => access(`/api/v1/mail/aliases?domain=example.org&local_part=${v}`, null).resource!],
+  'path segment (a handle)': [handle, (v) => access(`/v3/lists/news/members/${v}`, null).resource!],
+  'Kubernetes object name (a handle)': [handle, (v) => audit(`team-c/serviceaccounts/${v}`)],
+  'ARN resource (a handle)': [handle, (v) => audit(`arn:aws:iam::123456789012:role/people/${v}`)],
+  'host name (a handle)': [handle, (v) => audit(`certificatesigningrequests/${v.replace(/[-_]/, '.')}.example.com`)],
 };
-
-// Handles of real given and family names from a dozen languages, where the grammar keeps words:
-// a path segment, a Kubernetes object name, an ARN's resource, a host name.
-const HANDLES = ['ines-varga', 'mats_holm', 'ana-ruiz', 'otto-bergman', 'jan-kowalski', 'maria_rossi', 'pierre-dubois', 'hans_mueller', 'priya-sharma', 'lucas_silva', 'emma-jansen', 'olga-ivanova'];
-const handle: fc.Arbitrary<Planted> = fc.constantFrom(...HANDLES).map((h) => ({ value: h, fragments: [h] }));
-Object.assign(GRAMMAR_PLACES, {
-  'path segment (a handle)': [handle, (v: string) => access(`/v3/lists/news/members/${v}`, null).resource!],
-  'Kubernetes object name (a handle)': [handle, (v: string) => audit(`team-c/serviceaccounts/${v}`)],
-  'ARN resource (a handle)': [handle, (v: string) => audit(`arn:aws:iam::123456789012:role/people/${v}`)],
-  'host name (a handle)': [handle, (v: string) => audit(`certificatesigningrequests/${v.replace(/[-_]/, '.')}.example.com`)],
-});
 
 describe('lower-case names are caught by the grammar they sit in', () => {
   for (const [place, [planted, plant]] of Object.entries(GRAMMAR_PLACES)) {
